@@ -1,0 +1,89 @@
+"""The app factory and the one route table: from a URL to its code in one hop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from pwa.context import Sesame
+from pwa.settings import Settings
+from pwa.views import account, auth, errors, identifiant, pages, password
+from pwa.security.middleware import SecurityMiddleware
+from pwa.security.passwords import PasswordHashing
+
+
+def routes(settings: Settings) -> list:
+    table = [
+        Route("/", pages.home, name="home"),
+        Route("/manifest.webmanifest", pages.manifest, name="manifest"),
+        Route("/sante", pages.health, name="health"),
+        # Journey 1: retrouver mon identifiant
+        Route("/identifiant", identifiant.ask_address, methods=["GET", "POST"], name="identifiant"),
+        Route("/identifiant/verification", identifiant.verify, methods=["POST"], name="identifiant_verify"),
+        # Journey 2: choisir / réinitialiser mon mot de passe avec mon NUMEN
+        Route("/mot-de-passe", password.ask_identifiant, methods=["GET", "POST"], name="password"),
+        Route("/mot-de-passe/verification", password.verify, methods=["POST"], name="password_verify"),
+        Route("/mot-de-passe/nouveau", password.choose, methods=["GET", "POST"], name="password_choose"),
+        Route("/mot-de-passe/termine", password.done, name="password_done"),
+        Route("/mot-de-passe/verifier", password.live_check, methods=["POST"], name="password_check"),
+        Route("/mot-de-passe/regles.json", password.rules_json, name="password_rules"),
+        # Journey 4: se connecter
+        Route("/connexion", auth.login, methods=["GET", "POST"], name="login"),
+        Route("/deconnexion", auth.logout, methods=["POST"], name="logout"),
+        # Journey 6: mon compte
+        Route("/compte", account.overview, name="account"),
+        Route("/compte/mot-de-passe", account.change_password, methods=["GET", "POST"], name="account_password"),
+        Route("/compte/deconnexion-partout", account.logout_everywhere, methods=["POST"], name="logout_everywhere"),
+        Route("/session/prolonger", account.extend_session, methods=["POST"], name="extend_session"),
+        Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),
+    ]
+    if settings.demo:
+        table += [
+            Route("/demo", pages.demo, name="demo"),
+            Route("/demo/courriels", pages.demo_mailbox, name="demo_mailbox"),
+        ]
+    return table
+
+
+def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) -> Starlette:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    sesame = Sesame.build(settings, hashing=hashing)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = None
+        if settings.run_outbox_worker:
+            task = asyncio.create_task(sesame.outbox_worker().run())
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            sesame.store.close()
+
+    app = Starlette(
+        routes=routes(settings),
+        middleware=[
+            Middleware(GZipMiddleware, minimum_size=500),
+            Middleware(
+                SecurityMiddleware,
+                sessions=sesame.sessions,
+                cookies=sesame.cookies,
+                trusted_proxies=settings.trusted_proxies,
+            ),
+        ],
+        exception_handlers=errors.handlers(),
+        lifespan=lifespan,
+    )
+    app.state.sesame = sesame
+    return app

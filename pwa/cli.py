@@ -1,0 +1,115 @@
+"""The `sesame` command: serve, import, migrate."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import click
+
+from pwa.settings import Settings
+
+DEMO_DB = "sesame-demo.db"
+
+
+def app_from_env():
+    """uvicorn factory: every worker process builds its own app from the environment."""
+    from pwa.app import create_app
+
+    return create_app(Settings.from_env())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sesame")
+def main() -> None:
+    """Sésame: self-service companion of an académie's mail account."""
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Demo database with fictitious staff and a local SMTP server.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(demo: bool, host: str, port: int, workers: int) -> None:
+    """Run the web app with uvicorn."""
+    import uvicorn
+
+    if demo:
+        _prepare_demo()
+    else:
+        try:
+            from pwa.context import Sesame
+
+            Sesame.build(Settings.from_env(), hashing=None).store.close()
+        except Exception as exc:  # configuration errors are told plainly
+            _fail(str(exc))
+    uvicorn.run(
+        "pwa.cli:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
+        log_level=os.environ.get("SESAME_LOG_LEVEL", "info").lower(),
+    )
+
+
+def _prepare_demo() -> None:
+    """Demo database, its key, its seed data, and a real SMTP server on loopback."""
+    from pwa.context import DemoRefused, Sesame
+    from pwa.demo import seed_demo
+    from pwa.mail.demo_smtp import start_demo_smtp
+
+    os.environ.setdefault("SESAME_DB", DEMO_DB)
+    db_path = Path(os.environ["SESAME_DB"])
+    key_file = db_path.with_suffix(".key")
+    if "SESAME_SECRET_KEY" not in os.environ:
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        os.environ["SESAME_SECRET_KEY"] = key_file.read_text().strip()
+    os.environ["SESAME_DEMO"] = "1"
+    os.environ.setdefault("SESAME_SECURE_COOKIES", "1")
+    try:
+        sesame = Sesame.build(Settings.from_env())
+    except DemoRefused as exc:
+        _fail(str(exc))
+    count = seed_demo(sesame)
+    controller = start_demo_smtp(sesame.store)
+    os.environ.update(
+        SESAME_SMTP_HOST="127.0.0.1", SESAME_SMTP_PORT=str(controller.port), SESAME_SMTP_TLS="none"
+    )
+    click.echo(f"Démonstration : {count} personnes fictives dans {db_path}.")
+    click.echo(f"Serveur SMTP de démonstration sur 127.0.0.1:{controller.port}.")
+    click.echo("Ouvrez http://localhost:8000/demo pour les données de test.")
+
+
+@main.command(name="import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(csv_file: Path) -> None:
+    """Import staff from a CSV file (see README for the columns)."""
+    from pwa.context import Sesame
+    from pwa.importer import import_command
+
+    sesame = Sesame.build(Settings.from_env())
+    code = import_command(csv_file, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
+    sys.exit(code)
+
+
+@main.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    from pwa.store import Store
+
+    store = Store(Settings.from_env().db_path)
+    applied = store.migrate()
+    click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))

@@ -1,0 +1,134 @@
+"""Everything the views need, built once per app from the settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+from jinja2 import Environment
+from jinja2_fragments.starlette import Jinja2Blocks
+
+from pwa import __version__
+from pwa.directory import Account, SqliteDirectory
+from pwa.mail.outbox import Outbox, OutboxWorker
+from pwa.policy import PersonalData, Policy, build_policy
+from pwa.profile import Profile, load_profile
+from pwa.security.audit import Audit
+from pwa.security.keys import Keys, MissingSecret
+from pwa.security.middleware import CookieNames
+from pwa.security.passwords import PasswordHashing
+from pwa.security.sessions import SessionStore
+from pwa.security.throttle import Throttle
+from pwa.services.accounts import AccountService
+from pwa.services.identity import personal_digest
+from pwa.services.notices import PARIS, Notices
+from pwa.settings import Settings
+from pwa.store import Store
+
+log = logging.getLogger("sesame")
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+def open_store(settings: Settings) -> Store:
+    store = Store(settings.db_path)
+    store.migrate()
+    return store
+
+
+def check_demo_database(store: Store) -> None:
+    """Demo mode refuses a database that holds non-demo accounts (DESIGN §5)."""
+    real = store.one("select count(*) as n from accounts where demo = 0")
+    if real and real["n"]:
+        raise DemoRefused(
+            f"{store.path} holds real accounts: demo mode only runs on a demo database"
+        )
+
+
+@dataclass
+class Sesame:
+    settings: Settings
+    profile: Profile
+    store: Store
+    keys: Keys
+    directory: SqliteDirectory
+    policy: Policy
+    hashing: PasswordHashing
+    sessions: SessionStore
+    throttle: Throttle
+    audit: Audit
+    outbox: Outbox
+    cookies: CookieNames
+    templates: Jinja2Blocks
+    notices: Notices = None  # type: ignore[assignment]  (set by build)
+    accounts: AccountService = None  # type: ignore[assignment]
+
+    @classmethod
+    def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
+        profile = load_profile(settings.academie)
+        if not settings.secret_key:
+            raise MissingSecret("SESAME_SECRET_KEY is not set (see README, Configuration)")
+        store = open_store(settings)
+        if settings.demo:
+            check_demo_database(store)
+        templates = Jinja2Blocks(directory=str(settings.templates_dir))
+        sesame = cls(
+            settings=settings,
+            profile=profile,
+            store=store,
+            keys=Keys.from_secret(settings.secret_key),
+            directory=SqliteDirectory(store, profile.mail_domain),
+            policy=build_policy(
+                preset=profile.password_preset, forbidden_chars=profile.forbidden_chars
+            ),
+            hashing=hashing or PasswordHashing(),
+            sessions=SessionStore(store),
+            throttle=Throttle(store),
+            audit=Audit(store),
+            outbox=Outbox(store),
+            cookies=CookieNames(settings.secure_cookies),
+            templates=templates,
+        )
+        sesame._setup_templates(templates.env)
+        sesame.notices = Notices(templates.env, sesame.outbox, profile, settings.public_url)
+        sesame.accounts = AccountService(sesame, sesame.notices)
+        return sesame
+
+    def _setup_templates(self, env: Environment) -> None:
+        env.globals.update(
+            profile=self.profile,
+            demo=self.settings.demo,
+            version=__version__,
+            static_files=self.static_url,
+            title_suffix=lambda title: f"{title} – Sésame, {self.profile.short_name}",
+            policy_criteria=self.policy.criteria,
+            policy_json=self.policy.to_json(),
+        )
+        env.filters["isodatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).isoformat()
+        env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(
+            "%d/%m/%Y à %H:%M"
+        )
+        env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
+
+    def static_url(self, path: str) -> str:
+        return f"/static/{path}"
+
+    @property
+    def sender(self) -> str:
+        return self.settings.mail_from or f"ne-pas-repondre@{self.profile.mail_domain}"
+
+    def outbox_worker(self) -> OutboxWorker:
+        return OutboxWorker(self.outbox, self.settings, self.sender)
+
+    def personal_data(self, account: Account) -> PersonalData:
+        return PersonalData(
+            identifiant=account.identifiant,
+            first_name=account.first_name,
+            last_name=account.last_name,
+            digest=partial(personal_digest, self.keys, account.id),
+            secret_digests=account.personal_digests,
+        )

@@ -1,0 +1,180 @@
+"""The directory: accounts and their password hashes (DESIGN §2).
+
+One small interface, so an LDAP backend can stand in later. The SQLite backend's
+`accounts` table is also Dovecot's passdb (docs/dovecot.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from pwa.names import base_identifiant, base_local_part, new_address, new_identifiant
+from pwa.store import Store
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    identifiant: str
+    email: str
+    first_name: str
+    last_name: str
+    category: str | None
+    uai: str | None
+    status: str
+    password_hash: str | None
+    numen_digest: str | None
+    birth_digest: str | None
+    personal_digests: frozenset[str]
+    backup_email: str | None
+    demo: bool
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+    @property
+    def activated(self) -> bool:
+        return self.password_hash is not None
+
+    @classmethod
+    def from_row(cls, row: dict) -> Account:
+        return cls(
+            id=row["id"],
+            identifiant=row["identifiant"],
+            email=row["email"],
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            category=row["category"],
+            uai=row["uai"],
+            status=row["status"],
+            password_hash=row["password_hash"],
+            numen_digest=row["numen_digest"],
+            birth_digest=row["birth_digest"],
+            personal_digests=frozenset(json.loads(row["personal_digests"] or "[]")),
+            backup_email=row["backup_email"],
+            demo=bool(row["demo"]),
+        )
+
+
+@dataclass(frozen=True)
+class StaffRecord:
+    """One person as HR knows them; secrets already reduced to keyed hashes
+    by the caller, except the NUMEN index used to recognise a re-import."""
+
+    first_name: str
+    last_name: str
+    category: str
+    uai: str
+    etablissement: str
+    numen_index: str
+    personal_email: str | None = None
+    demo: bool = False
+
+
+class Directory(Protocol):
+    def get(self, account_id: int) -> Account | None: ...
+    def by_login(self, login: str) -> Account | None: ...
+    def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
+
+
+class SqliteDirectory:
+    def __init__(self, store: Store, mail_domain: str) -> None:
+        self.store = store
+        self.mail_domain = mail_domain
+
+    def get(self, account_id: int) -> Account | None:
+        row = self.store.one("select * from accounts where id = ?", (account_id,))
+        return Account.from_row(row) if row else None
+
+    def by_login(self, login: str) -> Account | None:
+        """Identifiant or academic address, case-insensitive."""
+        login = login.strip().lower()
+        column = "email" if "@" in login else "identifiant"
+        row = self.store.one(f"select * from accounts where {column} = ?", (login,))
+        return Account.from_row(row) if row else None
+
+    def set_password_hash(self, account_id: int, password_hash: str) -> None:
+        now = self.store.now()
+        with self.store.write() as db:
+            db["accounts"].update(
+                account_id,
+                {"password_hash": password_hash, "password_changed_at": now, "updated_at": now},
+            )
+
+    def count(self, *, demo: bool | None = None) -> int:
+        if demo is None:
+            return self.store.db["accounts"].count
+        row = self.store.one("select count(*) as n from accounts where demo = ?", (int(demo),))
+        return row["n"] if row else 0
+
+    # -- import ------------------------------------------------------------------
+    def _taken_like(self, column: str, base: str, suffix: str = "") -> set[str]:
+        """Every value of `column` that is `base`, or `base` + digits (+ suffix),
+        in one query: a hundred namesakes cost one look-up, not a hundred."""
+        rows = self.store.query(
+            f"select {column} as v from accounts where {column} = ? or {column} glob ?",
+            (base + suffix, base + "[0-9]*" + suffix),
+        )
+        return {row["v"] for row in rows}
+
+    def save_staff(self, person: StaffRecord) -> tuple[int, bool]:
+        """Create or update one person (matched by NUMEN index). Returns
+        (account id, created). Identifiant and address never change once given.
+        Runs inside the caller's transaction when there is one."""
+        now = self.store.now()
+        with self.store.write() as db:
+            db["etablissements"].upsert(
+                {"uai": person.uai, "name": person.etablissement}, pk="uai"
+            )
+            fields = {
+                "first_name": person.first_name,
+                "last_name": person.last_name,
+                "category": person.category,
+                "uai": person.uai,
+                "personal_email": person.personal_email,
+                "updated_at": now,
+            }
+            existing = self.store.one(
+                "select id from accounts where numen_index = ?", (person.numen_index,)
+            )
+            if existing:
+                db["accounts"].update(existing["id"], fields)
+                return existing["id"], False
+            base = base_identifiant(person.first_name, person.last_name)
+            taken_ids = self._taken_like("identifiant", base)
+            identifiant = new_identifiant(
+                person.first_name, person.last_name, taken_ids.__contains__
+            )
+            first, surname = base_local_part(person.first_name, person.last_name)
+            taken_mails = self._taken_like("email", f"{first}.{surname}", "@" + self.mail_domain)
+            email = new_address(
+                person.first_name, person.last_name, self.mail_domain, taken_mails.__contains__
+            )
+            table = db["accounts"].insert(
+                {
+                    **fields,
+                    "identifiant": identifiant,
+                    "email": email,
+                    "status": "active",
+                    "numen_index": person.numen_index,
+                    "demo": int(person.demo),
+                    "created_at": now,
+                }
+            )
+            return int(table.last_pk), True
+
+    def set_secret_digests(
+        self, account_id: int, *, numen_digest: str, birth_digest: str, personal: list[str]
+    ) -> None:
+        with self.store.write() as db:
+            db["accounts"].update(
+                account_id,
+                {
+                    "numen_digest": numen_digest,
+                    "birth_digest": birth_digest,
+                    "personal_digests": json.dumps(sorted(personal)),
+                },
+            )

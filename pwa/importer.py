@@ -1,0 +1,193 @@
+"""Staff import (`sesame import FILE.csv`): HR's file → accounts, all or nothing.
+
+This module decodes the file, has `pwa.importer_csv` check every row, writes the
+rows in one transaction and reports in French. Clear NUMENs and birth dates are
+reduced to keyed hashes here and never printed, logged or stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from pwa.directory import SqliteDirectory, StaffRecord
+from pwa.importer_csv import ParseResult, RowError, StaffRow, parse_staff_text
+from pwa.security.keys import Keys
+from pwa.services.identity import birth_digest, numen_digest, numen_index, personal_digest
+from pwa.store import Store
+
+__all__ = [
+    "ImportReport",
+    "ParseResult",
+    "RowError",
+    "StaffRow",
+    "UnreadableFile",
+    "import_command",
+    "import_staff",
+    "parse_staff_csv",
+    "summary",
+]
+
+PROGRESS_EVERY = 500
+Progress = Callable[[int, int], None]  # (rows done, rows in all)
+
+
+class UnreadableFile(ValueError):
+    """The bytes are not a CSV text at all; the message is French, for HR."""
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (Excel's "CSV (séparateur : ;)")."""
+    save_as = "enregistrez-le au format « CSV UTF-8 »."
+    if data.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(f"c'est un classeur Excel ou LibreOffice, pas un CSV : {save_as}")
+    if b"\x00" in data:
+        raise UnreadableFile(f"ce n'est pas un texte CSV (UTF-16 ou binaire) : {save_as}")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if not text.strip():
+            raise UnreadableFile("le fichier est vide.")
+        return text
+    raise UnreadableFile(f"encodage non reconnu (UTF-8 ou Windows-1252 attendu) : {save_as}")
+
+
+def parse_staff_csv(data: bytes) -> ParseResult:
+    """Pure: the file's bytes → checked rows and every error. Raises UnreadableFile
+    when the bytes are not a CSV text."""
+    return parse_staff_text(decode(data))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    created: int
+    updated: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated
+
+
+def _personal_tokens_function() -> Callable[[dt.date, str], set[str]] | None:
+    try:
+        from pwa.policy import personal_tokens
+    except ImportError:  # pwa.policy not there yet: store no personal digests
+        return None
+    return personal_tokens
+
+
+def import_staff(
+    rows: Sequence[StaffRow],
+    *,
+    store: Store,
+    directory: SqliteDirectory,
+    keys: Keys,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Create or update every row in ONE transaction: an exception on any row
+    leaves the database as it was. A known NUMEN updates its account and keeps
+    its identifiant and address."""
+    if directory.store is not store:
+        raise ValueError("the directory must write through the same store")
+    personal_tokens = _personal_tokens_function()
+    created = updated = 0
+    with store.write():
+        for done, row in enumerate(rows, start=1):
+            account_id, is_new = directory.save_staff(
+                StaffRecord(
+                    first_name=row.first_name,
+                    last_name=row.last_name,
+                    category=row.category,
+                    uai=row.uai,
+                    etablissement=row.etablissement,
+                    numen_index=numen_index(keys, row.numen),
+                    personal_email=row.email,
+                )
+            )
+            tokens = personal_tokens(row.birth_date, row.numen) if personal_tokens else ()
+            directory.set_secret_digests(
+                account_id,
+                numen_digest=numen_digest(keys, account_id, row.numen),
+                birth_digest=birth_digest(keys, account_id, row.birth_date),
+                personal=[personal_digest(keys, account_id, t) for t in tokens],
+            )
+            if is_new:
+                created += 1
+            else:
+                updated += 1
+            if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+                progress(done, len(rows))
+    return ImportReport(created=created, updated=updated)
+
+
+def _plural(n: int, singular: str, plural: str) -> str:
+    # French: 0 and 1 take the singular.
+    return f"{n} {singular if n < 2 else plural}"
+
+
+def summary(report: ImportReport) -> str:
+    """`152 personnes importées : 140 nouvelles, 12 mises à jour.`"""
+    return (
+        f"{_plural(report.total, 'personne importée', 'personnes importées')} : "
+        f"{_plural(report.created, 'nouvelle', 'nouvelles')}, "
+        f"{_plural(report.updated, 'mise à jour', 'mises à jour')}."
+    )
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "fichier introuvable"
+    if isinstance(error, PermissionError):
+        return "accès refusé"
+    if isinstance(error, IsADirectoryError):
+        return "c'est un dossier, pas un fichier"
+    return "erreur de lecture"
+
+
+def import_command(
+    path: Path,
+    *,
+    store: Store,
+    directory: SqliteDirectory,
+    keys: Keys,
+    echo: Callable[..., object] = click.echo,
+) -> int:
+    """The body of `sesame import FILE.csv`. Exit code: 0 imported, 1 bad rows
+    (nothing imported), 2 unreadable file. Errors go to stderr."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        echo(f"Impossible de lire le fichier « {path} » : {_os_reason(error)}.", err=True)
+        return 2
+    try:
+        parsed = parse_staff_csv(data)
+    except UnreadableFile as error:
+        echo(f"Fichier « {path} » illisible : {error}", err=True)
+        return 2
+    if parsed.errors:
+        for error in parsed.errors:
+            echo(str(error), err=True)
+        bad_lines = len({e.line for e in parsed.errors if e.line and e.line > 1})
+        if bad_lines:
+            echo(_plural(bad_lines, "ligne en erreur.", "lignes en erreur."), err=True)
+        echo("Aucune ligne n'a été importée.", err=True)
+        return 1
+
+    def show_progress(done: int, total: int) -> None:
+        echo(f"{done} / {total} lignes enregistrées…", err=True)
+
+    report = import_staff(
+        parsed.rows,
+        store=store,
+        directory=directory,
+        keys=keys,
+        progress=show_progress if len(parsed.rows) > PROGRESS_EVERY else None,
+    )
+    echo(summary(report))
+    return 0

@@ -1,0 +1,136 @@
+"""The outbox: pages only insert rows; a background worker sends them with
+aiosmtplib, so a slow or stalled SMTP server never slows a page (DESIGN §5)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import datetime, timezone
+
+import aiosmtplib
+
+from pwa.settings import Settings
+from pwa.store import Store
+
+log = logging.getLogger("sesame.outbox")
+
+MAX_ATTEMPTS = 8
+LOCK_SECONDS = 120.0
+
+
+class Outbox:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.wakeup = asyncio.Event()
+
+    def enqueue(self, to_addr: str, subject: str, body: str) -> None:
+        now = self.store.now()
+        with self.store.write() as db:
+            db["outbox"].insert(
+                {
+                    "created_at": now,
+                    "to_addr": to_addr,
+                    "subject": subject,
+                    "body": body,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                }
+            )
+        self.wakeup.set()
+
+    def claim_due(self, limit: int = 20) -> list[dict]:
+        """Rows due now, locked for this worker so another process skips them."""
+        now = self.store.now()
+        with self.store.write() as db:
+            rows = self.store.query(
+                "select * from outbox where sent_at is null and attempts < ?"
+                " and next_attempt_at <= ? and coalesce(locked_until, 0) < ?"
+                " order by id limit ?",
+                (MAX_ATTEMPTS, now, now, limit),
+            )
+            for row in rows:
+                db["outbox"].update(row["id"], {"locked_until": now + LOCK_SECONDS})
+        return rows
+
+    def mark_sent(self, row_id: int) -> None:
+        with self.store.write() as db:
+            db["outbox"].update(row_id, {"sent_at": self.store.now(), "locked_until": None})
+
+    def mark_failed(self, row: dict, error: str) -> None:
+        attempts = row["attempts"] + 1
+        delay = min(30 * 2**attempts, 3600)
+        with self.store.write() as db:
+            db["outbox"].update(
+                row["id"],
+                {
+                    "attempts": attempts,
+                    "last_error": error[:200],
+                    "next_attempt_at": self.store.now() + delay,
+                    "locked_until": None,
+                },
+            )
+
+    def pending(self) -> int:
+        row = self.store.one("select count(*) as n from outbox where sent_at is null")
+        return row["n"] if row else 0
+
+
+def build_message(settings: Settings, sender: str, row: dict) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row["to_addr"]
+    message["Subject"] = row["subject"]
+    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row["body"])
+    return message
+
+
+class OutboxWorker:
+    def __init__(self, outbox: Outbox, settings: Settings, sender: str) -> None:
+        self.outbox = outbox
+        self.settings = settings
+        self.sender = sender
+
+    async def send(self, message: EmailMessage) -> None:
+        s = self.settings
+        await aiosmtplib.send(
+            message,
+            hostname=s.smtp_host,
+            port=s.smtp_port,
+            username=s.smtp_user or None,
+            password=s.smtp_password or None,
+            use_tls=s.smtp_tls == "tls",
+            start_tls=True if s.smtp_tls == "starttls" else False,
+            timeout=s.smtp_timeout,
+        )
+
+    async def drain_once(self) -> int:
+        sent = 0
+        for row in await asyncio.to_thread(self.outbox.claim_due):
+            try:
+                await self.send(build_message(self.settings, self.sender, row))
+            except Exception as exc:  # any SMTP or network failure: retry later
+                log.warning("outbox: message %s not sent (%s)", row["id"], type(exc).__name__)
+                await asyncio.to_thread(self.outbox.mark_failed, row, type(exc).__name__)
+            else:
+                await asyncio.to_thread(self.outbox.mark_sent, row["id"])
+                sent += 1
+        return sent
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.drain_once()
+            except Exception:
+                log.exception("outbox: drain failed")
+            self.outbox.wakeup.clear()
+            try:
+                await asyncio.wait_for(
+                    self.outbox.wakeup.wait(), timeout=self.settings.outbox_poll_seconds
+                )
+            except TimeoutError:
+                pass

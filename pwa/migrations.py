@@ -1,0 +1,117 @@
+"""The schema, only ever changed through named migrations (sqlite-utils)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("sesame")
+
+
+@migrations(name="0001_directory")
+def directory(db: Database) -> None:
+    db["etablissements"].create({"uai": str, "name": str}, pk="uai", not_null={"name"})
+    db["accounts"].create(
+        {
+            "id": int,
+            "identifiant": str,
+            "email": str,
+            "first_name": str,
+            "last_name": str,
+            "category": str,
+            "uai": str,
+            "status": str,  # active | disabled
+            # argon2id hash in PHC form, read as-is by Dovecot's passdb (scheme ARGON2ID)
+            "password_hash": str,
+            "password_changed_at": float,
+            # Keyed hashes (DESIGN §5), never the clear values
+            "numen_index": str,  # unbound HMAC of the NUMEN: finds a person on re-import
+            "numen_digest": str,  # HMAC bound to the account id: checks a typed NUMEN
+            "birth_digest": str,  # HMAC bound to the account id: checks a typed birth date
+            "personal_digests": str,  # JSON list: personal data a password must not contain
+            "backup_email": str,
+            "personal_email": str,  # from the import's optional email column
+            "demo": int,
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk="id",
+        not_null={"identifiant", "email", "first_name", "last_name", "status", "created_at"},
+        defaults={"status": "active", "demo": 0},
+        foreign_keys=[("uai", "etablissements", "uai")],
+    )
+    db["accounts"].create_index(["identifiant"], unique=True)
+    db["accounts"].create_index(["email"], unique=True)
+    db["accounts"].create_index(["numen_index"], unique=True)
+    db["accounts"].create_index(["uai"])
+
+
+@migrations(name="0002_security")
+def security(db: Database) -> None:
+    db["sessions"].create(
+        {
+            "id_hash": str,
+            "account_id": int,
+            "level": str,  # anonymous | password | full
+            "data": str,  # JSON, never a secret
+            "created_at": float,
+            "authenticated_at": float,
+            "last_seen_at": float,
+            "client": str,
+            "user_agent": str,
+        },
+        pk="id_hash",
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["sessions"].create_index(["account_id"])
+    db["failures"].create(
+        {"id": int, "at": float, "subject": str, "client": str, "kind": str},
+        pk="id",
+    )
+    db["failures"].create_index(["subject", "at"])
+    db["failures"].create_index(["client", "at"])
+    db["pauses"].create(
+        {"subject": str, "until": float, "notified_at": float}, pk="subject"
+    )
+    db["audit"].create(
+        {
+            "id": int,
+            "at": float,
+            "event": str,
+            "account_id": int,
+            "actor": str,
+            "client": str,
+            "details": str,
+        },
+        pk="id",
+    )
+    db["audit"].create_index(["account_id", "at"])
+    db["audit"].create_index(["at"])
+    db["outbox"].create(
+        {
+            "id": int,
+            "created_at": float,
+            "to_addr": str,
+            "subject": str,
+            "body": str,
+            "attempts": int,
+            "next_attempt_at": float,
+            "locked_until": float,
+            "sent_at": float,
+            "last_error": str,
+        },
+        pk="id",
+        defaults={"attempts": 0},
+    )
+    db["outbox"].create_index(["sent_at", "next_attempt_at"])
+    db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations(name="0003_demo_mailbox")
+def demo_mailbox(db: Database) -> None:
+    # Filled only in demo mode, by the local SMTP server, so the demo can show
+    # the notices it really sent over SMTP.
+    db["demo_mailbox"].create(
+        {"id": int, "received_at": float, "mail_from": str, "rcpt_to": str, "message": str},
+        pk="id",
+    )

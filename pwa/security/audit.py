@@ -1,0 +1,68 @@
+"""Audit trail of security events, without any secret; kept 12 months."""
+
+from __future__ import annotations
+
+import json
+
+from pwa.store import Store
+
+RETENTION_SECONDS = 365 * 24 * 3600
+
+# The events, with the French label shown to the user and the help desk.
+EVENTS = {
+    "identifiant.retrieved": "Identifiant retrouvé",
+    "identifiant.failed": "Échec : identifiant non retrouvé",
+    "password.set": "Mot de passe choisi avec le NUMEN",
+    "password.changed": "Mot de passe modifié",
+    "password.failed": "Échec : vérification NUMEN",
+    "login.succeeded": "Connexion",
+    "login.failed": "Échec de connexion",
+    "logout": "Déconnexion",
+    "logout.everywhere": "Déconnexion de tous les appareils",
+    "account.paused": "Vérifications suspendues après trop d'échecs",
+    "import": "Import du personnel",
+}
+
+
+class Audit:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def record(
+        self,
+        event: str,
+        *,
+        account_id: int | None = None,
+        actor: str | None = None,
+        client: str | None = None,
+        **details: object,
+    ) -> None:
+        if event not in EVENTS:
+            raise ValueError(f"unknown audit event {event!r}")
+        with self.store.write() as db:
+            db["audit"].insert(
+                {
+                    "at": self.store.now(),
+                    "event": event,
+                    "account_id": account_id,
+                    "actor": actor,
+                    "client": client,
+                    "details": json.dumps(details, ensure_ascii=False) if details else None,
+                }
+            )
+
+    def for_account(self, account_id: int, limit: int = 20) -> list[dict]:
+        rows = self.store.query(
+            "select * from audit where account_id = ? order by at desc, id desc limit ?",
+            (account_id, limit),
+        )
+        for row in rows:
+            row["label"] = EVENTS.get(row["event"], row["event"])
+        return rows
+
+    def purge(self) -> int:
+        with self.store.write() as db:
+            cursor = db.execute(
+                "delete from audit where at < ?", (self.store.now() - RETENTION_SECONDS,)
+            )
+            return cursor.rowcount

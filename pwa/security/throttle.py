@@ -1,0 +1,109 @@
+"""Throttling of every secret-checking step, stored in SQLite so all workers
+share it (DESIGN §5).
+
+- per (subject, client): from the 5th failure, a delay doubling from 60 s;
+- per subject: at most 25 failures per 24 h, then checks pause until the window
+  passes, and the owner is told by mail (once per pause);
+- per client: a high flood cap only (a school's Wi-Fi puts many people behind
+  one address).
+
+The subject is the account when it exists, otherwise a keyed hash of the login
+typed, so answers for unknown accounts are throttled the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pwa.store import Store
+
+FREE_FAILURES = 4
+FIRST_DELAY = 60.0
+MAX_DELAY = 12 * 3600.0
+DAILY_BUDGET = 25
+WINDOW = 24 * 3600.0
+FLOOD_CAP = 300
+FLOOD_WINDOW = 3600.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after: float = 0.0
+    reason: str = ""  # delay | paused | flood
+
+    @property
+    def minutes(self) -> int:
+        return max(1, int(-(-self.retry_after // 60)))
+
+
+ALLOWED = Verdict(True)
+
+
+class Throttle:
+    def __init__(self, store: Store, *, flood_cap: int = FLOOD_CAP) -> None:
+        self.store = store
+        self.flood_cap = flood_cap
+
+    def check(self, subject: str, client: str) -> Verdict:
+        now = self.store.now()
+        flood = self.store.one(
+            "select count(*) as n, min(at) as first from failures where client = ? and at > ?",
+            (client, now - FLOOD_WINDOW),
+        )
+        if flood and flood["n"] >= self.flood_cap:
+            return Verdict(False, flood["first"] + FLOOD_WINDOW - now, "flood")
+        paused = self.paused_until(subject)
+        if paused > now:
+            return Verdict(False, paused - now, "paused")
+        pair = self.store.one(
+            "select count(*) as n, max(at) as last from failures"
+            " where subject = ? and client = ? and at > ?",
+            (subject, client, now - WINDOW),
+        )
+        if pair and pair["n"] > FREE_FAILURES:
+            delay = min(FIRST_DELAY * 2 ** (pair["n"] - FREE_FAILURES - 1), MAX_DELAY)
+            wait = pair["last"] + delay - now
+            if wait > 0:
+                return Verdict(False, wait, "delay")
+        return ALLOWED
+
+    def paused_until(self, subject: str) -> float:
+        row = self.store.one("select until from pauses where subject = ?", (subject,))
+        return row["until"] if row else 0.0
+
+    def fail(self, subject: str, client: str, kind: str) -> bool:
+        """Record a failure. Returns True when this failure starts a pause of
+        the subject (the caller then tells the owner)."""
+        now = self.store.now()
+        with self.store.write() as db:
+            db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": kind})
+            rows = self.store.query(
+                "select at from failures where subject = ? and at > ? order by at desc limit ?",
+                (subject, now - WINDOW, DAILY_BUDGET),
+            )
+            if len(rows) < DAILY_BUDGET or self.paused_until(subject) > now:
+                return False
+            until = rows[-1]["at"] + WINDOW
+            db["pauses"].upsert(
+                {"subject": subject, "until": until, "notified_at": now}, pk="subject"
+            )
+            return True
+
+    def succeed(self, subject: str, client: str) -> None:
+        with self.store.write() as db:
+            db.execute(
+                "delete from failures where subject = ? and client = ?", (subject, client)
+            )
+
+    def lift(self, subject: str) -> None:
+        """Help desk: lift a pause and forget the failures that caused it."""
+        with self.store.write() as db:
+            db.execute("delete from pauses where subject = ?", (subject,))
+            db.execute("delete from failures where subject = ?", (subject,))
+
+    def purge(self) -> None:
+        now = self.store.now()
+        with self.store.write() as db:
+            db.execute("delete from failures where at < ?", (now - WINDOW,))
+            db.execute("delete from pauses where until < ?", (now,))

@@ -1,0 +1,115 @@
+"""The journeys' rules: retrieve an identifiant, prove identity with the NUMEN,
+sign in, set a password. No HTTP here; views call these in a thread because
+argon2id takes a tenth of a second by design."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pwa.directory import Account
+from pwa.security.throttle import ALLOWED, Verdict
+from pwa.services.identity import check_identity
+
+if TYPE_CHECKING:
+    from pwa.context import Sesame
+    from pwa.policy import PolicyResult
+    from pwa.services.notices import Notices
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    account: Account | None = None
+    verdict: Verdict = ALLOWED
+
+    @property
+    def throttled(self) -> bool:
+        return not self.verdict.allowed
+
+
+class AccountService:
+    def __init__(self, sesame: Sesame, notices: Notices) -> None:
+        self.s = sesame
+        self.notices = notices
+
+    def subject(self, login: str, account: Account | None) -> str:
+        """Throttle key: the account, or a keyed hash of what was typed."""
+        if account is not None:
+            return f"account:{account.id}"
+        return "login:" + self.s.keys.mac("throttle", login.strip().lower())
+
+    def _guarded(self, login: str, account: Account | None, client: str, kind: str, check) -> Outcome:
+        subject = self.subject(login, account)
+        verdict = self.s.throttle.check(subject, client)
+        if not verdict.allowed:
+            return Outcome(False, None, verdict)
+        ok = check() and account is not None and account.active
+        if ok:
+            self.s.throttle.succeed(subject, client)
+            return Outcome(True, account)
+        if self.s.throttle.fail(subject, client, kind) and account is not None:
+            self.s.audit.record("account.paused", account_id=account.id, client=client)
+            self.notices.send("account_paused", account, when=self.s.store.now())
+        return Outcome(False)
+
+    def _identity(self, account: Account | None, birth: dt.date, numen: str) -> bool:
+        return check_identity(
+            self.s.keys,
+            account_id=account.id if account else 0,
+            numen_stored=account.numen_digest if account else None,
+            birth_stored=account.birth_digest if account else None,
+            numen=numen,
+            birth_date=birth,
+        )
+
+    def retrieve_identifiant(self, email: str, birth: dt.date, numen: str, client: str) -> Outcome:
+        account = self.s.directory.by_login(email) if "@" in email else None
+        outcome = self._guarded(
+            email, account, client, "numen", lambda: self._identity(account, birth, numen)
+        )
+        event = "identifiant.retrieved" if outcome.ok else "identifiant.failed"
+        self.s.audit.record(event, account_id=account.id if account else None, client=client)
+        return outcome
+
+    def verify_numen(self, identifiant: str, birth: dt.date, numen: str, client: str) -> Outcome:
+        account = self.s.directory.by_login(identifiant)
+        outcome = self._guarded(
+            identifiant, account, client, "numen", lambda: self._identity(account, birth, numen)
+        )
+        if not outcome.ok:
+            self.s.audit.record(
+                "password.failed", account_id=account.id if account else None, client=client
+            )
+        return outcome
+
+    def authenticate(self, login: str, password: str, client: str) -> Outcome:
+        account = self.s.directory.by_login(login)
+        stored = account.password_hash if account else None
+        outcome = self._guarded(
+            login, account, client, "password", lambda: self.s.hashing.verify(stored, password)
+        )
+        if outcome.ok and account is not None and self.s.hashing.needs_rehash(stored or ""):
+            self.s.directory.set_password_hash(account.id, self.s.hashing.hash(password))
+        event = "login.succeeded" if outcome.ok else "login.failed"
+        if not outcome.throttled:
+            self.s.audit.record(event, account_id=account.id if account else None, client=client)
+        return outcome
+
+    def check_password(self, account: Account, password: str) -> PolicyResult:
+        return self.s.policy.check(password, personal=self.s.personal_data(account))
+
+    def set_password(
+        self, account: Account, password: str, *, event: str, client: str, keep_session: str | None = None
+    ) -> PolicyResult:
+        """Validate against the policy, store the argon2id hash (the mail server
+        reads it at once), revoke other sessions and tell the owner."""
+        result = self.check_password(account, password)
+        if not result.ok:
+            return result
+        self.s.directory.set_password_hash(account.id, self.s.hashing.hash(password))
+        self.s.sessions.revoke_all(account.id, keep=keep_session)
+        self.s.audit.record(event, account_id=account.id, client=client)
+        self.notices.send("password_changed", account, when=self.s.store.now(), client=client)
+        return result

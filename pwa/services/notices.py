@@ -1,0 +1,43 @@
+"""Security notices by mail (DESIGN §5): to the academic address, and to the
+backup address when there is one. Texts are templates in templates/mail/."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment
+
+from pwa.directory import Account
+from pwa.mail.outbox import Outbox
+from pwa.profile import Profile
+
+PARIS = ZoneInfo("Europe/Paris")
+
+SUBJECTS = {
+    "password_changed": "Votre mot de passe a été modifié",
+    "account_paused": "Trop d'essais sur votre compte : vérifications suspendues",
+    "logout_everywhere": "Vous avez été déconnecté de tous vos appareils",
+}
+
+
+class Notices:
+    def __init__(self, env: Environment, outbox: Outbox, profile: Profile, public_url: str) -> None:
+        self.env = env
+        self.outbox = outbox
+        self.profile = profile
+        self.public_url = public_url
+
+    def send(self, kind: str, account: Account, *, when: float, client: str = "") -> None:
+        moment = dt.datetime.fromtimestamp(when, PARIS)
+        body = self.env.get_template(f"mail/{kind}.txt").render(
+            account=account,
+            profile=self.profile,
+            when=moment.strftime("%d/%m/%Y à %H:%M"),
+            client=client,
+            public_url=self.public_url or "",
+        )
+        subject = f"[{self.profile.short_name}] {SUBJECTS[kind]}"
+        recipients = [account.email] + ([account.backup_email] if account.backup_email else [])
+        for to_addr in recipients:
+            self.outbox.enqueue(to_addr, subject, body)

@@ -1,0 +1,97 @@
+"""The SQLite file: connections, pragmas and transactions. All SQL lives
+behind this module, the directory and the security stores."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from pwa.migrations import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Store:
+    """One per app. Each thread gets its own connection (SQLite connections must
+    not be shared across threads mid-transaction); every process opens its own,
+    so several uvicorn workers share the file safely through WAL."""
+
+    def __init__(self, path: Path | str, *, clock=time.time) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    @property
+    def db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(
+                self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            db = Database(conn)
+            self._local.db = db
+            with self._lock:
+                self._all.append(conn)
+        return db
+
+    def now(self) -> float:
+        return self.clock()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction taken at once (BEGIN IMMEDIATE), so two workers
+        never deadlock upgrading read locks; nested calls become savepoints."""
+        db = self.db
+        if db.conn.in_transaction:
+            with db.atomic():
+                yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        else:
+            db.conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        return list(self.db.query(sql, params))
+
+    def one(self, sql: str, params: tuple | dict = ()) -> dict | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; returns their names."""
+        pending = [m.name for m in migrations.pending(self.db)]
+        migrations.apply(self.db)
+        return pending
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.one("select value from meta where key = ?", (key,))
+        return row["value"] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as db:
+            db["meta"].upsert({"key": key, "value": value}, pk="key")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,88 @@
+"""Views: HTTP only. They parse forms, call services and render templates.
+
+The same template renders the whole page, or for an htmx request only its
+`page_title` and `main` blocks (jinja2-fragments), so a fragment never drifts from
+its page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from jinja2_fragments import render_block
+from markupsafe import escape
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from pwa.context import Sesame
+from pwa.security.csrf import FIELD, check_csrf, csrf_token
+
+MAX_FIELD = 1000
+
+
+def sesame(request: Request) -> Sesame:
+    return request.app.state.sesame
+
+
+def is_htmx(request: Request) -> bool:
+    return (
+        request.headers.get("hx-request") == "true"
+        and request.headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> Response:
+    s = sesame(request)
+    session = request.state.session.get()
+    ctx = {
+        "csrf_token": csrf_token(request, s.keys),
+        "csp_nonce": request.state.csp_nonce,
+        "session": session,
+        "signed_in": bool(session and session.authenticated),
+        **(context or {}),
+    }
+    partial = template.rsplit("/", 1)[-1].startswith("_")
+    if is_htmx(request) and not partial:
+        env = s.templates.env
+        ctx["request"] = request
+        title = render_block(env, template, "page_title", ctx).strip()
+        main = render_block(env, template, "main", ctx)
+        full_title = env.globals["title_suffix"](title)
+        return HTMLResponse(f"<title>{escape(full_title)}</title>\n{main}", status_code=status)
+    return s.templates.TemplateResponse(request, template, ctx, status_code=status)
+
+
+def redirect(request: Request, name: str, **params: str) -> Response:
+    url = str(request.url_for(name, **params).path)
+    if is_htmx(request):
+        # htmx loads the page into <main> and pushes the URL: no full reload.
+        location = json.dumps({"path": url, "target": "#main"})
+        return Response(status_code=204, headers={"HX-Location": location})
+    return RedirectResponse(url, status_code=303)
+
+
+class BadForm(Exception):
+    """The form could not be read at all (CSRF, size): a 4xx page, not a 500."""
+
+    def __init__(self, status: int, message: str) -> None:
+        self.status, self.message = status, message
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The submitted fields as stripped strings, after the CSRF check."""
+    try:
+        async with request.form(max_files=0, max_fields=50) as form:
+            data = {k: v for k, v in form.items() if isinstance(v, str)}
+    except Exception as exc:  # malformed multipart/urlencoded body
+        raise BadForm(400, "Le formulaire envoyé est illisible. Rechargez la page et recommencez.") from exc
+    s = sesame(request)
+    if not check_csrf(request, s.keys, data.get(FIELD), s.settings.public_url):
+        raise BadForm(
+            403,
+            "Votre page a expiré ou les cookies sont bloqués. Rechargez la page et recommencez.",
+        )
+    if any(len(v) > MAX_FIELD for v in data.values()):
+        raise BadForm(413, "Un des champs est beaucoup trop long.")
+    return data

@@ -1,0 +1,99 @@
+"""Journey 6 (first part) — Mon compte: change password, recent activity,
+log out everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pwa.directory import Account
+from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.errors import throttled_message
+from pwa.views.password import new_password_errors
+
+View = Callable[[Request], Awaitable[Response]]
+
+
+def signed_in(view: Callable[[Request, Account], Awaitable[Response]]) -> View:
+    @wraps(view)
+    async def wrapper(request: Request) -> Response:
+        session = request.state.session.get()
+        account = sesame(request).directory.get(session.account_id) if session and session.authenticated else None
+        if account is None or not account.active:
+            return redirect(request, "login")
+        return await view(request, account)
+
+    return wrapper
+
+
+@signed_in
+async def overview(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    session = request.state.session.get()
+    flash = session.data.pop("flash", None)
+    if flash:
+        request.state.session.save()
+    return render(
+        request,
+        "account/overview.html",
+        {
+            "account": account,
+            "flash": flash,
+            "activity": s.audit.for_account(account.id, limit=10),
+            "other_sessions": max(0, s.sessions.count_for(account.id) - 1),
+        },
+    )
+
+
+@signed_in
+async def change_password(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    context = {"account": account, "result": None, "errors": forms.Errors()}
+    if request.method == "GET":
+        return render(request, "account/password.html", context)
+    form = await read_form(request)
+    current, password, confirm = (form.get(k, "") for k in ("current", "password", "confirmation"))
+    result = await run_in_threadpool(s.accounts.check_password, account, password)
+    errors = new_password_errors(password, confirm, result)
+    if not current:
+        errors.items = {"current": "Indiquez votre mot de passe actuel.", **errors.items}
+    else:
+        outcome = await run_in_threadpool(
+            s.accounts.authenticate, account.identifiant, current, request.state.client
+        )
+        if outcome.throttled:
+            errors.items = {"current": throttled_message(outcome.verdict), **errors.items}
+        elif not outcome.ok:
+            errors.items = {"current": "Ce n'est pas votre mot de passe actuel.", **errors.items}
+    if errors:
+        return render(request, "account/password.html", {**context, "result": result, "errors": errors}, status=422)
+    session = request.state.session.get()
+    await run_in_threadpool(
+        s.accounts.set_password, account, password, event="password.changed",
+        client=request.state.client, keep_session=session.id_hash if session else None,
+    )
+    session.data["flash"] = "Votre mot de passe a été modifié. Vos autres appareils ont été déconnectés."
+    request.state.session.save()
+    return redirect(request, "account")
+
+
+@signed_in
+async def logout_everywhere(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    await read_form(request)
+    s.sessions.revoke_all(account.id)
+    s.audit.record("logout.everywhere", account_id=account.id, client=request.state.client)
+    s.notices.send("logout_everywhere", account, when=s.store.now(), client=request.state.client)
+    request.state.session.end()
+    return render(request, "auth/logged_out.html", {"everywhere": True})
+
+
+@signed_in
+async def extend_session(request: Request, account: Account) -> Response:
+    """The idle-timeout prompt's "stay signed in" button (RGAA 13.1)."""
+    await read_form(request)
+    return Response(status_code=204)

@@ -1,0 +1,70 @@
+"""Error pages: a clear French message, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from pwa.security.throttle import Verdict
+from pwa.views import BadForm, render
+
+log = logging.getLogger("sesame.errors")
+
+MESSAGES = {
+    400: "La demande est incomplète ou illisible.",
+    403: "Vous n'avez pas accès à cette page.",
+    404: "Cette page n'existe pas. Vérifiez l'adresse ou revenez à l'accueil.",
+    405: "Cette page ne s'utilise pas de cette façon. Revenez à l'accueil.",
+    413: "Les informations envoyées sont trop longues.",
+}
+
+
+def throttled_message(verdict: Verdict) -> str:
+    if verdict.reason == "paused":
+        return (
+            "Trop d'essais ont échoué pour ce compte aujourd'hui. Par sécurité, les vérifications "
+            f"sont suspendues pendant environ {_hours(verdict.retry_after)}. "
+            "Si vous êtes pressé, appelez l'assistance."
+        )
+    return (
+        f"Trop d'essais. Attendez {verdict.minutes} minute{'s' if verdict.minutes > 1 else ''} "
+        "avant de réessayer."
+    )
+
+
+def _hours(seconds: float) -> str:
+    hours = max(1, round(seconds / 3600))
+    return f"{hours} heure{'s' if hours > 1 else ''}"
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    message = exc.message if isinstance(exc, BadForm) else MESSAGES.get(status, MESSAGES[400])
+    if isinstance(exc, BadForm):
+        status = exc.status
+    return _page(request, status, message)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _page(request, 500, "Une erreur est survenue de notre côté. Réessayez dans un instant.")
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    try:
+        return render(request, "error.html", {"status": status, "message": message}, status=status)
+    except Exception:  # the error page itself must never fail
+        return HTMLResponse(
+            f"<!doctype html><html lang=fr><title>Erreur</title><p>{message}</p>", status_code=status
+        )
+
+
+def handlers() -> dict:
+    return {
+        HTTPException: http_error,
+        BadForm: http_error,
+        Exception: server_error,
+    }

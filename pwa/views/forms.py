@@ -1,0 +1,106 @@
+"""Field parsing shared by the journeys. Every error is a French sentence
+meant to sit next to its field and in the error summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from pwa.services.identity import normalise_numen, valid_numen
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class Errors:
+    """Field name → message, in the order of the page (for the summary)."""
+
+    items: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.items.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def get(self, name: str) -> str | None:
+        return self.items.get(name)
+
+
+def academic_address(raw: str, domain: str, errors: Errors, name: str = "email") -> str:
+    value = raw.strip().lower()
+    if not value:
+        errors.add(name, "Indiquez votre adresse académique.")
+    elif not EMAIL.match(value):
+        errors.add(name, f"Indiquez une adresse complète, par exemple prenom.nom@{domain}.")
+    elif not value.endswith("@" + domain):
+        errors.add(name, f"Votre adresse académique se termine par @{domain}.")
+    return value
+
+
+def login_name(raw: str, errors: Errors, name: str = "login") -> str:
+    value = raw.strip().lower()
+    if not value:
+        errors.add(name, "Indiquez votre identifiant ou votre adresse académique.")
+    elif len(value) > 254 or any(c.isspace() for c in value):
+        errors.add(name, "Cet identifiant n'a pas la bonne forme : il ne contient pas d'espace.")
+    return value
+
+
+def identifiant(raw: str, errors: Errors, name: str = "identifiant") -> str:
+    value = raw.strip().lower()
+    if not value:
+        errors.add(name, "Indiquez votre identifiant, par exemple jdupont.")
+    elif "@" in value or len(value) > 64 or not re.fullmatch(r"[a-z0-9.\-]+", value):
+        errors.add(
+            name,
+            "Indiquez l'identifiant seul, sans @ ni espace, par exemple jdupont.",
+        )
+    return value
+
+
+def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = None) -> dt.date | None:
+    """Three number fields: jour, mois, annee. The error is attached to the
+    first field that is wrong, so the summary link lands there."""
+    parts = {k: form.get(k, "").strip() for k in ("jour", "mois", "annee")}
+    if not any(parts.values()):
+        errors.add("jour", "Indiquez votre date de naissance.")
+        return None
+    for key, label in (("jour", "le jour"), ("mois", "le mois"), ("annee", "l'année")):
+        if not parts[key]:
+            errors.add(key, f"La date de naissance doit comporter {label}.")
+            return None
+        if not parts[key].isdigit():
+            errors.add(key, "La date de naissance ne contient que des chiffres.")
+            return None
+    if len(parts["annee"]) != 4:
+        errors.add("annee", "L'année s'écrit avec 4 chiffres, par exemple 1990.")
+        return None
+    try:
+        value = dt.date(int(parts["annee"]), int(parts["mois"]), int(parts["jour"]))
+    except ValueError:
+        errors.add("jour", "Cette date n'existe pas. Vérifiez le jour et le mois.")
+        return None
+    today = today or dt.date.today()
+    if value.year < 1900 or value > today.replace(year=today.year - 14):
+        errors.add("annee", "Vérifiez l'année de naissance.")
+        return None
+    return value
+
+
+def numen(raw: str, errors: Errors, name: str = "numen") -> str:
+    value = normalise_numen(raw)
+    if not value:
+        errors.add(name, "Indiquez votre NUMEN. Il figure sur le courrier qui vous l'a donné.")
+    elif len(value) != 13:
+        errors.add(
+            name,
+            f"Le NUMEN compte 13 caractères ; vous en avez saisi {len(value)}.",
+        )
+    elif not valid_numen(value):
+        errors.add(
+            name,
+            "Ce NUMEN n'a pas la bonne forme : 2 chiffres, 1 lettre, 2 chiffres, puis 8 lettres ou chiffres.",
+        )
+    return value

@@ -1,0 +1,60 @@
+"""Journey 1 — Retrouver mon identifiant: address, then birth date + NUMEN."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pwa.views import forms, read_form, render, sesame
+from pwa.views.errors import throttled_message
+
+GENERIC_FAILURE = (
+    "Ces informations ne permettent pas de retrouver votre identifiant. "
+    "Vérifiez l'adresse, la date de naissance et le NUMEN, puis réessayez."
+)
+
+
+async def ask_address(request: Request) -> Response:
+    if request.method == "GET":
+        return render(request, "identifiant/address.html", {"values": {}})
+    form = await read_form(request)
+    errors = forms.Errors()
+    email = forms.academic_address(form.get("email", ""), sesame(request).profile.mail_domain, errors)
+    if errors:
+        return render(
+            request, "identifiant/address.html", {"values": form, "errors": errors}, status=422
+        )
+    return render(request, "identifiant/verify.html", {"values": {"email": email}})
+
+
+async def verify(request: Request) -> Response:
+    s = sesame(request)
+    form = await read_form(request)
+    errors = forms.Errors()
+    email = forms.academic_address(form.get("email", ""), s.profile.mail_domain, errors)
+    if errors:  # the hidden address was tampered with or lost: back to step 1
+        return render(
+            request, "identifiant/address.html", {"values": form, "errors": errors}, status=422
+        )
+    birth = forms.birth_date(form, errors)
+    numen = forms.numen(form.get("numen", ""), errors)
+    values = {k: form.get(k, "") for k in ("email", "jour", "mois", "annee")}
+    if errors:
+        return render(
+            request, "identifiant/verify.html", {"values": values, "errors": errors}, status=422
+        )
+    outcome = await run_in_threadpool(
+        s.accounts.retrieve_identifiant, email, birth, numen, request.state.client
+    )
+    if outcome.throttled:
+        errors.add("numen", throttled_message(outcome.verdict))
+        return render(
+            request, "identifiant/verify.html", {"values": values, "errors": errors}, status=429
+        )
+    if not outcome.ok or outcome.account is None:
+        errors.add("numen", GENERIC_FAILURE)
+        return render(
+            request, "identifiant/verify.html", {"values": values, "errors": errors}, status=422
+        )
+    return render(request, "identifiant/found.html", {"account": outcome.account})

@@ -1,0 +1,59 @@
+"""Home, manifest, health, and the demo's pages."""
+
+from __future__ import annotations
+
+import email
+from email import policy as email_policy
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, PlainTextResponse, Response
+
+from pwa.demo import DEMO_STAFF, demo_account
+from pwa.settings import ROOT
+from pwa.views import render, sesame
+
+
+async def home(request: Request) -> Response:
+    return render(request, "home.html")
+
+
+async def manifest(request: Request) -> Response:
+    return FileResponse(
+        ROOT / "manifest.webmanifest",
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+async def health(request: Request) -> Response:
+    sesame(request).store.one("select 1 as ok")
+    return PlainTextResponse("ok")
+
+
+async def demo(request: Request) -> Response:
+    s = sesame(request)
+    people = []
+    for person in DEMO_STAFF:
+        people.append((person, demo_account(s, person)))
+    return render(request, "demo/index.html", {"people": people})
+
+
+async def demo_mailbox(request: Request) -> Response:
+    s = sesame(request)
+    rows = s.store.query("select * from demo_mailbox order by id desc limit 30")
+    messages = []
+    for row in rows:
+        parsed = email.message_from_string(row["message"], policy=email_policy.default)
+        body = parsed.get_body(preferencelist=("plain",))
+        messages.append(
+            {
+                "id": row["id"],
+                "to": row["rcpt_to"],
+                "subject": str(parsed["Subject"] or ""),
+                "date": str(parsed["Date"] or ""),
+                "body": body.get_content() if body else "",
+            }
+        )
+    return render(
+        request, "demo/mailbox.html", {"messages": messages, "pending": s.outbox.pending()}
+    )

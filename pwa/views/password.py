@@ -1,0 +1,161 @@
+"""Journey 2 — Choisir / réinitialiser mon mot de passe avec mon NUMEN:
+identifiant → birth date + NUMEN → new password (live checklist) → done.
+
+Between the identity check and the new password, the session holds only a
+short-lived grant (account id + expiry), never the NUMEN or the birth date."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from pwa.directory import Account
+from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.errors import throttled_message
+
+GRANT_SECONDS = 15 * 60
+GENERIC_FAILURE = (
+    "Ces informations ne correspondent pas. Vérifiez l'identifiant, la date de naissance "
+    "et le NUMEN, puis réessayez."
+)
+
+
+async def ask_identifiant(request: Request) -> Response:
+    values = {"identifiant": request.query_params.get("identifiant", "")[:64]}
+    if request.method == "GET":
+        return render(request, "password/identifiant.html", {"values": values})
+    form = await read_form(request)
+    errors = forms.Errors()
+    identifiant = forms.identifiant(form.get("identifiant", ""), errors)
+    if errors:
+        return render(request, "password/identifiant.html", {"values": form, "errors": errors}, status=422)
+    return render(request, "password/verify.html", {"values": {"identifiant": identifiant}})
+
+
+async def verify(request: Request) -> Response:
+    s = sesame(request)
+    form = await read_form(request)
+    errors = forms.Errors()
+    identifiant = forms.identifiant(form.get("identifiant", ""), errors)
+    if errors:
+        return render(request, "password/identifiant.html", {"values": form, "errors": errors}, status=422)
+    birth = forms.birth_date(form, errors)
+    numen = forms.numen(form.get("numen", ""), errors)
+    values = {k: form.get(k, "") for k in ("identifiant", "jour", "mois", "annee")}
+    if errors:
+        return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
+    outcome = await run_in_threadpool(
+        s.accounts.verify_numen, identifiant, birth, numen, request.state.client
+    )
+    if outcome.throttled:
+        errors.add("numen", throttled_message(outcome.verdict))
+        return render(request, "password/verify.html", {"values": values, "errors": errors}, status=429)
+    if not outcome.ok or outcome.account is None:
+        errors.add("numen", GENERIC_FAILURE)
+        return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
+    handle = request.state.session
+    current = handle.get()
+    data = {"reset_account": outcome.account.id, "reset_until": s.store.now() + GRANT_SECONDS}
+    if current is not None and current.authenticated:
+        current.data.update(data)
+        handle.save()
+    else:
+        handle.start(account_id=None, level="anonymous", data=data)
+    return redirect(request, "password_choose")
+
+
+def _granted_account(request: Request) -> Account | None:
+    s = sesame(request)
+    session = request.state.session.get()
+    if session is None:
+        return None
+    account_id = session.data.get("reset_account")
+    if not account_id or session.data.get("reset_until", 0) < s.store.now():
+        return None
+    return s.directory.get(int(account_id))
+
+
+def _expired(request: Request) -> Response:
+    errors = forms.Errors()
+    errors.add("identifiant", "Le délai pour choisir votre mot de passe est dépassé. Recommencez, cela ne prend qu'une minute.")
+    return render(request, "password/identifiant.html", {"values": {}, "errors": errors}, status=410)
+
+
+async def choose(request: Request) -> Response:
+    s = sesame(request)
+    account = _granted_account(request)
+    if account is None:
+        return _expired(request)
+    context = {"account": account, "result": None, "errors": forms.Errors()}
+    if request.method == "GET":
+        return render(request, "password/choose.html", context)
+    form = await read_form(request)
+    password, confirm = form.get("password", ""), form.get("confirmation", "")
+    result = await run_in_threadpool(s.accounts.check_password, account, password)
+    errors = new_password_errors(password, confirm, result)
+    if errors:
+        return render(request, "password/choose.html", {**context, "result": result, "errors": errors}, status=422)
+    handle = request.state.session
+    keep = handle.get().id_hash if handle.get() and handle.get().authenticated else None
+    await run_in_threadpool(
+        s.accounts.set_password, account, password, event="password.set",
+        client=request.state.client, keep_session=keep,
+    )
+    session = handle.get()
+    if session is not None:
+        session.data.pop("reset_account", None)
+        session.data.pop("reset_until", None)
+        session.data["done_account"] = account.id
+        handle.save()
+    return redirect(request, "password_done")
+
+
+def new_password_errors(password: str, confirm: str, result) -> forms.Errors:
+    errors = forms.Errors()
+    if not password:
+        errors.add("password", "Choisissez un mot de passe.")
+    elif not result.ok:
+        errors.add("password", "Ce mot de passe ne respecte pas toutes les règles : voyez la liste sous le champ.")
+    if password and not confirm:
+        errors.add("confirmation", "Saisissez une deuxième fois le mot de passe.")
+    elif password != confirm:
+        errors.add("confirmation", "Les deux mots de passe ne sont pas identiques.")
+    return errors
+
+
+async def done(request: Request) -> Response:
+    s = sesame(request)
+    session = request.state.session.get()
+    account_id = session.data.get("done_account") if session else None
+    account = s.directory.get(int(account_id)) if account_id else None
+    if account is None:
+        return redirect(request, "login")
+    return render(request, "password/done.html", {"account": account})
+
+
+async def live_check(request: Request) -> Response:
+    """htmx: the checklist for what was typed so far, with the checks that
+    need the server (common passwords, personal data, strength)."""
+    s = sesame(request)
+    form = await read_form(request)
+    password = form.get("password", "")
+    account = _granted_account(request) or _signed_in_account(request)
+    if account is not None:
+        result = await run_in_threadpool(s.accounts.check_password, account, password)
+    else:
+        result = await run_in_threadpool(s.policy.check, password, None)
+    return render(
+        request, "_password_checklist.html", {"result": result, "input_id": form.get("input_id", "password")}
+    )
+
+
+def _signed_in_account(request: Request) -> Account | None:
+    session = request.state.session.get()
+    if session is None or not session.authenticated:
+        return None
+    return sesame(request).directory.get(session.account_id)
+
+
+async def rules_json(request: Request) -> Response:
+    return JSONResponse(sesame(request).policy.to_json(), headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,118 @@
+/* Sésame — small enhancements. Everything works without this file. */
+(function () {
+  "use strict";
+
+  // Show/hide toggle next to every password field.
+  function addToggles(root) {
+    root.querySelectorAll("input[data-toggle-password]").forEach(function (input) {
+      if (input.dataset.toggleReady) return;
+      input.dataset.toggleReady = "1";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button-secondary toggle-password";
+      button.textContent = "Afficher";
+      button.setAttribute("aria-controls", input.id);
+      button.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-label", "Afficher le mot de passe");
+      button.addEventListener("click", function () {
+        var shown = input.type === "text";
+        input.type = shown ? "password" : "text";
+        button.textContent = shown ? "Afficher" : "Masquer";
+        button.setAttribute("aria-pressed", shown ? "false" : "true");
+        button.setAttribute("aria-label", shown ? "Afficher le mot de passe" : "Masquer le mot de passe");
+      });
+      var wrap = input.parentElement.classList.contains("password-wrap") ? input.parentElement : null;
+      if (!wrap) {
+        wrap = document.createElement("div");
+        wrap.className = "password-wrap";
+        input.parentNode.insertBefore(wrap, input);
+        wrap.appendChild(input);
+      }
+      wrap.appendChild(button);
+    });
+  }
+
+  // Copy buttons: data-copy = id of the element holding the text.
+  function addCopyButtons(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (!navigator.clipboard) return;
+      button.hidden = false;
+      if (button.dataset.copyReady) return;
+      button.dataset.copyReady = "1";
+      button.addEventListener("click", function () {
+        var text = document.getElementById(button.dataset.copy).textContent.trim();
+        navigator.clipboard.writeText(text).then(function () { announce("Copié : " + text); });
+      });
+    });
+  }
+
+  var liveTimer = null;
+  function announce(text) {
+    var live = document.getElementById("live-status");
+    if (!live) return;
+    live.textContent = "";
+    window.setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  // Password checklist: summary for screen readers, spoken when typing pauses.
+  function checklistSummary(list) {
+    var items = list.querySelectorAll("li[data-criterion]");
+    var met = 0, missing = [];
+    items.forEach(function (li) {
+      if (li.dataset.state === "met") met += 1;
+      else if (li.dataset.state === "unmet") missing.push(li.querySelector(".criterion-label").textContent.trim());
+    });
+    var text = met + " règle" + (met > 1 ? "s" : "") + " validée" + (met > 1 ? "s" : "") + " sur " + items.length + ".";
+    if (missing.length) text += " Il manque : " + missing.join(" ; ") + ".";
+    return text;
+  }
+
+  function refreshPattern(input) {
+    var data = document.getElementById(input.dataset.policy);
+    var list = document.querySelector('[data-policy-checklist="' + input.id + '"]');
+    if (!data || !list || !window.SesamePolicy) return;
+    var states = window.SesamePolicy.evaluate(JSON.parse(data.textContent), input.value);
+    Object.keys(states).forEach(function (id) {
+      var li = list.querySelector('li[data-criterion="' + id + '"]');
+      if (!li) return;
+      li.dataset.state = states[id] ? "met" : "unmet";
+      var label = li.querySelector(".criterion-state");
+      if (label) label.textContent = states[id] ? "validé" : "non validé";
+    });
+  }
+
+  document.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[data-policy]")) return;
+    window.clearTimeout(liveTimer);
+    liveTimer = window.setTimeout(function () {
+      var list = document.querySelector('[data-policy-checklist="' + input.id + '"]');
+      if (list) announce(checklistSummary(list));
+    }, 1200);
+  });
+
+  // After htmx swaps the checklist, re-apply the instant checks to what is typed now.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "main") {
+      enhance(target);
+      var focus = target.querySelector(".error-summary") || target.querySelector("h1");
+      if (focus) {
+        if (!focus.hasAttribute("tabindex")) focus.setAttribute("tabindex", "-1");
+        focus.focus();
+      }
+    }
+    document.querySelectorAll("input[data-policy]").forEach(refreshPattern);
+  });
+
+  function enhance(root) {
+    addToggles(root);
+    addCopyButtons(root);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhance(document);
+    var summary = document.querySelector(".error-summary");
+    if (summary) summary.focus();
+  });
+})();

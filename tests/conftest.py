@@ -1,0 +1,174 @@
+"""Shared fixtures: a real SQLite file, the real app, a real SMTP server on
+loopback, and HTML parsed (not substring-matched) for assertions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email import message_from_bytes
+from email import policy as email_policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
+from bs4 import BeautifulSoup
+from starlette.testclient import TestClient
+
+from pwa.mail.demo_smtp import free_port
+from pwa.security.passwords import PasswordHashing
+from pwa.settings import Settings
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+STAFF_CSV = """nom;prenom;date_naissance;numen;categorie;uai;etablissement
+Dupont;Jean;14/07/1985;13E24TEST0001;aesh;0130999A;Collège Test
+Dupont;Jeanne;02/03/1990;13E24TEST0002;aesh;0130999A;Collège Test
+Martin;Léa;1996-09-05;13E23TEST0003;premier_degre;0130997C;École Test
+"""
+
+
+@dataclass(frozen=True)
+class Person:
+    identifiant: str
+    email: str
+    birth: dt.date
+    numen: str
+
+
+JEAN = Person("jdupont", "jean.dupont@ac-aix-marseille.fr", dt.date(1985, 7, 14), "13E24TEST0001")
+JEANNE = Person("jdupont1", "jeanne.dupont@ac-aix-marseille.fr", dt.date(1990, 3, 2), "13E24TEST0002")
+
+
+def fast_hashing() -> PasswordHashing:
+    """Still argon2id (Dovecot reads it), with small costs so tests run quickly."""
+    return PasswordHashing(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1))
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    base = Settings(
+        db_path=tmp_path / "sesame.db",
+        academie="aix-marseille",
+        secret_key=SECRET,
+        run_outbox_worker=False,
+        smtp_tls="none",
+    )
+    return Settings(**{**base.__dict__, **overrides})
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    from pwa.app import create_app
+
+    return create_app(settings, hashing=fast_hashing())
+
+
+@pytest.fixture
+def sesame(app):
+    return app.state.sesame
+
+
+@pytest.fixture
+def people(sesame) -> dict[str, Person]:
+    from pwa.importer import import_staff, parse_staff_csv
+
+    parsed = parse_staff_csv(STAFF_CSV.encode())
+    assert not parsed.errors
+    import_staff(parsed.rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
+    return {"jean": JEAN, "jeanne": JEANNE}
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
+        yield c
+
+
+class Page:
+    """A response parsed as HTML."""
+
+    def __init__(self, response) -> None:
+        self.response = response
+        self.status = response.status_code
+        self.soup = BeautifulSoup(response.text, "html.parser")
+
+    @property
+    def h1(self) -> str:
+        h1 = self.soup.find("h1")
+        return h1.get_text(" ", strip=True) if h1 else ""
+
+    @property
+    def title(self) -> str:
+        return self.soup.title.get_text(strip=True) if self.soup.title else ""
+
+    @property
+    def errors(self) -> list[str]:
+        summary = self.soup.select_one(".error-summary")
+        return [a.get_text(" ", strip=True) for a in summary.select("li a")] if summary else []
+
+    def field_error(self, name: str) -> str | None:
+        node = self.soup.find(id=f"{name}-error")
+        return node.get_text(" ", strip=True).removeprefix("Erreur :").strip() if node else None
+
+    def form(self, action: str) -> dict[str, str]:
+        form = self.soup.find("form", attrs={"action": action})
+        assert form is not None, f"no form posting to {action}"
+        return {
+            i["name"]: i.get("value", "")
+            for i in form.find_all("input")
+            if i.get("name") and i.get("type") != "checkbox"
+        }
+
+    def value(self, name: str) -> str | None:
+        node = self.soup.find("input", attrs={"name": name})
+        return node.get("value") if node else None
+
+    def text(self) -> str:
+        main = self.soup.find("main") or self.soup
+        return main.get_text(" ", strip=True)
+
+
+def submit(client: TestClient, page: Page, action: str, **fields: str) -> Page:
+    """Fill the form found on the page (hidden fields and CSRF included) and post it."""
+    data = {**page.form(action), **fields}
+    return Page(client.post(action, data=data, follow_redirects=True))
+
+
+def get(client: TestClient, url: str) -> Page:
+    return Page(client.get(url, follow_redirects=True))
+
+
+def date_fields(birth: dt.date) -> dict[str, str]:
+    return {"jour": str(birth.day), "mois": str(birth.month), "annee": str(birth.year)}
+
+
+class SmtpSink:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+        self.received = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        message = message_from_bytes(envelope.content, policy=email_policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        self.received.set()
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[tuple[SmtpSink, int]]:
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield sink, controller.port
+    finally:
+        controller.stop()

@@ -1,0 +1,217 @@
+"""HTTP tests of the journeys (DESIGN §3.1, 3.2, 3.4, 3.6) through the real app."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import JEAN, Page, date_fields, get, submit
+
+GOOD = "Girafe-Orange-Sous-La-Pluie"
+OTHER_GOOD = "k8#Vq2!rTz9@Lm"
+
+
+def retrieve(client, email: str, **identity: str) -> Page:
+    page = submit(client, get(client, "/identifiant"), "/identifiant", email=email)
+    return submit(client, page, "/identifiant/verification", **identity)
+
+
+def reset_to_choose(client, identifiant: str, birth, numen: str) -> Page:
+    page = submit(client, get(client, "/mot-de-passe"), "/mot-de-passe", identifiant=identifiant)
+    return submit(client, page, "/mot-de-passe/verification", numen=numen, **date_fields(birth))
+
+
+def set_password_with_numen(client, person, password: str) -> Page:
+    page = reset_to_choose(client, person.identifiant, person.birth, person.numen)
+    assert page.status == 200, page.errors
+    return submit(client, page, "/mot-de-passe/nouveau", password=password, confirmation=password)
+
+
+def login(client, login_name: str, password: str) -> Page:
+    return submit(client, get(client, "/connexion"), "/connexion", login=login_name, password=password)
+
+
+def normalise(html: str) -> str:
+    """The page without its per-request tokens (CSRF, nonce)."""
+    html = re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+    return re.sub(r'nonce="[^"]*"', "", html)
+
+
+def test_home_offers_every_journey(client):
+    page = get(client, "/")
+    assert page.status == 200
+    links = {a["href"] for a in page.soup.select("main a")}
+    assert {"/identifiant", "/mot-de-passe", "/connexion"} <= links
+
+
+def test_retrieve_identifiant(client, people):
+    page = retrieve(client, JEAN.email, numen=JEAN.numen, **date_fields(JEAN.birth))
+    assert page.status == 200
+    assert page.soup.select_one("#identifiant-value").get_text(strip=True) == "jdupont"
+
+
+def test_numen_typed_loosely_is_accepted(client, people):
+    loose = "13 e24 test-0001"
+    page = retrieve(client, JEAN.email.upper(), numen=loose, **date_fields(JEAN.birth))
+    assert page.soup.select_one("#identifiant-value").get_text(strip=True) == "jdupont"
+
+
+def test_wrong_numen_and_unknown_address_get_identical_answers(client, people):
+    wrong = retrieve(client, JEAN.email, numen="13E24TEST0009", **date_fields(JEAN.birth))
+    unknown = retrieve(
+        client, "personne.inconnue@ac-aix-marseille.fr", numen=JEAN.numen, **date_fields(JEAN.birth)
+    )
+    assert wrong.status == unknown.status == 422
+    # Same page but for the address typed and the per-request tokens.
+    a = normalise(wrong.response.text).replace(JEAN.email, "ADDRESS")
+    b = normalise(unknown.response.text).replace("personne.inconnue@ac-aix-marseille.fr", "ADDRESS")
+    assert a == b
+    assert wrong.errors and "ne permettent pas" in wrong.errors[0]
+
+
+def test_bad_inputs_are_explained_and_other_fields_kept(client, people):
+    page = submit(client, get(client, "/identifiant"), "/identifiant", email="")
+    assert page.status == 422 and page.field_error("email") == "Indiquez votre adresse académique."
+    page = submit(client, get(client, "/identifiant"), "/identifiant", email="jean.dupont@gmail.com")
+    assert page.status == 422 and "@ac-aix-marseille.fr" in page.field_error("email")
+    assert page.value("email") == "jean.dupont@gmail.com"
+    page = submit(client, get(client, "/identifiant"), "/identifiant", email=JEAN.email)
+    # Impossible date: the day and month are kept, the NUMEN is never shown back.
+    bad = submit(client, page, "/identifiant/verification", jour="31", mois="2", annee="1985", numen=JEAN.numen)
+    assert bad.status == 422
+    assert bad.errors == ["Cette date n'existe pas. Vérifiez le jour et le mois."]
+    assert (bad.value("jour"), bad.value("mois"), bad.value("annee")) == ("31", "2", "1985")
+    assert bad.value("numen") == "" and JEAN.numen not in bad.response.text
+    short = submit(client, page, "/identifiant/verification", numen="13E24", **date_fields(JEAN.birth))
+    assert short.field_error("numen") == "Le NUMEN compte 13 caractères ; vous en avez saisi 5."
+    empty = submit(client, page, "/identifiant/verification", jour="", mois="", annee="", numen="")
+    assert len(empty.errors) == 2 and empty.status == 422
+    letters = submit(client, page, "/identifiant/verification", jour="aa", mois="7", annee="1985", numen=JEAN.numen)
+    assert letters.errors == ["La date de naissance ne contient que des chiffres."]
+    # The error summary links to the fields.
+    assert all(a["href"].startswith("#") for a in empty.soup.select(".error-summary a"))
+
+
+def test_choose_password_with_numen_then_log_in(client, people):
+    done = set_password_with_numen(client, JEAN, GOOD)
+    assert done.status == 200 and "enregistré" in done.h1
+    account = login(client, "jdupont", GOOD)
+    assert account.h1 == "Mon compte"
+    client.cookies.clear()
+    assert login(client, JEAN.email, GOOD).h1 == "Mon compte"
+
+
+def test_weak_password_refused_with_checklist(client, people):
+    page = reset_to_choose(client, JEAN.identifiant, JEAN.birth, JEAN.numen)
+    refused = submit(client, page, "/mot-de-passe/nouveau", password="JeanDupont1985!", confirmation="JeanDupont1985!")
+    assert refused.status == 422
+    states = {li["data-criterion"]: li["data-state"] for li in refused.soup.select(".checklist li")}
+    assert "unmet" in states.values()
+    assert refused.field_error("password")
+    mismatch = submit(client, refused, "/mot-de-passe/nouveau", password=GOOD, confirmation=GOOD + "x")
+    assert mismatch.field_error("confirmation") == "Les deux mots de passe ne sont pas identiques."
+
+
+def test_new_password_page_needs_a_fresh_identity_check(client, sesame, people):
+    page = get(client, "/mot-de-passe/nouveau")
+    assert page.status == 410 and "délai" in page.errors[0]
+    choose = reset_to_choose(client, JEAN.identifiant, JEAN.birth, JEAN.numen)
+    now = sesame.store.now()
+    sesame.store.clock = lambda: now + 16 * 60
+    expired = submit(client, choose, "/mot-de-passe/nouveau", password=GOOD, confirmation=GOOD)
+    assert expired.status == 410
+
+
+def test_login_failures_are_generic(client, people):
+    set_password_with_numen(client, JEAN, GOOD)
+    client.cookies.clear()
+    wrong = login(client, "jdupont", "Pas-Le-Bon-Mot-De-Passe")
+    unknown = login(client, "inconnu", "Pas-Le-Bon-Mot-De-Passe")
+    assert wrong.status == unknown.status == 422
+    assert wrong.errors == unknown.errors == ["Identifiant ou mot de passe incorrect."]
+    assert wrong.value("login") == "jdupont" and wrong.value("password") == ""
+
+
+def test_account_pages_need_sign_in(client):
+    page = get(client, "/compte")
+    assert page.h1 == "Se connecter"
+
+
+def test_change_password_and_other_sessions_are_revoked(app, client, people):
+    from starlette.testclient import TestClient
+
+    set_password_with_numen(client, JEAN, GOOD)
+    login(client, "jdupont", GOOD)
+    with TestClient(app, base_url="https://testserver") as other:
+        assert login(other, "jdupont", GOOD).h1 == "Mon compte"
+        form = get(client, "/compte/mot-de-passe")
+        wrong = submit(client, form, "/compte/mot-de-passe", current="nope", password=OTHER_GOOD, confirmation=OTHER_GOOD)
+        assert wrong.field_error("current") == "Ce n'est pas votre mot de passe actuel."
+        changed = submit(client, form, "/compte/mot-de-passe", current=GOOD, password=OTHER_GOOD, confirmation=OTHER_GOOD)
+        assert changed.h1 == "Mon compte" and "modifié" in changed.text()
+        assert get(other, "/compte").h1 == "Se connecter"
+    client.cookies.clear()
+    assert login(client, "jdupont", GOOD).status == 422
+    assert login(client, "jdupont", OTHER_GOOD).h1 == "Mon compte"
+
+
+def test_logout_and_logout_everywhere(app, client, people):
+    from starlette.testclient import TestClient
+
+    set_password_with_numen(client, JEAN, GOOD)
+    overview = login(client, "jdupont", GOOD)
+    out = submit(client, overview, "/deconnexion")
+    assert out.h1 == "Vous êtes déconnecté"
+    assert get(client, "/compte").h1 == "Se connecter"
+    with TestClient(app, base_url="https://testserver") as other:
+        login(other, "jdupont", GOOD)
+        overview = login(client, "jdupont", GOOD)
+        submit(client, overview, "/compte/deconnexion-partout")
+        assert get(other, "/compte").h1 == "Se connecter"
+        assert get(client, "/compte").h1 == "Se connecter"
+
+
+def test_reset_revokes_every_session(app, client, people):
+    from starlette.testclient import TestClient
+
+    set_password_with_numen(client, JEAN, GOOD)
+    with TestClient(app, base_url="https://testserver") as other:
+        login(other, "jdupont", GOOD)
+        set_password_with_numen(client, JEAN, OTHER_GOOD)
+        assert get(other, "/compte").h1 == "Se connecter"
+
+
+def test_post_without_csrf_token_is_refused_in_french(client, people):
+    get(client, "/identifiant")
+    response = client.post("/identifiant", data={"email": JEAN.email})
+    page = Page(response)
+    assert page.status == 403 and "Rechargez la page" in page.text()
+    fresh = get(client, "/identifiant")
+    foreign = client.post(
+        "/identifiant",
+        data={**fresh.form("/identifiant"), "email": JEAN.email},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert foreign.status_code == 403
+
+
+def test_htmx_request_gets_only_the_fragment(client):
+    response = client.get("/identifiant", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text and "<title>" in response.text
+    assert Page(response).h1 == "Retrouver mon identifiant"
+
+
+def test_unknown_page_and_wrong_method_are_french_4xx(client):
+    assert get(client, "/nulle-part").status == 404
+    page = Page(client.put("/connexion"))
+    assert page.status == 405 and page.h1 == "Impossible de continuer"
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self' 'nonce-" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert "max-age" in response.headers["strict-transport-security"]
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith("__Host-") and "Secure" in cookie and "HttpOnly" in cookie
