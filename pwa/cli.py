@@ -42,7 +42,7 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     if demo:
-        _prepare_demo()
+        _prepare_demo(f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}")
     else:
         try:
             from pwa.context import Sesame
@@ -63,7 +63,7 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
     )
 
 
-def _prepare_demo() -> None:
+def _prepare_demo(url: str) -> None:
     """Demo database, its key, its seed data, and a real SMTP server on loopback."""
     from pwa.context import DemoRefused, Sesame
     from pwa.demo import seed_demo
@@ -90,7 +90,7 @@ def _prepare_demo() -> None:
     )
     click.echo(f"Démonstration : {count} personnes fictives dans {db_path}.")
     click.echo(f"Serveur SMTP de démonstration sur 127.0.0.1:{controller.port}.")
-    click.echo("Ouvrez http://localhost:8000/demo pour les données de test.")
+    click.echo(f"Ouvrez {url}/demo pour les données de test.")
 
 
 @main.command(name="import")

@@ -42,6 +42,7 @@ log_path = {dir}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
+auth_failure_delay = 0
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
