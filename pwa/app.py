@@ -57,15 +57,26 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     sesame = Sesame.build(settings, hashing=hashing)
 
+    async def maintenance() -> None:
+        while True:
+            try:
+                await asyncio.to_thread(sesame.maintain)
+            except Exception:
+                logging.getLogger("sesame").exception("maintenance failed")
+            await asyncio.sleep(3600)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = None
+        tasks = []
         if settings.run_outbox_worker:
-            task = asyncio.create_task(sesame.outbox_worker().run())
+            tasks = [
+                asyncio.create_task(sesame.outbox_worker().run()),
+                asyncio.create_task(maintenance()),
+            ]
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

@@ -124,6 +124,12 @@ class Sesame:
     def outbox_worker(self) -> OutboxWorker:
         return OutboxWorker(self.outbox, self.settings, self.sender)
 
+    def maintain(self) -> None:
+        """Hourly: audit kept 12 months, expired sessions and old failures dropped."""
+        self.audit.purge()
+        self.sessions.purge_expired()
+        self.throttle.purge()
+
     def personal_data(self, account: Account) -> PersonalData:
         return PersonalData(
             identifiant=account.identifiant,

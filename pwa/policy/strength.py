@@ -35,6 +35,7 @@ ZXCVBN_WHOLE = 32
 ZXCVBN_CHUNK = 16
 SCORE_THRESHOLDS = (3.0, 6.0, 8.0, 10.0)  # log10 guesses for scores 1, 2, 3, 4
 DECORATED_MAX_SCORE = 2
+NUMERIC_KINDS = frozenset({"year", "date", "ddmm", "sequence", "repeat", "common"})
 _WORDS = re.compile(r"[^\W\d_]+")
 _CAMEL = re.compile(r"[^\W\d_][^\W\d_A-Z]*")  # letters run, cut before an inner capital
 _CLASS_RUNS = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
@@ -100,15 +101,21 @@ def passphrase_log10(
     return total
 
 
-def is_decorated(text: str, found: Sequence[Piece]) -> bool:
-    """One known piece of 4+ characters with, around it, at most three runs
-    of digits, symbols or letters, of which at most two letters and three
-    symbols: `Soleil14071985?`, `!!Azerty2024`, `Wxcvbn!2024Az`."""
+def decoration(text: str, found: Sequence[Piece]) -> str | None:
+    """Predictable pieces dressed up with a few digits, symbols and letters:
+    - one known piece of 4+ characters with, around it, at most three runs of
+      digits, symbols or letters, of which at most two letters and three
+      symbols (`Soleil14071985?`, `!!Azerty2024`, `Wxcvbn!2024Az`);
+    - or at most two letters and three symbols, every digit in a year, a
+      date or a sequence (`Ab!1985!2024`).
+    Returns the key of the warning to show, or None."""
     letters, symbols = [0], [0]
     for char in text:
         letters.append(letters[-1] + char.isalpha())
         symbols.append(symbols[-1] + (not char.isalnum()))
-    for piece in found:
+    if letters[-1] <= 2 and symbols[-1] <= 3 and _digits_predictable(text, found):
+        return "date"
+    for piece in [*found, *_walk_chains(found)]:
         if piece.kind not in WORD_KINDS or piece.length < 4:
             continue
         outside_letters = letters[-1] - (letters[piece.end] - letters[piece.start])
@@ -117,13 +124,37 @@ def is_decorated(text: str, found: Sequence[Piece]) -> bool:
             continue
         before, after = text[: piece.start], text[piece.end :]
         if len(_CLASS_RUNS.findall(before)) + len(_CLASS_RUNS.findall(after)) <= 3:
-            return True
-    return False
+            return "decorated"
+    return None
 
 
-def _warning(french: Estimate, decorated: bool) -> str:
+def _walk_chains(found: Sequence[Piece]) -> list[Piece]:
+    """Walks typed one after the other (`aqw` + `zsx`: two keyboard columns)."""
+    walks: dict[int, Piece] = {}
+    for piece in found:
+        if piece.kind == "walk" and piece.length > walks.get(piece.start, piece).length - 1:
+            walks[piece.start] = piece  # the longest walk from each position
+    chains = []
+    for first in walks.values():
+        end, total = first.end, first.log10
+        while end in walks:
+            end, total = walks[end].end, total + walks[end].log10
+        if end != first.end:
+            chains.append(Piece(first.start, end, "walk", total))
+    return chains
+
+
+def _digits_predictable(text: str, found: Sequence[Piece]) -> bool:
+    covered = [False] * len(text)
+    for piece in found:
+        if piece.kind in NUMERIC_KINDS:
+            covered[piece.start : piece.end] = [True] * piece.length
+    return all(covered[i] for i, char in enumerate(text) if char.isdigit())
+
+
+def _warning(french: Estimate, decorated: str | None) -> str:
     if decorated:
-        return WARNINGS["decorated"]
+        return WARNINGS[decorated]
     kinds = [p.kind for p in sorted(french.pieces, key=lambda p: -p.length)]
     for kind in kinds:
         if kind in _WARNING_OF_KIND:
@@ -144,13 +175,13 @@ def assess(
     phrase = passphrase_log10(text, lists, personal)
     if phrase is not None:
         french_log10 = min(french_log10, phrase)
-    decorated = phrase is None and is_decorated(text, french.found)
+    decorated = None if phrase is not None else decoration(text, french.found)
     zx_log10 = zxcvbn_log10(text, user_inputs) if text else 0.0
     score = min(score_of(french_log10), score_of(zx_log10))
     if decorated:
         score = min(score, DECORATED_MAX_SCORE)
     warning = None
     if score < 4:
-        limited_by_french = score_of(french_log10) <= score_of(zx_log10) or decorated
+        limited_by_french = decorated is not None or score_of(french_log10) <= score_of(zx_log10)
         warning = _warning(french, decorated) if limited_by_french else WARNINGS["other"]
-    return Strength(score, french_log10, zx_log10, decorated, warning)
+    return Strength(score, french_log10, zx_log10, decorated is not None, warning)

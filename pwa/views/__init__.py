@@ -16,8 +16,15 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pwa.context import Sesame
 from pwa.security.csrf import FIELD, check_csrf, csrf_token
+from pwa.security.sessions import IDLE_SECONDS
 
 MAX_FIELD = 1000
+IN_APP_MARKERS = ("FBAN", "FBAV", "FB_IAB", "Instagram", "Messenger", "WhatsApp", "Snapchat", "TikTok")
+
+
+def in_app_browser(user_agent: str) -> bool:
+    """Social apps' built-in browsers lose cookies and passkeys: suggest Chrome."""
+    return any(marker in user_agent for marker in IN_APP_MARKERS)
 
 
 def sesame(request: Request) -> Sesame:
@@ -41,6 +48,8 @@ def render(
         "csp_nonce": request.state.csp_nonce,
         "session": session,
         "signed_in": bool(session and session.authenticated),
+        "idle_seconds": IDLE_SECONDS,
+        "in_app_browser": in_app_browser(request.headers.get("user-agent", "")),
         **(context or {}),
     }
     partial = template.rsplit("/", 1)[-1].startswith("_")

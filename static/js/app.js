@@ -105,9 +105,52 @@
     document.querySelectorAll("input[data-policy]").forEach(refreshPattern);
   });
 
+  // Network drops: htmx keeps the page (and what was typed) and we say so.
+  function networkMessage(text) {
+    var bar = document.getElementById("network-status");
+    if (!bar) return;
+    bar.textContent = text;
+    bar.hidden = !text;
+  }
+  document.addEventListener("htmx:sendError", function () {
+    networkMessage("Pas de connexion internet. Ce que vous avez saisi est conservé : réessayez quand le réseau revient.");
+  });
+  document.addEventListener("htmx:responseError", function () {
+    networkMessage("Le service ne répond pas correctement. Réessayez dans un instant.");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) networkMessage("");
+  });
+
+  // Idle timeout warning, 5 minutes before the session ends (RGAA 13.1).
+  var idleTimer = null;
+  function watchSession(root) {
+    var dialog = root.querySelector("[data-session-timeout]");
+    window.clearTimeout(idleTimer);
+    if (!dialog) return;
+    var idle = parseInt(dialog.dataset.sessionTimeout, 10) * 1000;
+    var warnAfter = Math.max(idle - 5 * 60 * 1000, 1000);
+    idleTimer = window.setTimeout(function () {
+      dialog.hidden = false;
+      var button = dialog.querySelector("button");
+      if (button) button.focus();
+    }, warnAfter);
+    if (!dialog.dataset.ready) {
+      dialog.dataset.ready = "1";
+      dialog.addEventListener("htmx:afterRequest", function (event) {
+        if (event.detail.successful) {
+          dialog.hidden = true;
+          announce("Vous restez connecté.");
+          watchSession(document);
+        }
+      });
+    }
+  }
+
   function enhance(root) {
     addToggles(root);
     addCopyButtons(root);
+    watchSession(document);
   }
 
   document.addEventListener("DOMContentLoaded", function () {
