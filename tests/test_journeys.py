@@ -215,3 +215,14 @@ def test_security_headers(client):
     assert "max-age" in response.headers["strict-transport-security"]
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("__Host-") and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_numen_typed_as_password_leads_to_choosing_one(client, people):
+    page = login(client, "jdupont", "13E24TEST0001")
+    assert page.status == 422
+    panel = page.soup.select_one("main .panel")
+    assert "Vous avez saisi un NUMEN" in panel.get_text(" ", strip=True)
+    assert panel.select_one("a.button")["href"] == "/mot-de-passe?identifiant=jdupont"
+    # The same words for an identifiant that does not exist: nothing is revealed.
+    other = login(client, "personne", "13E24TEST0001")
+    assert other.soup.select_one("main .panel").get_text() == panel.get_text().replace("jdupont", "personne")

@@ -6,6 +6,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pwa.services.identity import normalise_numen, valid_numen
 from pwa.views import forms, read_form, redirect, render, sesame
 from pwa.views.errors import throttled_message
 
@@ -34,8 +35,14 @@ async def login(request: Request) -> Response:
         return render(request, "auth/login.html", {"values": values, "errors": errors}, status=429)
     if not outcome.ok or outcome.account is None:
         errors.add("password", GENERIC_FAILURE)
+        # People told "first connection: your NUMEN is the password" get the way
+        # to choose one. Said from the shape of what was typed, never from the account.
+        typed_numen = valid_numen(normalise_numen(password))
         return render(
-            request, "auth/login.html", {"values": values, "errors": errors, "failed": True}, status=422
+            request,
+            "auth/login.html",
+            {"values": values, "errors": errors, "failed": True, "typed_numen": typed_numen},
+            status=422,
         )
     request.state.session.start(account_id=outcome.account.id, level="full")
     return redirect(request, "account")

@@ -1,0 +1,370 @@
+"""Real-browser test helpers: the real app served by uvicorn on localhost, Debian's
+Chromium driven by Playwright, and axe-core injected into pages.
+
+Test modules register the fixtures with ``from browser import *``.
+
+- One server (``sesame serve --demo`` on a fresh database in a temporary folder) and
+  one browser per test session; every test opens its own context (cookies are
+  per context, so tests cannot see each other's sessions).
+- Chromium: ``/usr/bin/chromium`` (override with ``SESAME_CHROMIUM``). When it or
+  Playwright is missing, the browser tests are skipped, except when ``CI`` is set:
+  then they fail, so a broken CI image cannot turn the suite silently green.
+- Each demo person is given to at most one test that changes their account, so the
+  tests do not depend on their order (see ``demo_people``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("SESAME_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+]
+ANDROID_UA = (
+    "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Mobile Safari/537.36"
+)
+ANDROID_TABLET_UA = (
+    "Mozilla/5.0 (Linux; Android 14; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/156.0.0.0 Safari/537.36"
+)
+MOBILE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": ANDROID_UA,
+    "locale": "fr-FR",
+    "timezone_id": "Europe/Paris",
+}
+TABLET = {
+    **MOBILE,
+    "viewport": {"width": 800, "height": 1280},
+    "device_scale_factor": 2,
+    "user_agent": ANDROID_TABLET_UA,
+}
+SERVER_START_SECONDS = 30
+TIMEOUT_MS = 10_000
+
+__all__ = [
+    "AXE_JS",
+    "MOBILE",
+    "TABLET",
+    "DemoPerson",
+    "Server",
+    "axe",
+    "axe_report",
+    "browser_or_skip",
+    "chromium",
+    "demo_people",
+    "fill_birth_date",
+    "mobile",
+    "new_context",
+    "no_js",
+    "sesame_server",
+    "tablet",
+    "touch_target_problems",
+    "horizontal_overflow",
+]
+
+
+def missing(reason: str) -> None:
+    """Skip, or fail under CI: the browser suite must not vanish from CI."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def browser_or_skip() -> None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing("Playwright is not installed (pip install -e '.[test]')")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
+        missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set SESAME_CHROMIUM)")
+    if not AXE_JS.is_file():
+        missing(f"axe-core is missing at {AXE_JS} (npm ci)")
+
+
+# --- the server -------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    folder: Path
+    process: subprocess.Popen
+    log: Path
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`sesame serve --demo` on a fresh database, on localhost (WebAuthn needs that host)."""
+    browser_or_skip()
+    folder = tmp_path_factory.mktemp("sesame-browser")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
+    env.update(
+        SESAME_DB=str(folder / "sesame-demo.db"),
+        SESAME_LOG_LEVEL="warning",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+    )
+    log = folder / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pwa", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Server(f"http://localhost:{port}", folder, process, log)
+    try:
+        deadline = time.monotonic() + SERVER_START_SECONDS
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the server stopped (code {process.returncode}):\n{server.log_text()}")
+            with contextlib.suppress(OSError):
+                if server.get("/sante")[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server did not answer /sante in {SERVER_START_SECONDS} s:\n{server.log_text()}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+    # Anything the app logged as an error (a 500, a failed worker) fails the session loudly.
+    problems = [line for line in server.log_text().splitlines() if line.startswith(("ERROR", "CRITICAL", "Traceback"))]
+    assert not problems, "the server logged errors:\n" + server.log_text()
+
+
+# --- the demo people ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    name: str
+    identifiant: str
+    email: str
+    day: str
+    month: str
+    year: str
+    numen: str
+    password: str | None  # set for the demo accounts already activated
+
+
+class _DemoTable(HTMLParser):
+    """The rows of the /demo table, as a new user reads them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[list[str]]] = []  # row -> cell -> text pieces
+        self._in_body = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tbody":
+            self._in_body = True
+        elif self._in_body and tag == "tr":
+            self.rows.append([])
+        elif self._in_body and tag in ("th", "td"):
+            self._cell = [""]
+            self.rows[-1].append(self._cell)
+        elif self._cell is not None and tag in ("br", "small", "code"):
+            self._cell.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "tbody":
+            self._in_body = False
+        elif tag in ("th", "td"):
+            self._cell = None
+        elif self._cell is not None and tag in ("small", "code"):
+            self._cell.append("")
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[-1] += data
+
+
+@pytest.fixture(scope="session")
+def demo_people(sesame_server: Server) -> dict[str, DemoPerson]:
+    """The demo page's people by first name, e.g. ``demo_people["Jean"]``."""
+    status, html = sesame_server.get("/demo")
+    assert status == 200
+    parser = _DemoTable()
+    parser.feed(html)
+    people = {}
+    for row in parser.rows:
+        name, ident, birth, numen, state = ([p.strip() for p in cell if p.strip()] for cell in row)
+        day, month, year = birth[0].split("/")
+        password = next((p for p in state if p not in ("Activé", "Mot de passe :", "Pas encore activé")), None)
+        people[name[0].split(" ")[0]] = DemoPerson(
+            name[0], ident[0], ident[1], day, month, year, numen[0], password
+        )
+    assert people["Jean"].identifiant == "jdupont", people["Jean"]
+    return people
+
+
+# --- the browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def chromium(sesame_server: Server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def new_context(browser, server: Server, **options):
+    context = browser.new_context(base_url=server.url, **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def mobile(chromium, sesame_server):
+    """A page in a fresh phone context (360×740, DPR 3, touch, Android Chrome)."""
+    with new_context(chromium, sesame_server, **MOBILE) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def tablet(chromium, sesame_server):
+    """A page in a fresh Android tablet context (800×1280)."""
+    with new_context(chromium, sesame_server, **TABLET) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def no_js(chromium, sesame_server):
+    """A phone page with JavaScript off."""
+    with new_context(chromium, sesame_server, java_script_enabled=False, **MOBILE) as context:
+        yield context.new_page()
+
+
+# --- page helpers ------------------------------------------------------------------
+
+
+def fill_birth_date(page, person: DemoPerson) -> None:
+    group = page.get_by_role("group", name="Votre date de naissance")
+    group.get_by_label("Jour").fill(person.day)
+    group.get_by_label("Mois").fill(person.month)
+    group.get_by_label("Année").fill(person.year)
+
+
+def axe(page, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")) -> list[dict]:
+    """axe-core's violations on the page as it is now (injected when missing)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # add_script_tag with content would be blocked by the CSP; evaluate is not.
+        page.evaluate(AXE_JS.read_text())
+    return page.evaluate(
+        """async (tags) => {
+            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            return result.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
+            }));
+        }""",
+        list(tags),
+    )
+
+
+def axe_report(violations: list[dict]) -> str:
+    lines = []
+    for v in violations:
+        lines.append(f"  [{v['impact']}] {v['id']}: {v['help']} ({v['helpUrl']})")
+        for node in v["nodes"]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"      {node['target']}  {node['html'][:160]}")
+            lines.append(f"        {summary[:300]}")
+    return "\n".join(lines)
+
+
+_TOUCH_TARGETS_JS = """(minimum) => {
+  const problems = [];
+  const blockOf = (el) => el.parentElement && el.parentElement.closest("p, li, dd, td, th, small, label, legend");
+  for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || style.display === "none") continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue;  // parked off screen (skip link)
+    if (box.height >= minimum - 0.5) continue;
+    // Inline links in running text are exempt (WCAG 2.5.5/2.5.8 "inline" exception).
+    if (el.tagName === "A" && style.display === "inline") {
+      const block = blockOf(el);
+      if (block) {
+        const own = el.textContent.replace(/\\s+/g, " ").trim();
+        const around = block.textContent.replace(/\\s+/g, " ").trim();
+        if (around.length > own.length) continue;
+      }
+    }
+    const name = (el.getAttribute("aria-label") || el.textContent || el.getAttribute("name") || el.id || "").replace(/\\s+/g, " ").trim();
+    problems.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} «${name.slice(0, 60)}» ${Math.round(box.width)}×${Math.round(box.height)} px`);
+  }
+  return problems;
+}"""
+
+
+def touch_target_problems(page, minimum: int = 44) -> list[str]:
+    """Visible links, buttons and fields lower than `minimum` CSS px, except links in running text."""
+    return page.evaluate(_TOUCH_TARGETS_JS, minimum)
+
+
+def horizontal_overflow(page) -> int:
+    """How many CSS px the page is wider than the viewport (0 = no horizontal scroll)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
