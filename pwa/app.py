@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from pwa.context import Sesame
 from pwa.settings import Settings
 from pwa import offline
-from pwa.views import account, auth, errors, guide, identifiant, pages, password
+from pwa.views import account, auth, errors, guide, identifiant, legal, pages, password
 from pwa.security.middleware import SecurityMiddleware
 from pwa.security.passwords import PasswordHashing
 
@@ -44,6 +44,7 @@ def routes(settings: Settings) -> list:
         Route("/compte/mot-de-passe", account.change_password, methods=["GET", "POST"], name="account_password"),
         Route("/compte/deconnexion-partout", account.logout_everywhere, methods=["POST"], name="logout_everywhere"),
         Route("/session/prolonger", account.extend_session, methods=["POST"], name="extend_session"),
+        *legal.routes(),
         *guide.routes(),
         *offline.routes(),
         Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),

@@ -125,10 +125,11 @@ class Sesame:
         return OutboxWorker(self.outbox, self.settings, self.sender)
 
     def maintain(self) -> None:
-        """Hourly: audit kept 12 months, expired sessions and old failures dropped."""
+        """Hourly: audit kept 12 months; expired sessions, old failures and sent mails dropped."""
         self.audit.purge()
         self.sessions.purge_expired()
         self.throttle.purge()
+        self.outbox.purge()
 
     def personal_data(self, account: Account) -> PersonalData:
         return PersonalData(

@@ -226,3 +226,13 @@ def test_numen_typed_as_password_leads_to_choosing_one(client, people):
     # The same words for an identifiant that does not exist: nothing is revealed.
     other = login(client, "personne", "13E24TEST0001")
     assert other.soup.select_one("main .panel").get_text() == panel.get_text().replace("jdupont", "personne")
+
+
+def test_legal_pages_are_linked_from_every_page(client):
+    for url in ("/", "/identifiant", "/connexion", "/mentions-legales"):
+        footer = {a["href"] for a in get(client, url).soup.select("footer a")}
+        assert {"/mentions-legales", "/donnees-personnelles", "/accessibilite"} <= footer
+    privacy = get(client, "/donnees-personnelles")
+    assert privacy.status == 200 and "12 mois" in privacy.text() and "dpo@" in privacy.text()
+    declaration = get(client, "/accessibilite")
+    assert "non conforme" in declaration.text() and "Défenseur des droits" in declaration.text()

@@ -72,6 +72,14 @@ class Outbox:
                 },
             )
 
+    def purge(self, keep_seconds: float = 30 * 86400) -> None:
+        """Sent notices are not kept beyond a month."""
+        with self.store.write() as db:
+            db.execute(
+                "delete from outbox where sent_at is not null and sent_at < ?",
+                (self.store.now() - keep_seconds,),
+            )
+
     def pending(self) -> int:
         row = self.store.one("select count(*) as n from outbox where sent_at is null")
         return row["n"] if row else 0

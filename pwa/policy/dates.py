@@ -74,9 +74,7 @@ def _day_month(start: int, end: int, d: str, m: str, separated: bool) -> Iterato
         yield DateSpan(start, end, "ddmm", None, month, day, separated)
 
 
-def _full(
-    start: int, end: int, y: str, m: str, d: str, separated: bool
-) -> Iterator[DateSpan]:
+def _full(start: int, end: int, y: str, m: str, d: str, separated: bool) -> Iterator[DateSpan]:
     for year in _years(y):
         if _valid(year, int(m), int(d)):
             yield DateSpan(start, end, "date", year, int(m), int(d), separated)

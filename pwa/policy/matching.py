@@ -185,8 +185,8 @@ def estimate(
     chosen: list[Piece] = []
     at = n
     while at > 0:
-        piece = choice[at]
-        assert piece is not None
-        chosen.append(piece)
-        at = piece.start
+        step = choice[at]
+        assert step is not None
+        chosen.append(step)
+        at = step.start
     return Estimate(best[n], tuple(reversed(chosen)), tuple(found))

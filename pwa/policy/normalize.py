@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from typing import Final, Literal
 
-NORMALIZATION = "NFKC"
+NORMALIZATION: Final[Literal["NFKC"]] = "NFKC"
 
 # Each class: the general categories it includes ("Lu", or a major class "L"),
 # or the ones it excludes. Keep these to categories: JS `\p{..}` knows them.

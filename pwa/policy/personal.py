@@ -20,6 +20,7 @@ from pwa.policy.dates import find_dates
 from pwa.policy.normalize import fold, nfkc, unleet
 
 MIN_NAME = 3
+SHORT_NAME = 5
 NUMEN_LENGTH = 13
 _NUMEN = re.compile(r"[0-9]{2}[A-Z][0-9]{2}[0-9A-Z]{8}")
 _NUMEN_NOISE = re.compile(r"[\s\-]+")
@@ -91,15 +92,47 @@ def candidate_tokens(password: str) -> set[str]:
 
 
 def contains_names(password: str, words: Iterable[str]) -> bool:
-    folded = fold(nfkc(password))
+    """Names of SHORT_NAME letters or more are looked for anywhere (also
+    reversed, and across separators: `du-pont`); shorter ones only as a word
+    of their own, so that `Tom` refuses `Tom2024` but not `tomate`."""
+    text = nfkc(password)
+    folded = fold(text)
     forms = {folded, unleet(folded), unleet(folded, alternative=True)}
-    compact = {_SEPARATORS.sub("", f) for f in forms}
+    anywhere = forms | {_SEPARATORS.sub("", f) for f in forms}
+    tokens = {t for alternative in (False, True) for t in _tokens(text, folded, alternative)}
     for word in words:
-        if any(word in f or word[::-1] in f for f in forms):
-            return True
-        if len(word) > MIN_NAME and any(word in f for f in compact):
+        if len(word) < SHORT_NAME:
+            if word in tokens:
+                return True
+        elif any(word in f or word[::-1] in f for f in anywhere):
             return True
     return False
+
+
+def _tokens(text: str, folded: str, alternative: bool) -> list[str]:
+    """The words of the password: runs of letters (a leet digit or symbol
+    between two letters counts as one: `J3an`), also cut where the case
+    says a new word starts (`JeanDupont`, `JEANGirafe`)."""
+    leet = unleet(folded, alternative)
+    n = len(text)
+    tokens, current = [], ""
+    for k in range(n):
+        inner = 0 < k < n - 1 and folded[k - 1].isalpha() and folded[k + 1].isalpha()
+        char = leet[k] if inner else folded[k]
+        capital = (
+            0 < k
+            and text[k].isupper()
+            and (
+                text[k - 1].islower()
+                or (k + 1 < n and text[k + 1].islower() and text[k - 1].isupper())
+            )
+        )
+        if not char.isalpha() or capital:
+            tokens.append(current)
+            current = ""
+        if char.isalpha():
+            current += char
+    return [*tokens, current]
 
 
 def contains_secrets(password: str, personal: PersonalData) -> bool:

@@ -89,7 +89,7 @@ class Policy:
         """The pattern criteria only: exactly what the browser computes."""
         met = evaluate_patterns(self.criteria, password)
         items = tuple(
-            self._item(c, met[c.id], self._pattern_message(c.id, met, password))
+            self._item(c, met[c.id], self._pattern_message(c.id, password))
             for c in self.criteria
             if c.kind == "pattern"
         )
@@ -108,7 +108,8 @@ class Policy:
             criterion.parent, criterion.kind,
         )  # fmt: skip
 
-    def _pattern_message(self, criterion_id: str, met: dict[str, bool], password: str) -> str | None:
+    def _pattern_message(self, criterion_id: str, password: str) -> str | None:
+        """French explanation shown when the criterion is not met."""
         text, preset = nfkc(password), self.preset
         if criterion_id == "composition":
             return (
@@ -116,15 +117,17 @@ class Policy:
                 "caractères pour en faire une phrase de passe."
             )
         if criterion_id in ("length_classic", "passphrase"):
-            wanted = preset.classic_min if criterion_id == "length_classic" else preset.passphrase_min
+            wanted = (
+                preset.classic_min if criterion_id == "length_classic" else preset.passphrase_min
+            )
             return f"Encore {_characters(wanted - len(text))}."
         if criterion_id == "max_length":
             extra = len(text) - preset.max_length
             return f"Il compte {len(text)} caractères : retirez-en {extra}."
         if criterion_id == "forbidden_chars":
-            present = [c for c in self.forbidden_chars if c in password or (nfkc_char(c) or c) in text]
-            plural = len(present) > 1
-            return f"Retirez {'ces caractères' if plural else 'ce caractère'} : {', '.join(present)}"
+            present = [c for c in self.forbidden_chars if (nfkc_char(c) or c) in text + password]
+            which = "ces caractères" if len(present) > 1 else "ce caractère"
+            return f"Retirez {which} : {', '.join(present)}"
         return None
 
     def _server_items(

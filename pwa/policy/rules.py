@@ -188,9 +188,9 @@ def evaluate_patterns(criteria: tuple[Criterion, ...], password: str) -> dict[st
 def evaluate_rule(rule: Rule, text: str, raw: str, criterion: Callable[[str], bool]) -> bool:
     kind = rule["type"]
     if kind == "min_length":
-        return len(text) >= rule["value"]
+        return len(text) >= int(rule["value"])
     if kind == "max_length":
-        return len(text) <= rule["value"]
+        return len(text) <= int(rule["value"])
     if kind == "has_class":
         return any(has_class(char, rule["class"]) for char in text)
     if kind == "no_chars":

@@ -80,9 +80,7 @@ def zxcvbn_log10(text: str, user_inputs: Sequence[str]) -> float:
     return sum(zxcvbn(chunk, list(user_inputs)).guesses_log10 for chunk in chunks)
 
 
-def passphrase_log10(
-    text: str, lists: Wordlists, personal: Mapping[str, int]
-) -> float | None:
+def passphrase_log10(text: str, lists: Wordlists, personal: Mapping[str, int]) -> float | None:
     """The per-word estimate, or None when `text` is not made of 3+ words."""
     words = [w for run in _WORDS.findall(text) for w in _CAMEL.findall(run)]
     letters = sum(map(len, words))

@@ -74,7 +74,10 @@ def load_wordlists() -> Wordlists:
         common=common,
         ranked=ranked,
         prefixes=frozenset(
-            word[:size] for size in range(2, PREFIX_LENGTH + 1) for word in ranked if len(word) >= size
+            word[:size]
+            for size in range(2, PREFIX_LENGTH + 1)
+            for word in ranked
+            if len(word) >= size
         ),
         max_length=min(32, max(map(len, ranked))),
     )

@@ -1,0 +1,41 @@
+"""Legal pages a French public service needs (DESIGN §3.11)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pwa.security.audit import RETENTION_SECONDS
+from pwa.security.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS
+from pwa.security.throttle import WINDOW
+from pwa.views import render
+
+# Retention periods, shown on the privacy notice from the values the code uses.
+RETENTION = {
+    "audit_months": RETENTION_SECONDS // (30 * 86400),
+    "session_idle_minutes": IDLE_SECONDS // 60,
+    "session_hours": ABSOLUTE_SECONDS // 3600,
+    "failures_hours": int(WINDOW // 3600),
+}
+DECLARATION_DATE = "23 novembre 2026"
+
+
+async def mentions(request: Request) -> Response:
+    return render(request, "legal/mentions.html")
+
+
+async def privacy(request: Request) -> Response:
+    return render(request, "legal/donnees.html", {"retention": RETENTION})
+
+
+async def accessibility(request: Request) -> Response:
+    return render(request, "legal/accessibilite.html", {"declaration_date": DECLARATION_DATE})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/mentions-legales", mentions, name="legal_mentions"),
+        Route("/donnees-personnelles", privacy, name="legal_privacy"),
+        Route("/accessibilite", accessibility, name="legal_accessibility"),
+    ]
