@@ -184,7 +184,7 @@ def test_no_forbidden_criterion_when_the_profile_has_none(policy):
         ("Chouchou2023!", {"not_common", "strength"}),
         ("Qsdfghjklm12!", {"not_common", "strength"}),
         ("Marseille13013!", {"not_common", "strength"}),
-        ('Az1&é"\'(-è_çà)=', {"strength"}),  # the AZERTY digit row, unshifted
+        ("Az1&é\"'(-è_çà)=", {"strength"}),  # the AZERTY digit row, unshifted
     ],
 )
 def test_weak_french_passwords_are_refused(policy, jean, password, failing):
@@ -222,7 +222,15 @@ def test_repeated_words_do_not_make_a_passphrase(policy):
 
 @pytest.mark.parametrize(
     "password",
-    ["azerty", "MOTDEPASSE", "Motdepasse2024!", "mot de passe", "P@ssw0rd", "!!Bonjour123", "Loulou"],
+    [
+        "azerty",
+        "MOTDEPASSE",
+        "Motdepasse2024!",
+        "mot de passe",
+        "P@ssw0rd",
+        "!!Bonjour123",
+        "Loulou",
+    ],
 )
 def test_common_passwords_are_found_under_their_decorations(policy, password):
     assert "not_common" in policy.check(password).failed
@@ -271,7 +279,12 @@ def test_personal_tokens_are_normalised():
 
 @pytest.mark.parametrize(
     "password",
-    ["Pluie-Jean-Orange-7", "girafe DUPONT orange", "Jdupont#Girafe#Orange", "tnopud girafe orange"],
+    [
+        "Pluie-Jean-Orange-7",
+        "girafe DUPONT orange",
+        "Jdupont#Girafe#Orange",
+        "tnopud girafe orange",
+    ],
 )
 def test_names_and_identifiant_are_refused(policy, jean, password):
     result = policy.check(password, personal=jean)
@@ -285,6 +298,13 @@ def test_names_are_compared_without_accents_or_case(policy):
     assert "personal" in policy.check("girafe lefevre orange", personal=helene).failed
     # Particles and short fragments are not personal data.
     assert policy.check("de la girafe orange", personal=helene).item("personal").met
+
+
+def test_short_names_count_only_as_words_of_their_own(policy):
+    tom = person("tleroy", "Tom", "Leroy", tokens=set())
+    assert "personal" in policy.check("Tom-girafe-orange-7", personal=tom).failed
+    assert "personal" in policy.check("girafeTomOrange!7", personal=tom).failed
+    assert policy.check("tomate girafe orange", personal=tom).item("personal").met
 
 
 def test_without_personal_data_the_personal_criterion_is_met(policy):

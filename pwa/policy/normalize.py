@@ -69,6 +69,27 @@ def unleet(folded: str, alternative: bool = False) -> str:
     return "".join(table.get(c, c) for c in folded)
 
 
+def starts_word(text: str, k: int) -> bool:
+    """Whether the case of text[k] says a new word starts there, inside a
+    run of letters: `JeanDupont`, `JEANGirafe`."""
+    if k == 0 or not text[k].isupper():
+        return False
+    before = text[k - 1]
+    return before.islower() or (before.isupper() and k + 1 < len(text) and text[k + 1].islower())
+
+
+def split_words(text: str) -> list[str]:
+    """Runs of letters, cut where the case starts a new word."""
+    words, current = [], ""
+    for k, char in enumerate(text):
+        if not char.isalpha() or starts_word(text, k):
+            words.append(current)
+            current = ""
+        if char.isalpha():
+            current += char
+    return [w for w in [*words, current] if w]
+
+
 def char_cardinality(char: str) -> int:
     """How many symbols a brute-force attacker tries for a character like this one."""
     if char.isascii():

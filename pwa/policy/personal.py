@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from pwa.policy.dates import find_dates
-from pwa.policy.normalize import fold, nfkc, unleet
+from pwa.policy.normalize import fold, nfkc, starts_word, unleet
 
 MIN_NAME = 3
 SHORT_NAME = 5
@@ -110,24 +110,15 @@ def contains_names(password: str, words: Iterable[str]) -> bool:
 
 
 def _tokens(text: str, folded: str, alternative: bool) -> list[str]:
-    """The words of the password: runs of letters (a leet digit or symbol
-    between two letters counts as one: `J3an`), also cut where the case
-    says a new word starts (`JeanDupont`, `JEANGirafe`)."""
+    """The words of the password, as split_words() cuts them, where a leet
+    digit or symbol between two letters counts as a letter (`J3an`)."""
     leet = unleet(folded, alternative)
     n = len(text)
     tokens, current = [], ""
     for k in range(n):
         inner = 0 < k < n - 1 and folded[k - 1].isalpha() and folded[k + 1].isalpha()
         char = leet[k] if inner else folded[k]
-        capital = (
-            0 < k
-            and text[k].isupper()
-            and (
-                text[k - 1].islower()
-                or (k + 1 < n and text[k + 1].islower() and text[k - 1].isupper())
-            )
-        )
-        if not char.isalpha() or capital:
+        if not char.isalpha() or starts_word(text, k):
             tokens.append(current)
             current = ""
         if char.isalpha():

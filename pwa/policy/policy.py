@@ -46,7 +46,10 @@ class PolicyResult:
     score: int | None  # 0-4 after the French layer; None from check_pattern()
 
     def item(self, criterion_id: str) -> ItemResult:
-        return next(i for i in self.items if i.id == criterion_id)
+        for item in self.items:
+            if item.id == criterion_id:
+                return item
+        raise KeyError(criterion_id)
 
     @property
     def failed(self) -> tuple[str, ...]:

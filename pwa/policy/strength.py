@@ -25,7 +25,7 @@ from math import log10
 from zxcvbn_rs_py import zxcvbn
 
 from pwa.policy.matching import WORD_KINDS, Estimate, Piece, case_log10, estimate
-from pwa.policy.normalize import fold
+from pwa.policy.normalize import fold, split_words
 from pwa.policy.wordlists import Wordlists
 
 # zxcvbn-rs-py grows super-linearly on long input (≈50 ms for 128 random
@@ -37,7 +37,6 @@ SCORE_THRESHOLDS = (3.0, 6.0, 8.0, 10.0)  # log10 guesses for scores 1, 2, 3, 4
 DECORATED_MAX_SCORE = 2
 NUMERIC_KINDS = frozenset({"year", "date", "ddmm", "sequence", "repeat", "common"})
 _WORDS = re.compile(r"[^\W\d_]+")
-_CAMEL = re.compile(r"[^\W\d_][^\W\d_A-Z]*")  # letters run, cut before an inner capital
 _CLASS_RUNS = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
 
 WARNINGS = {
@@ -82,7 +81,7 @@ def zxcvbn_log10(text: str, user_inputs: Sequence[str]) -> float:
 
 def passphrase_log10(text: str, lists: Wordlists, personal: Mapping[str, int]) -> float | None:
     """The per-word estimate, or None when `text` is not made of 3+ words."""
-    words = [w for run in _WORDS.findall(text) for w in _CAMEL.findall(run)]
+    words = split_words(text)
     letters = sum(map(len, words))
     if sum(1 for w in words if len(w) >= 2) < 3 or letters * 2 < len(text):
         return None

@@ -75,7 +75,14 @@
       '[data-policy-checklist="' + CSS.escape(input.id) + '"]'
     );
     if (!list) return;
-    var results = evaluate(policy, input.value);
+    var results;
+    try {
+      results = evaluate(policy, input.value);
+    } catch (error) {
+      // A browser without Unicode property escapes (before 2018): no live
+      // states, the server still checks everything.
+      return;
+    }
     list.querySelectorAll("[data-criterion]").forEach(function (item) {
       var id = item.getAttribute("data-criterion");
       if (!Object.prototype.hasOwnProperty.call(results, id)) return;
