@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from pwa.context import Sesame
 from pwa.settings import Settings
 from pwa import offline
-from pwa.views import account, auth, errors, guide, identifiant, legal, pages, password
+from pwa.views import account, auth, errors, guide, identifiant, legal, pages, password, second_step, security
 from pwa.security.middleware import SecurityMiddleware
 from pwa.security.passwords import PasswordHashing
 
@@ -33,17 +33,31 @@ def routes(settings: Settings) -> list:
         Route("/mot-de-passe", password.ask_identifiant, methods=["GET", "POST"], name="password"),
         Route("/mot-de-passe/verification", password.verify, methods=["POST"], name="password_verify"),
         Route("/mot-de-passe/nouveau", password.choose, methods=["GET", "POST"], name="password_choose"),
+        Route("/mot-de-passe/facteur", second_step.reset_factor, methods=["GET", "POST"], name="reset_factor"),
         Route("/mot-de-passe/termine", password.done, name="password_done"),
         Route("/mot-de-passe/verifier", password.live_check, methods=["POST"], name="password_check"),
         Route("/mot-de-passe/regles.json", password.rules_json, name="password_rules"),
         # Journey 4: se connecter
         Route("/connexion", auth.login, methods=["GET", "POST"], name="login"),
+        Route("/connexion/verification", second_step.second_step, methods=["GET", "POST"], name="second_step"),
+        Route("/cle/options", second_step.passkey_options, methods=["POST"], name="passkey_options"),
+        Route("/cle/verifier", second_step.passkey_verify, methods=["POST"], name="passkey_verify"),
         Route("/deconnexion", auth.logout, methods=["POST"], name="logout"),
         # Journey 6: mon compte
         Route("/compte", account.overview, name="account"),
         Route("/compte/mot-de-passe", account.change_password, methods=["GET", "POST"], name="account_password"),
         Route("/compte/deconnexion-partout", account.logout_everywhere, methods=["POST"], name="logout_everywhere"),
         Route("/session/prolonger", account.extend_session, methods=["POST"], name="extend_session"),
+        Route("/compte/suggestion/masquer", security.hide_suggestion, methods=["POST"], name="hide_suggestion"),
+        # Issue 5: second factors
+        Route("/compte/securite", security.overview, name="security"),
+        Route("/compte/securite/cle/options", security.passkey_options, methods=["POST"], name="passkey_new_options"),
+        Route("/compte/securite/cle", security.passkey_add, methods=["POST"], name="passkey_add"),
+        Route("/compte/securite/cle/{id:int}/renommer", security.passkey_rename, methods=["POST"], name="passkey_rename"),
+        Route("/compte/securite/{id:int}/supprimer", security.factor_remove, methods=["POST"], name="factor_remove"),
+        Route("/compte/securite/otp", security.totp_enrol, methods=["GET", "POST"], name="totp_enrol"),
+        Route("/compte/securite/codes", security.codes_page, name="codes"),
+        Route("/compte/securite/codes/nouveaux", security.codes_generate, methods=["POST"], name="codes_generate"),
         *legal.routes(),
         *guide.routes(),
         *offline.routes(),

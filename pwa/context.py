@@ -21,7 +21,9 @@ from pwa.security.middleware import CookieNames
 from pwa.security.passwords import PasswordHashing
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
+from pwa.mfa.store import Authenticators
 from pwa.services.accounts import AccountService
+from pwa.services.factors import FactorService
 from pwa.services.identity import personal_digest
 from pwa.services.notices import PARIS, Notices
 from pwa.settings import Settings
@@ -66,6 +68,8 @@ class Sesame:
     templates: Jinja2Blocks
     notices: Notices = None  # type: ignore[assignment]  (set by build)
     accounts: AccountService = None  # type: ignore[assignment]
+    authenticators: Authenticators = None  # type: ignore[assignment]
+    factors: FactorService = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -96,6 +100,8 @@ class Sesame:
         sesame._setup_templates(templates.env)
         sesame.notices = Notices(templates.env, sesame.outbox, profile, settings.public_url)
         sesame.accounts = AccountService(sesame, sesame.notices)
+        sesame.authenticators = Authenticators(store, sesame.keys)
+        sesame.factors = FactorService(sesame)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

@@ -115,3 +115,28 @@ def demo_mailbox(db: Database) -> None:
         {"id": int, "received_at": float, "mail_from": str, "rcpt_to": str, "message": str},
         pk="id",
     )
+
+
+@migrations(name="0004_authenticators")
+def authenticators(db: Database) -> None:
+    # One table for every second factor, with a type column (as allauth's mfa).
+    # data is JSON: passkeys keep their public key and counter; the OTP app its
+    # seed ENCRYPTED (AES-GCM, key "seeds") and last accepted step; recovery
+    # codes only keyed hashes.
+    db["authenticators"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "type": str,  # passkey | totp | recovery_codes
+            "name": str,
+            "credential_id": str,  # passkeys: base64url credential id (unique)
+            "data": str,
+            "created_at": float,
+            "last_used_at": float,
+        },
+        pk="id",
+        not_null={"account_id", "type", "data", "created_at"},
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["authenticators"].create_index(["account_id", "type"])
+    db["authenticators"].create_index(["credential_id"], unique=True)

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q -e '.[test]'
 npm ci --no-audit --no-fund --silent
-python3 -m pytest -q -p no:randomly "$@"
+python3 -m pytest -q "$@"

@@ -21,6 +21,14 @@ EVENTS = {
     "logout.everywhere": "Déconnexion de tous les appareils",
     "account.paused": "Vérifications suspendues après trop d'échecs",
     "import": "Import du personnel",
+    "login.passkey": "Connexion avec une clé d'accès",
+    "login.second_factor": "Deuxième étape de connexion réussie",
+    "login.second_factor_failed": "Échec à la deuxième étape de connexion",
+    "factor.added": "Protection ajoutée (clé d'accès ou application)",
+    "factor.removed": "Protection supprimée",
+    "factor.renamed": "Clé d'accès renommée",
+    "recovery.generated": "Nouveaux codes de secours",
+    "recovery.used": "Code de secours utilisé",
 }
 
 

@@ -46,6 +46,10 @@ class Keys:
         master = secret.encode()
         return cls({p: _derive(master, f"sesame/{p}/v{KEY_VERSION}") for p in PURPOSES})
 
+    def key(self, purpose: str) -> bytes:
+        """The raw purpose key, for the one module that encrypts (pwa.security.crypto)."""
+        return self._keys[purpose]
+
     def mac(self, purpose: str, message: str) -> str:
         """Versioned HMAC-SHA-256 of a message under one purpose key."""
         digest = hmac.new(self._keys[purpose], message.encode(), hashlib.sha256).hexdigest()

@@ -18,6 +18,9 @@ SUBJECTS = {
     "password_changed": "Votre mot de passe a été modifié",
     "account_paused": "Trop d'essais sur votre compte : vérifications suspendues",
     "logout_everywhere": "Vous avez été déconnecté de tous vos appareils",
+    "factor_added": "Une protection a été ajoutée à votre compte",
+    "factor_removed": "Une protection a été retirée de votre compte",
+    "recovery_code_used": "Un code de secours a été utilisé",
 }
 
 

@@ -64,7 +64,10 @@ def render(
 
 
 def redirect(request: Request, name: str, **params: str) -> Response:
-    url = str(request.url_for(name, **params).path)
+    return redirect_to(request, str(request.url_for(name, **params).path))
+
+
+def redirect_to(request: Request, url: str) -> Response:
     if is_htmx(request):
         # htmx loads the page into <main> and pushes the URL: no full reload.
         location = json.dumps({"path": url, "target": "#main"})
@@ -77,6 +80,44 @@ class BadForm(Exception):
 
     def __init__(self, status: int, message: str) -> None:
         self.status, self.message = status, message
+
+
+async def read_json(request: Request, max_bytes: int = 32_000) -> dict[str, Any]:
+    """A JSON body from our own scripts, after the CSRF check (header token)."""
+    s = sesame(request)
+    if not check_csrf(request, s.keys, None, s.settings.public_url):
+        raise BadForm(403, "Votre page a expiré. Rechargez la page et recommencez.")
+    body = await request.body()
+    if len(body) > max_bytes:
+        raise BadForm(413, "Les informations envoyées sont trop longues.")
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError as exc:
+        raise BadForm(400, "La demande est illisible.") from exc
+    if not isinstance(data, dict):
+        raise BadForm(400, "La demande est illisible.")
+    return data
+
+
+def safe_next(value: str | None, default: str = "/compte") -> str:
+    """Only our own paths: no scheme, no host, no protocol-relative //."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value[:200]
+    return default
+
+
+def relying_party(request: Request):
+    from urllib.parse import urlsplit
+
+    from pwa.mfa.passkeys import RelyingParty
+
+    s = sesame(request)
+    base = urlsplit(s.settings.public_url or f"{request.url.scheme}://{request.url.netloc}")
+    return RelyingParty(
+        id=base.hostname or "localhost",
+        name=f"Sésame – {s.profile.short_name}",
+        origin=f"{base.scheme}://{base.netloc}",
+    )
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
-from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
 from pwa.views.errors import throttled_message
 from pwa.views.password import new_password_errors
 
 View = Callable[[Request], Awaitable[Response]]
+Handler = Callable[[Request, Account], Awaitable[Response]]
 
 
 def signed_in(view: Callable[[Request, Account], Awaitable[Response]]) -> View:
@@ -24,8 +26,21 @@ def signed_in(view: Callable[[Request, Account], Awaitable[Response]]) -> View:
         session = request.state.session.get()
         account = sesame(request).directory.get(session.account_id) if session and session.authenticated else None
         if account is None or not account.active:
-            return redirect(request, "login")
+            return redirect_to(request, "/connexion?suite=" + quote(request.url.path))
         return await view(request, account)
+
+    return wrapper
+
+
+def recent(view: Handler) -> Handler:
+    @wraps(view)
+    async def wrapper(request: Request, account: Account) -> Response:
+        if sesame(request).factors.is_recent(request.state.session.get()):
+            return await view(request, account)
+        target = "/connexion?raison=confirmer&suite=" + quote(request.url.path)
+        if request.headers.get("content-type", "").startswith("application/json"):
+            return JSONResponse({"redirect": target}, status_code=409)
+        return redirect_to(request, target)
 
     return wrapper
 
@@ -45,21 +60,29 @@ async def overview(request: Request, account: Account) -> Response:
             "flash": flash,
             "activity": s.audit.for_account(account.id, limit=10),
             "other_sessions": max(0, s.sessions.count_for(account.id) - 1),
+            "has_factor": s.authenticators.has_factor(account.id),
+            "suggest_passkey": session.data.get("suggest_passkey") and not s.authenticators.has_factor(account.id),
         },
     )
 
 
 @signed_in
+@recent
 async def change_password(request: Request, account: Account) -> Response:
     s = sesame(request)
-    context = {"account": account, "result": None, "errors": forms.Errors()}
+    # A fresh passkey sign-in stands for the current password (DESIGN §3.6), so
+    # someone who forgot it but holds a passkey can set a new one.
+    with_passkey = request.state.session.get().data.get("auth") == "passkey"
+    context = {"account": account, "result": None, "errors": forms.Errors(), "with_passkey": with_passkey}
     if request.method == "GET":
         return render(request, "account/password.html", context)
     form = await read_form(request)
     current, password, confirm = (form.get(k, "") for k in ("current", "password", "confirmation"))
     result = await run_in_threadpool(s.accounts.check_password, account, password)
     errors = new_password_errors(password, confirm, result)
-    if not current:
+    if with_passkey:
+        pass
+    elif not current:
         errors.items = {"current": "Indiquez votre mot de passe actuel.", **errors.items}
     else:
         outcome = await run_in_threadpool(

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.services.identity import normalise_numen, valid_numen
-from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views import forms, read_form, redirect, redirect_to, render, safe_next, sesame
 from pwa.views.errors import throttled_message
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
@@ -15,11 +15,20 @@ GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
 
 async def login(request: Request) -> Response:
     s = sesame(request)
+    confirming = request.query_params.get("raison") == "confirmer"
+    suite = safe_next(request.query_params.get("suite"))
+    session = request.state.session.get()
     if request.method == "GET":
-        session = request.state.session.get()
+        values = {}
         if session is not None and session.authenticated:
-            return redirect(request, "account")
-        return render(request, "auth/login.html", {"values": {}})
+            if not confirming:
+                return redirect(request, "account")
+            account = s.directory.get(session.account_id)
+            values = {"login": account.identifiant if account else ""}
+        return render(
+            request, "auth/login.html",
+            {"values": values, "confirming": confirming, "suite": suite},
+        )
     form = await read_form(request)
     errors = forms.Errors()
     login_name = forms.login_name(form.get("login", ""), errors)
@@ -27,12 +36,13 @@ async def login(request: Request) -> Response:
     if not password:
         errors.add("password", "Indiquez votre mot de passe.")
     values = {"login": form.get("login", "")}
+    base = {"values": values, "confirming": confirming, "suite": suite}
     if errors:
-        return render(request, "auth/login.html", {"values": values, "errors": errors}, status=422)
+        return render(request, "auth/login.html", {**base, "errors": errors}, status=422)
     outcome = await run_in_threadpool(s.accounts.authenticate, login_name, password, request.state.client)
     if outcome.throttled:
         errors.add("password", throttled_message(outcome.verdict))
-        return render(request, "auth/login.html", {"values": values, "errors": errors}, status=429)
+        return render(request, "auth/login.html", {**base, "errors": errors}, status=429)
     if not outcome.ok or outcome.account is None:
         errors.add("password", GENERIC_FAILURE)
         # People told "first connection: your NUMEN is the password" get the way
@@ -41,11 +51,19 @@ async def login(request: Request) -> Response:
         return render(
             request,
             "auth/login.html",
-            {"values": values, "errors": errors, "failed": True, "typed_numen": typed_numen},
+            {**base, "errors": errors, "failed": True, "typed_numen": typed_numen},
             status=422,
         )
-    request.state.session.start(account_id=outcome.account.id, level="full")
-    return redirect(request, "account")
+    if s.authenticators.has_factor(outcome.account.id):
+        # Password right; the session is not signed in until the second factor.
+        request.state.session.start(
+            account_id=outcome.account.id, level="password", data={"suite": suite}
+        )
+        return redirect(request, "second_step")
+    request.state.session.start(
+        account_id=outcome.account.id, level="full", data={"auth": "password", "suggest_passkey": True}
+    )
+    return redirect_to(request, suite)
 
 
 async def logout(request: Request) -> Response:

@@ -56,16 +56,24 @@ async def verify(request: Request) -> Response:
         return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
     handle = request.state.session
     current = handle.get()
-    data = {"reset_account": outcome.account.id, "reset_until": s.store.now() + GRANT_SECONDS}
+    needs_factor = s.authenticators.has_factor(outcome.account.id)
+    data = {
+        "reset_account": outcome.account.id,
+        "reset_until": s.store.now() + GRANT_SECONDS,
+        "reset_needs_factor": needs_factor,
+        "reset_factor_done": False,
+    }
     if current is not None and current.authenticated:
         current.data.update(data)
         handle.save()
     else:
         handle.start(account_id=None, level="anonymous", data=data)
-    return redirect(request, "password_choose")
+    return redirect(request, "reset_factor" if needs_factor else "password_choose")
 
 
-def _granted_account(request: Request) -> Account | None:
+def granted_account(request: Request, *, factor_done: bool = True) -> Account | None:
+    """The account whose identity was just proven (and, when it has a second
+    factor and `factor_done` is asked, whose factor was given too)."""
     s = sesame(request)
     session = request.state.session.get()
     if session is None:
@@ -73,7 +81,10 @@ def _granted_account(request: Request) -> Account | None:
     account_id = session.data.get("reset_account")
     if not account_id or session.data.get("reset_until", 0) < s.store.now():
         return None
+    if factor_done and session.data.get("reset_needs_factor") and not session.data.get("reset_factor_done"):
+        return None
     return s.directory.get(int(account_id))
+
 
 
 def _expired(request: Request) -> Response:
@@ -84,8 +95,10 @@ def _expired(request: Request) -> Response:
 
 async def choose(request: Request) -> Response:
     s = sesame(request)
-    account = _granted_account(request)
+    account = granted_account(request)
     if account is None:
+        if granted_account(request, factor_done=False) is not None:
+            return redirect(request, "reset_factor")
         return _expired(request)
     context = {"account": account, "result": None, "errors": forms.Errors()}
     if request.method == "GET":
@@ -104,8 +117,8 @@ async def choose(request: Request) -> Response:
     )
     session = handle.get()
     if session is not None:
-        session.data.pop("reset_account", None)
-        session.data.pop("reset_until", None)
+        for key in ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done"):
+            session.data.pop(key, None)
         session.data["done_account"] = account.id
         handle.save()
     return redirect(request, "password_done")
@@ -140,7 +153,7 @@ async def live_check(request: Request) -> Response:
     s = sesame(request)
     form = await read_form(request)
     password = form.get("password", "")
-    account = _granted_account(request) or _signed_in_account(request)
+    account = granted_account(request) or _signed_in_account(request)
     if account is not None:
         result = await run_in_threadpool(s.accounts.check_password, account, password)
     else:

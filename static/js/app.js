@@ -147,7 +147,32 @@
     }
   }
 
+  // Print and download buttons (recovery codes): data-print, data-download=id.
+  function addPrintDownload(root) {
+    root.querySelectorAll("button[data-print]").forEach(function (button) {
+      button.hidden = false;
+      if (button.dataset.ready) return;
+      button.dataset.ready = "1";
+      button.addEventListener("click", function () { window.print(); });
+    });
+    root.querySelectorAll("button[data-download]").forEach(function (button) {
+      button.hidden = false;
+      if (button.dataset.ready) return;
+      button.dataset.ready = "1";
+      button.addEventListener("click", function () {
+        var text = document.getElementById(button.dataset.download).innerText;
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(new Blob([text + "\n"], { type: "text/plain" }));
+        link.download = button.dataset.filename || "codes.txt";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+      });
+    });
+  }
+
   function enhance(root) {
+    addPrintDownload(root);
     addToggles(root);
     addCopyButtons(root);
     watchSession(document);

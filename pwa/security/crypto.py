@@ -1,0 +1,33 @@
+"""Encryption of the few secrets that must be read back (TOTP seeds):
+AES-256-GCM under the derived "seeds" key, bound to the account id."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from pwa.security.keys import Keys
+
+
+class Undecryptable(ValueError):
+    pass
+
+
+def encrypt(keys: Keys, account_id: int, plaintext: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(keys.key("seeds")).encrypt(nonce, plaintext.encode(), str(account_id).encode())
+    return f"v{keys.version}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(keys: Keys, account_id: int, token: str) -> str:
+    version, _, body = token.partition("$")
+    if version != f"v{keys.version}":
+        raise Undecryptable(f"key version {version} is not available")
+    raw = base64.urlsafe_b64decode(body.encode())
+    try:
+        return AESGCM(keys.key("seeds")).decrypt(raw[:12], raw[12:], str(account_id).encode()).decode()
+    except InvalidTag as exc:
+        raise Undecryptable("ciphertext does not open with this key") from exc

@@ -1,0 +1,166 @@
+"""After the password, the second factor; and passkey sign-in (journey 4).
+
+Also the factor step of the NUMEN reset (DESIGN §5: with a factor enrolled, a
+reset also asks for it). Passkey ceremonies go through two JSON endpoints
+shared by every purpose: /cle/options and /cle/verifier."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from pwa.directory import Account
+from pwa.mfa.passkeys import PasskeyError
+from pwa.security.throttle import Verdict
+from pwa.views import forms, read_form, read_json, redirect, relying_party, render, safe_next, sesame
+from pwa.views.errors import throttled_message
+
+PURPOSES = ("connexion", "verification", "reinitialisation")
+
+
+def pending_account(request: Request) -> Account | None:
+    """The account whose password was right, waiting for its second factor."""
+    session = request.state.session.get()
+    if session is None or session.level != "password" or not session.account_id:
+        return None
+    return sesame(request).directory.get(session.account_id)
+
+
+def reset_account(request: Request) -> Account | None:
+    from pwa.views.password import granted_account
+
+    return granted_account(request, factor_done=False)
+
+
+def factors_of(request: Request, account: Account) -> dict[str, bool]:
+    store = sesame(request).authenticators
+    return {
+        "passkey": bool(store.for_account(account.id, "passkey")),
+        "totp": bool(store.for_account(account.id, "totp")),
+        "recovery": any(a.remaining_codes for a in store.for_account(account.id, "recovery_codes")),
+    }
+
+
+def finish_sign_in(request: Request, account: Account, method: str) -> str:
+    """A full session (rotated), and where to go next."""
+    session = request.state.session.get()
+    suite = safe_next(session.data.get("suite") if session else None)
+    request.state.session.start(account_id=account.id, level="full", data={"auth": method})
+    return suite
+
+
+async def _check_code(request: Request, account: Account, form: dict[str, str]) -> str | None:
+    """None when the code is accepted, else the French error."""
+    s = sesame(request)
+    method, code = form.get("methode", "totp"), form.get("code", "").strip()
+    if not code:
+        return "Saisissez le code." if method == "totp" else "Saisissez un de vos codes de secours."
+    if method == "recovery":
+        result = await run_in_threadpool(s.factors.use_recovery_code, account, code, request.state.client)
+    else:
+        result = await run_in_threadpool(s.factors.verify_totp, account, code, request.state.client)
+    if isinstance(result, Verdict):
+        return throttled_message(result)
+    if result is True:
+        return None
+    if method == "recovery":
+        return "Ce code de secours n'est pas valable, ou il a déjà servi."
+    return "Ce code n'est pas le bon. Vérifiez l'application et saisissez le code affiché maintenant."
+
+
+async def second_step(request: Request) -> Response:
+    s = sesame(request)
+    account = pending_account(request)
+    if account is None:
+        return redirect(request, "login")
+    context = {"account": account, "factors": factors_of(request, account), "values": {}, "purpose": "verification"}
+    if request.method == "GET":
+        return render(request, "auth/second_factor.html", context)
+    form = await read_form(request)
+    error = await _check_code(request, account, form)
+    if error:
+        errors = forms.Errors()
+        errors.add("code-" + form.get("methode", "totp"), error)
+        s.audit.record("login.second_factor_failed", account_id=account.id, client=request.state.client)
+        return render(request, "auth/second_factor.html", {**context, "errors": errors}, status=422)
+    s.audit.record("login.second_factor", account_id=account.id, client=request.state.client)
+    finish_sign_in(request, account, "password+" + form.get("methode", "totp"))
+    return redirect(request, "account")
+
+
+async def reset_factor(request: Request) -> Response:
+    """The factor step of the NUMEN reset."""
+    account = reset_account(request)
+    if account is None:
+        return redirect(request, "password")
+    context = {"account": account, "factors": factors_of(request, account), "values": {}, "purpose": "reinitialisation"}
+    if request.method == "GET":
+        return render(request, "password/factor.html", context)
+    form = await read_form(request)
+    error = await _check_code(request, account, form)
+    if error:
+        errors = forms.Errors()
+        errors.add("code-" + form.get("methode", "totp"), error)
+        return render(request, "password/factor.html", {**context, "errors": errors}, status=422)
+    mark_reset_factor_done(request)
+    return redirect(request, "password_choose")
+
+
+def mark_reset_factor_done(request: Request) -> None:
+    session = request.state.session.get()
+    session.data["reset_factor_done"] = True
+    request.state.session.save()
+
+
+# -- passkey assertions, for every purpose --------------------------------------------
+def _account_for(request: Request, purpose: str) -> Account | None:
+    if purpose == "verification":
+        return pending_account(request)
+    if purpose == "reinitialisation":
+        return reset_account(request)
+    return None
+
+
+async def passkey_options(request: Request) -> Response:
+    data = await read_json(request)
+    purpose = data.get("purpose")
+    if purpose not in PURPOSES:
+        return JSONResponse({"error": "Demande inconnue."}, status_code=400)
+    account = _account_for(request, purpose)
+    if purpose != "connexion" and account is None:
+        return JSONResponse({"error": "Votre session a expiré. Recommencez."}, status_code=409)
+    session = request.state.session.ensure()
+    options = sesame(request).factors.assertion_options(session, relying_party(request), purpose, account)
+    return Response(options, media_type="application/json")
+
+
+async def passkey_verify(request: Request) -> Response:
+    s = sesame(request)
+    data = await read_json(request)
+    purpose, credential = data.get("purpose"), data.get("credential")
+    if purpose not in PURPOSES or not isinstance(credential, (dict, str)):
+        return JSONResponse({"error": "Demande inconnue."}, status_code=400)
+    import json
+
+    credential_json = credential if isinstance(credential, str) else json.dumps(credential)
+    expected = _account_for(request, purpose)
+    if purpose != "connexion" and expected is None:
+        return JSONResponse({"error": "Votre session a expiré. Recommencez."}, status_code=409)
+    try:
+        owner = await run_in_threadpool(
+            s.factors.verify_assertion, request.state.session.get(), relying_party(request),
+            purpose, credential_json, account=expected,
+        )
+    except PasskeyError:
+        s.audit.record("login.second_factor_failed", account_id=expected.id if expected else None,
+                       client=request.state.client)
+        return JSONResponse(
+            {"error": "Cette clé d'accès n'a pas pu être vérifiée. Réessayez, ou utilisez un autre moyen."},
+            status_code=400,
+        )
+    if purpose == "reinitialisation":
+        mark_reset_factor_done(request)
+        return JSONResponse({"redirect": "/mot-de-passe/nouveau"})
+    s.audit.record("login.passkey", account_id=owner.id, client=request.state.client)
+    return JSONResponse({"redirect": finish_sign_in(request, owner, "passkey")})

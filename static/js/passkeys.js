@@ -1,0 +1,101 @@
+/* Sésame — passkeys (WebAuthn). Uses the browser's JSON helpers
+   (PublicKeyCredential.parse*OptionsFromJSON, credential.toJSON), so no
+   base64url code lives here. Without them the passkey buttons stay hidden. */
+(function () {
+  "use strict";
+  var PKC = window.PublicKeyCredential;
+  var supported = !!(PKC && PKC.parseCreationOptionsFromJSON && PKC.parseRequestOptionsFromJSON);
+  var conditionalAbort = null;
+
+  function post(url, body, csrf) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (response.status === 409 && data.redirect) { window.location.assign(data.redirect); }
+        if (!response.ok) { throw new Error(data.error || "Erreur " + response.status); }
+        return data;
+      });
+    });
+  }
+
+  function say(box, text) {
+    var status = box.querySelector(".passkey-status");
+    if (status) status.textContent = text;
+  }
+
+  function failure(box, error) {
+    if (error && error.name === "NotAllowedError") {
+      say(box, "Opération annulée ou délai dépassé. Vous pouvez réessayer.");
+    } else if (error && error.name === "InvalidStateError") {
+      say(box, "Cette clé d'accès est déjà enregistrée sur cet appareil.");
+    } else {
+      say(box, (error && error.message) || "La clé d'accès n'a pas fonctionné. Réessayez.");
+    }
+  }
+
+  function register(box) {
+    var csrf = box.dataset.csrf;
+    var nameInput = box.querySelector("#passkey-name");
+    say(box, "Suivez les instructions de votre téléphone…");
+    post("/compte/securite/cle/options", {}, csrf)
+      .then(function (options) {
+        return navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(options) });
+      })
+      .then(function (credential) {
+        return post("/compte/securite/cle", { credential: credential.toJSON(), name: nameInput ? nameInput.value : "" }, csrf);
+      })
+      .then(function (data) { window.location.assign(data.redirect); })
+      .catch(function (error) { failure(box, error); });
+  }
+
+  function authenticate(box, mediation) {
+    var csrf = box.dataset.csrf;
+    var purpose = box.dataset.purpose;
+    if (conditionalAbort && !mediation) { conditionalAbort.abort(); conditionalAbort = null; }
+    if (!mediation) say(box, "Suivez les instructions de votre téléphone…");
+    return post("/cle/options", { purpose: purpose }, csrf)
+      .then(function (options) {
+        var request = { publicKey: PKC.parseRequestOptionsFromJSON(options) };
+        if (mediation) {
+          conditionalAbort = new AbortController();
+          request.mediation = "conditional";
+          request.signal = conditionalAbort.signal;
+        }
+        return navigator.credentials.get(request);
+      })
+      .then(function (credential) {
+        if (!credential) return null;
+        return post("/cle/verifier", { purpose: purpose, credential: credential.toJSON() }, csrf);
+      })
+      .then(function (data) { if (data) window.location.assign(data.redirect); })
+      .catch(function (error) { if (!mediation || error.name !== "AbortError") failure(box, error); });
+  }
+
+  function enhance(root) {
+    if (!supported) return;
+    root.querySelectorAll("[data-passkey-register], [data-passkey-login]").forEach(function (box) {
+      box.hidden = false;
+      if (box.dataset.passkeyReady) return;
+      box.dataset.passkeyReady = "1";
+      box.querySelectorAll("[data-passkey-action]").forEach(function (button) {
+        button.addEventListener("click", function () {
+          if (button.dataset.passkeyAction === "register") register(box);
+          else authenticate(box, false);
+        });
+      });
+      // Passkey autofill on the login form, where the browser offers it.
+      if (box.hasAttribute("data-conditional") && PKC.isConditionalMediationAvailable) {
+        PKC.isConditionalMediationAvailable().then(function (available) {
+          if (available) authenticate(box, true);
+        });
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.detail.target); });
+})();
