@@ -1,5 +1,6 @@
-"""CSRF: a signed double-submit token bound to the session when there is one,
-plus an Origin check (DESIGN §5)."""
+"""CSRF: a signed double-submit token (HMAC of a random `__Host-` cookie), plus
+an Origin check (DESIGN §5). The cookie is replaced at every sign-in, so a
+token from before a sign-in is worthless after it."""
 
 from __future__ import annotations
 
@@ -15,10 +16,7 @@ HEADER = "x-csrf-token"
 
 
 def csrf_token(request: Request, keys: Keys) -> str:
-    seed = request.state.csrf_seed
-    session = request.state.session.get()
-    bound = session.id_hash if session else ""
-    return keys.mac("csrf", f"{seed}\x1f{bound}").split("$", 1)[1]
+    return keys.mac("csrf", request.state.csrf_seed).split("$", 1)[1]
 
 
 def origin_ok(request: Request, public_url: str) -> bool:

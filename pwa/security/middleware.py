@@ -81,6 +81,7 @@ class SecurityMiddleware:
             session_cookie.value if session_cookie else None,
             client=client,
             user_agent=user_agent,
+            state=state,
         )
         state["csrf_seed"] = csrf_cookie.value if csrf_cookie else None
         state["csrf_new"] = None

@@ -141,7 +141,7 @@ class SessionHandle:
     _session: Session | None = None
     set_cookie: str | None = None  # new raw id to send
     clear_cookie: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)  # the request's scope state
 
     def get(self) -> Session | None:
         if not self._loaded:
@@ -162,6 +162,8 @@ class SessionHandle:
         )
         self.raw_id, self._session, self._loaded = raw_id, session, True
         self.set_cookie, self.clear_cookie = raw_id, False
+        if account_id is not None:  # a sign-in: new CSRF cookie too
+            self.state["csrf_seed"] = self.state["csrf_new"] = new_token(32)
         return session
 
     def ensure(self) -> Session:
