@@ -12,7 +12,10 @@ from email import policy as email_policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
+
+pytest.register_assert_rewrite("browser")
+
+from aiosmtpd.controller import Controller  # noqa: E402
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from starlette.testclient import TestClient

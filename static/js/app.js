@@ -95,6 +95,7 @@
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
     if (target && target.id === "main") {
+      if (window.SesamePolicy && window.SesamePolicy.init) window.SesamePolicy.init();
       enhance(target);
       var focus = target.querySelector(".error-summary") || target.querySelector("h1");
       if (focus) {
