@@ -113,6 +113,8 @@ class Sesame:
             title_suffix=lambda title: f"{title} – Sésame, {self.profile.short_name}",
             policy_criteria=self.policy.criteria,
             policy_json=self.policy.to_json(),
+            # What the checklist shows before anything is typed: the empty password's states.
+            policy_initial={i.id: i.met for i in self.policy.check_pattern("").items},
         )
         env.filters["isodatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).isoformat()
         env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(

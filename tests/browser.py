@@ -9,14 +9,18 @@ Test modules register the fixtures with ``from browser import *``.
 - Chromium: ``/usr/bin/chromium`` (override with ``SESAME_CHROMIUM``). When it or
   Playwright is missing, the browser tests are skipped, except when ``CI`` is set:
   then they fail, so a broken CI image cannot turn the suite silently green.
-- Each demo person is given to at most one test that changes their account, so the
-  tests do not depend on their order (see ``demo_people``).
+- The server is shared by the whole session, so a test that changes a demo account
+  (password, second factor, failed attempts) must own that person: tests must not
+  depend on their order. Taken so far (grep ``demo_people[`` before picking one):
+  journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
+  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -68,10 +72,12 @@ TABLET = {
     "user_agent": ANDROID_TABLET_UA,
 }
 SERVER_START_SECONDS = 30
+DEMO_ACADEMIE = "aix-marseille"  # the demo's profile (SESAME_ACADEMIE's default)
 TIMEOUT_MS = 10_000
 
 __all__ = [
     "AXE_JS",
+    "activate",
     "MOBILE",
     "TABLET",
     "DemoPerson",
@@ -81,20 +87,23 @@ __all__ = [
     "browser_or_skip",
     "chromium",
     "demo_people",
+    "demo_policy",
     "fill_birth_date",
     "mobile",
     "new_context",
     "no_js",
+    "phone",
     "sesame_server",
     "tablet",
     "touch_target_problems",
+    "watch_errors",
     "horizontal_overflow",
 ]
 
 
 def missing(reason: str) -> None:
     """Skip, or fail under CI: the browser suite must not vanish from CI."""
-    if os.environ.get("CI"):
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
         pytest.fail(f"browser tests cannot run in CI: {reason}", pytrace=False)
     pytest.skip(reason)
 
@@ -104,7 +113,9 @@ def browser_or_skip() -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing("Playwright is not installed (pip install -e '.[test]')")
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(
+        CHROMIUM
+    ):
         missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set SESAME_CHROMIUM)")
     if not AXE_JS.is_file():
         missing(f"axe-core is missing at {AXE_JS} (npm ci)")
@@ -125,6 +136,7 @@ class Server:
     folder: Path
     process: subprocess.Popen
     log: Path
+    _read: int = 0  # how much of the log new_errors() has looked at
 
     def get(self, path: str) -> tuple[int, str]:
         try:
@@ -136,6 +148,20 @@ class Server:
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
+    def new_errors(self) -> list[str]:
+        """The errors the server logged since the last call: each logged error and the
+        last line of each traceback (the exception), not the whole stack."""
+        text = self.log_text()
+        fresh, self._read = text[self._read :], len(text)
+        return [
+            line
+            for line in fresh.splitlines()
+            if line.startswith(("ERROR", "CRITICAL")) or EXCEPTION_LINE.match(line)
+        ]
+
+
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Warning)\b.*")
+
 
 @pytest.fixture(scope="session")
 def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -146,13 +172,24 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
         SESAME_DB=str(folder / "sesame-demo.db"),
+        SESAME_ACADEMIE=DEMO_ACADEMIE,
         SESAME_LOG_LEVEL="warning",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pwa", "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "pwa",
+                "serve",
+                "--demo",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
             cwd=folder,
             env=env,
             stdout=out,
@@ -168,7 +205,8 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                 if server.get("/sante")[0] == 200:
                     break
             if time.monotonic() > deadline:
-                pytest.fail(f"the server did not answer /sante in {SERVER_START_SECONDS} s:\n{server.log_text()}")
+                waited = f"the server did not answer /sante in {SERVER_START_SECONDS} s"
+                pytest.fail(f"{waited}:\n{server.log_text()}")
             time.sleep(0.1)
         yield server
     finally:
@@ -178,9 +216,11 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(5)
-    # Anything the app logged as an error (a 500, a failed worker) fails the session loudly.
-    problems = [line for line in server.log_text().splitlines() if line.startswith(("ERROR", "CRITICAL", "Traceback"))]
-    assert not problems, "the server logged errors:\n" + server.log_text()
+    # Anything logged as an error after the last test (a failed worker at shutdown) fails loudly.
+    problems = server.new_errors()
+    assert not problems, f"the server logged errors (full log: {server.log}):\n" + "\n".join(
+        problems
+    )
 
 
 # --- the demo people ---------------------------------------------------------------
@@ -233,7 +273,7 @@ class _DemoTable(HTMLParser):
 
 @pytest.fixture(scope="session")
 def demo_people(sesame_server: Server) -> dict[str, DemoPerson]:
-    """The demo page's people by first name, e.g. ``demo_people["Jean"]``."""
+    """The people listed on /demo, by identifiant: ``demo_people["jdupont"]``."""
     status, html = sesame_server.get("/demo")
     assert status == 200
     parser = _DemoTable()
@@ -242,11 +282,18 @@ def demo_people(sesame_server: Server) -> dict[str, DemoPerson]:
     for row in parser.rows:
         name, ident, birth, numen, state = ([p.strip() for p in cell if p.strip()] for cell in row)
         day, month, year = birth[0].split("/")
-        password = next((p for p in state if p not in ("Activé", "Mot de passe :", "Pas encore activé")), None)
-        people[name[0].split(" ")[0]] = DemoPerson(
+        password = next(
+            (p for p in state if p not in ("Activé", "Mot de passe :", "Pas encore activé")), None
+        )
+        people[ident[0]] = DemoPerson(
             name[0], ident[0], ident[1], day, month, year, numen[0], password
         )
-    assert people["Jean"].identifiant == "jdupont", people["Jean"]
+    jean = people["jdupont"]  # DESIGN's running example: pwa.demo.DEMO_STAFF[0]
+    assert (jean.name, jean.email, jean.numen) == (
+        "Jean Dupont",
+        "jean.dupont@ac-aix-marseille.fr",
+        "13E24DEMO0001",
+    )
     return people
 
 
@@ -266,19 +313,64 @@ def chromium(sesame_server: Server):
 
 
 @contextlib.contextmanager
-def new_context(browser, server: Server, **options):
+def new_context(browser, server: Server, *, without_service_worker: bool = False, **options):
+    """A fresh context; its pages record console errors (CSP violations included) and
+    uncaught exceptions in ``page.problems``.
+
+    `without_service_worker`: /sw.js fails to load, as when it cannot be fetched, so the
+    page runs without a worker (Playwright's own `service_workers="block"` makes
+    `register()` resolve to undefined, which no real browser does)."""
     context = browser.new_context(base_url=server.url, **options)
     context.set_default_timeout(TIMEOUT_MS)
+    ignore = ()
+    if without_service_worker:
+        context.route(
+            "**/sw.js",
+            lambda route: (
+                route.continue_() if route.request.is_navigation_request() else route.abort()
+            ),
+        )
+        ignore = ("when fetching the script", "ServiceWorker")
+    context.on("page", lambda page: watch_errors(page, ignore))
+    server.new_errors()  # forget what earlier tests caused
     try:
         yield context
     finally:
         context.close()
+    # Reached only when the test body passed: a 500 behind a page that looked fine fails it.
+    errors = server.new_errors()
+    if errors:
+        pytest.fail(
+            f"the server logged errors during the test (full log: {server.log}):\n"
+            + "\n".join(errors)
+        )
+
+
+def watch_errors(page, ignore: tuple[str, ...] = ()) -> None:
+    page.problems = []
+    page.on("pageerror", lambda error: page.problems.append(f"uncaught: {error}"))
+    # 4xx answers are expected (422 on a refused form, 404): the browser logs them too.
+    expected = ("the server responded with a status of 4", *ignore)
+
+    def console(message) -> None:
+        if message.type == "error" and not any(text in message.text for text in expected):
+            page.problems.append(f"console: {message.text}")
+
+    page.on("console", console)
 
 
 @pytest.fixture
 def mobile(chromium, sesame_server):
     """A page in a fresh phone context (360×740, DPR 3, touch, Android Chrome)."""
     with new_context(chromium, sesame_server, **MOBILE) as context:
+        yield context.new_page()
+
+
+@pytest.fixture
+def phone(chromium, sesame_server):
+    """Like `mobile`, with service workers blocked: for checks of what pages contain, so
+    that each new context does not also precache the offline pages (server load)."""
+    with new_context(chromium, sesame_server, without_service_worker=True, **MOBILE) as context:
         yield context.new_page()
 
 
@@ -299,6 +391,30 @@ def no_js(chromium, sesame_server):
 # --- page helpers ------------------------------------------------------------------
 
 
+def demo_policy():
+    """The password policy the demo server applies (its académie profile's), in Python."""
+    from pwa.policy import build_policy
+    from pwa.profile import load_profile
+
+    profile = load_profile(DEMO_ACADEMIE)
+    return build_policy(profile.password_preset, profile.forbidden_chars)
+
+
+def activate(page, person: DemoPerson, password: str) -> None:
+    """Choose `password` for `person` through journey 2 (identifiant, birth date + NUMEN)."""
+    page.goto("/mot-de-passe")
+    page.get_by_label("Votre identifiant").fill(person.identifiant)
+    page.get_by_role("button", name="Continuer", exact=True).click()
+    fill_birth_date(page, person)
+    page.get_by_label("Votre NUMEN").fill(person.numen)
+    page.get_by_role("button", name="Continuer", exact=True).click()
+    page.get_by_role("heading", level=1, name="Choisissez votre mot de passe").wait_for()
+    page.get_by_label("Nouveau mot de passe", exact=True).fill(password)
+    page.get_by_label("Confirmez le mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Enregistrer mon mot de passe", exact=True).click()
+    page.get_by_role("heading", level=1, name=re.compile("mot de passe est enregistré")).wait_for()
+
+
 def fill_birth_date(page, person: DemoPerson) -> None:
     group = page.get_by_role("group", name="Votre date de naissance")
     group.get_by_label("Jour").fill(person.day)
@@ -306,21 +422,26 @@ def fill_birth_date(page, person: DemoPerson) -> None:
     group.get_by_label("Année").fill(person.year)
 
 
-def axe(page, tags: tuple[str, ...] = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")) -> list[dict]:
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice")
+_AXE_RUN_JS = """async (tags) => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
+  });
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map(n => ({
+      target: n.target.join(" "), html: n.html, summary: n.failureSummary,
+    })),
+  }));
+}"""
+
+
+def axe(page, tags: tuple[str, ...] = AXE_TAGS) -> list[dict]:
     """axe-core's violations on the page as it is now (injected when missing)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        # add_script_tag with content would be blocked by the CSP; evaluate is not.
+        # add_script_tag would inline it, which the CSP refuses; evaluate() is not subject to it.
         page.evaluate(AXE_JS.read_text())
-    return page.evaluate(
-        """async (tags) => {
-            const result = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
-            return result.violations.map(v => ({
-                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-                nodes: v.nodes.map(n => ({target: n.target.join(" "), html: n.html, summary: n.failureSummary})),
-            }));
-        }""",
-        list(tags),
-    )
+    return page.evaluate(_AXE_RUN_JS, list(tags))
 
 
 def axe_report(violations: list[dict]) -> str:
@@ -336,35 +457,47 @@ def axe_report(violations: list[dict]) -> str:
 
 _TOUCH_TARGETS_JS = """(minimum) => {
   const problems = [];
-  const blockOf = (el) => el.parentElement && el.parentElement.closest("p, li, dd, td, th, small, label, legend");
-  for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
+  const text = (node) => node.textContent.replace(/\\s+/g, " ").trim();
+  const blockOf = (el) =>
+    el.parentElement && el.parentElement.closest("p, li, dd, td, th, small, label, legend");
+  const selector = "a[href], button, input:not([type=hidden]), select, textarea, summary";
+  for (const el of document.querySelectorAll(selector)) {
     const style = getComputedStyle(el);
     if (style.visibility === "hidden" || style.display === "none") continue;
-    const box = el.getBoundingClientRect();
+    let box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
-    if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue;  // parked off screen (skip link)
+    if (el.labels && el.labels.length && (el.type === "radio" || el.type === "checkbox")) {
+      // A tick box's target is the box and its label together (clicking either ticks it).
+      const boxes = [box, ...[...el.labels].map(l => l.getBoundingClientRect())];
+      const top = Math.min(...boxes.map(b => b.top));
+      const bottom = Math.max(...boxes.map(b => b.bottom));
+      box = {right: box.right, bottom, width: box.width, height: bottom - top};
+    }
+    // Parked off screen until focused (the skip link).
+    if (box.right + window.scrollX <= 0 || box.bottom + window.scrollY <= 0) continue;
     if (box.height >= minimum - 0.5) continue;
-    // Inline links in running text are exempt (WCAG 2.5.5/2.5.8 "inline" exception).
+    // Links in running text are exempt (the "inline" exception of WCAG 2.5.5 and 2.5.8):
+    // an inline link sharing its paragraph or list item with other words.
     if (el.tagName === "A" && style.display === "inline") {
       const block = blockOf(el);
-      if (block) {
-        const own = el.textContent.replace(/\\s+/g, " ").trim();
-        const around = block.textContent.replace(/\\s+/g, " ").trim();
-        if (around.length > own.length) continue;
-      }
+      if (block && text(block).length > text(el).length) continue;
     }
-    const name = (el.getAttribute("aria-label") || el.textContent || el.getAttribute("name") || el.id || "").replace(/\\s+/g, " ").trim();
-    problems.push(`${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} «${name.slice(0, 60)}» ${Math.round(box.width)}×${Math.round(box.height)} px`);
+    const label = el.labels && el.labels.length ? text(el.labels[0]) : "";
+    const name = el.getAttribute("aria-label") || label || text(el) || el.name || "";
+    const id = el.id ? "#" + el.id : "";
+    const size = `${Math.round(box.width)}×${Math.round(box.height)} px`;
+    problems.push(`${el.tagName.toLowerCase()}${id} «${name.slice(0, 60)}» ${size}`);
   }
   return problems;
 }"""
 
 
 def touch_target_problems(page, minimum: int = 44) -> list[str]:
-    """Visible links, buttons and fields lower than `minimum` CSS px, except links in running text."""
+    """Visible links, buttons and fields lower than `minimum` CSS px (the design's touch
+    target), except links in running text."""
     return page.evaluate(_TOUCH_TARGETS_JS, minimum)
 
 
 def horizontal_overflow(page) -> int:
     """How many CSS px the page is wider than the viewport (0 = no horizontal scroll)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    return page.evaluate("document.documentElement.scrollWidth") - page.viewport_size["width"]

@@ -236,3 +236,13 @@ def test_legal_pages_are_linked_from_every_page(client):
     assert privacy.status == 200 and "12 mois" in privacy.text() and "dpo@" in privacy.text()
     declaration = get(client, "/accessibilite")
     assert "non conforme" in declaration.text() and "Défenseur des droits" in declaration.text()
+
+
+def test_form_post_with_null_origin_from_the_same_site(client, people):
+    """Referrer-Policy: no-referrer makes Chromium send "Origin: null" on form posts."""
+    page = get(client, "/identifiant")
+    data = {**page.form("/identifiant"), "email": JEAN.email}
+    same = client.post("/identifiant", data=data, headers={"Origin": "null", "Sec-Fetch-Site": "same-origin"})
+    assert same.status_code == 200
+    cross = client.post("/identifiant", data=data, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403

@@ -24,7 +24,10 @@ def origin_ok(request: Request, public_url: str) -> bool:
     if origin is None:  # older browsers send none on same-origin posts: the token decides
         return True
     if origin == "null":
-        return False
+        # Under Referrer-Policy: no-referrer, Chromium sends "Origin: null" on a
+        # plain form post. Sec-Fetch-Site is set by the browser alone, so a page
+        # of another site cannot claim same-origin; the token still decides.
+        return request.headers.get("sec-fetch-site") == "same-origin"
     allowed = {f"{request.url.scheme}://{request.url.netloc}"}
     if public_url:
         parts = urlsplit(public_url)

@@ -91,6 +91,14 @@
     }, 1200);
   });
 
+  // The live check sends what is typed; remember it, so that after the answer
+  // the server's states stand when nothing changed since (they are the truth,
+  // e.g. for characters newer than the server's Unicode tables).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var input = event.detail.elt;
+    if (input && input.matches && input.matches("input[data-policy]")) input.dataset.sentValue = input.value;
+  });
+
   // After htmx swaps the checklist, re-apply the instant checks to what is typed now.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail.target;
@@ -103,7 +111,9 @@
         focus.focus();
       }
     }
-    document.querySelectorAll("input[data-policy]").forEach(refreshPattern);
+    document.querySelectorAll("input[data-policy]").forEach(function (input) {
+      if (input.value !== input.dataset.sentValue) refreshPattern(input);
+    });
   });
 
   // Network drops: htmx keeps the page (and what was typed) and we say so.

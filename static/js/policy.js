@@ -105,7 +105,7 @@
     }
     input.setAttribute("data-policy-bound", "");
     input.addEventListener("input", function () { render(input, policy); });
-    if (input.value) render(input, policy);
+    render(input, policy);
   }
 
   function init() {
