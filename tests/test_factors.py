@@ -113,8 +113,8 @@ def test_sensitive_changes_need_a_recent_sign_in(client, sesame, jean, clock):
     step2 = submit(client, confirm, confirm.soup.select_one("main form")["action"], login="jdupont", password=GOOD)
     clock.now += 30
     back = submit(client, step2, "/connexion/verification", methode="totp", code=pyotp.TOTP(secret).at(clock.now))
-    assert back.h1 == "Mon compte"
-    page = get(client, "/compte/securite")
+    assert back.h1 == "Sécurité du compte", "back where the confirmation was asked"
+    page = back
     done = submit(client, page, page.soup.select_one('form[action$="/supprimer"]')["action"])
     assert "retirée" in done.text()
     assert not sesame.authenticators.has_factor(sesame.directory.by_login("jdupont").id)

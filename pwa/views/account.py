@@ -37,7 +37,10 @@ def recent(view: Handler) -> Handler:
     async def wrapper(request: Request, account: Account) -> Response:
         if sesame(request).factors.is_recent(request.state.session.get()):
             return await view(request, account)
-        target = "/connexion?raison=confirmer&suite=" + quote(request.url.path)
+        path = request.url.path
+        if request.method != "GET":  # back to the page that holds the form, not the POST URL
+            path = "/compte/securite" if path.startswith("/compte/securite") else "/compte"
+        target = "/connexion?raison=confirmer&suite=" + quote(path)
         if request.headers.get("content-type", "").startswith("application/json"):
             return JSONResponse({"redirect": target}, status_code=409)
         return redirect_to(request, target)

@@ -13,7 +13,17 @@ from starlette.responses import JSONResponse, Response
 from pwa.directory import Account
 from pwa.mfa.passkeys import PasskeyError
 from pwa.security.throttle import Verdict
-from pwa.views import forms, read_form, read_json, redirect, relying_party, render, safe_next, sesame
+from pwa.views import (
+    forms,
+    read_form,
+    read_json,
+    redirect,
+    redirect_to,
+    relying_party,
+    render,
+    safe_next,
+    sesame,
+)
 from pwa.views.errors import throttled_message
 
 PURPOSES = ("connexion", "verification", "reinitialisation")
@@ -69,24 +79,33 @@ async def _check_code(request: Request, account: Account, form: dict[str, str]) 
     return "Ce code n'est pas le bon. Vérifiez l'application et saisissez le code affiché maintenant."
 
 
-async def second_step(request: Request) -> Response:
-    s = sesame(request)
-    account = pending_account(request)
-    if account is None:
-        return redirect(request, "login")
-    context = {"account": account, "factors": factors_of(request, account), "values": {}, "purpose": "verification"}
+async def _factor_page(request: Request, account: Account, template: str, purpose: str):
+    """GET: the choices. POST: check the code. Returns a response, or None when
+    the code was accepted (the caller goes on)."""
+    context = {"account": account, "factors": factors_of(request, account), "values": {}, "purpose": purpose}
     if request.method == "GET":
-        return render(request, "auth/second_factor.html", context)
+        return render(request, template, context), None
     form = await read_form(request)
     error = await _check_code(request, account, form)
     if error:
         errors = forms.Errors()
         errors.add("code-" + form.get("methode", "totp"), error)
-        s.audit.record("login.second_factor_failed", account_id=account.id, client=request.state.client)
-        return render(request, "auth/second_factor.html", {**context, "errors": errors}, status=422)
+        return render(request, template, {**context, "errors": errors}, status=422), form
+    return None, form
+
+
+async def second_step(request: Request) -> Response:
+    s = sesame(request)
+    account = pending_account(request)
+    if account is None:
+        return redirect(request, "login")
+    response, form = await _factor_page(request, account, "auth/second_factor.html", "verification")
+    if response is not None:
+        if form is not None:
+            s.audit.record("login.second_factor_failed", account_id=account.id, client=request.state.client)
+        return response
     s.audit.record("login.second_factor", account_id=account.id, client=request.state.client)
-    finish_sign_in(request, account, "password+" + form.get("methode", "totp"))
-    return redirect(request, "account")
+    return redirect_to(request, finish_sign_in(request, account, "password+" + form.get("methode", "totp")))
 
 
 async def reset_factor(request: Request) -> Response:
@@ -94,15 +113,9 @@ async def reset_factor(request: Request) -> Response:
     account = reset_account(request)
     if account is None:
         return redirect(request, "password")
-    context = {"account": account, "factors": factors_of(request, account), "values": {}, "purpose": "reinitialisation"}
-    if request.method == "GET":
-        return render(request, "password/factor.html", context)
-    form = await read_form(request)
-    error = await _check_code(request, account, form)
-    if error:
-        errors = forms.Errors()
-        errors.add("code-" + form.get("methode", "totp"), error)
-        return render(request, "password/factor.html", {**context, "errors": errors}, status=422)
+    response, _ = await _factor_page(request, account, "password/factor.html", "reinitialisation")
+    if response is not None:
+        return response
     mark_reset_factor_done(request)
     return redirect(request, "password_choose")
 
