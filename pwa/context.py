@@ -80,6 +80,7 @@ class Sesame:
         if settings.demo:
             check_demo_database(store)
         templates = Jinja2Blocks(directory=str(settings.templates_dir))
+        templates.env.auto_reload = False  # no os.stat per render: templates change with a deploy
         sesame = cls(
             settings=settings,
             profile=profile,
