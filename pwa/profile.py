@@ -42,6 +42,11 @@ class Profile:
     fictitious: tuple[str, ...]
 
     @property
+    def in_sentence(self) -> str:
+        """"académie d'Aix-Marseille", for "le rectorat de l'académie d'…"."""
+        return self.name[:1].lower() + self.name[1:]
+
+    @property
     def helpdesk_tel(self) -> str:
         """The phone number as a tel: URI target."""
         digits = "".join(c for c in self.helpdesk_phone if c.isdigit())

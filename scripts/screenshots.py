@@ -40,9 +40,9 @@ from pwa.profile import available_profiles, load_profile  # noqa: E402
 OUT = ROOT / "static" / "guide" / "shots"
 CHROMIUM = os.environ.get("SESAME_CHROMIUM", "/usr/bin/chromium")
 VIEWPORT = {"width": 360, "height": 740}
-DPR = 2
-QUALITY = 40  # WebP: text stays sharp at DPR 2
-DEFAULT_HEIGHT = 600
+DPR = 1.25
+QUALITY = 30  # WebP at DPR 1.25: text stays readable, pictures of 10-15 KB
+DEFAULT_HEIGHT = 440  # CSS pixels: the part of the screen the step talks about
 UA = (
     "Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/156.0.0.0 Mobile Safari/537.36"

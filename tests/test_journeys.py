@@ -86,7 +86,12 @@ def test_bad_inputs_are_explained_and_other_fields_kept(client, people):
     empty = submit(client, page, "/identifiant/verification", jour="", mois="", annee="", numen="")
     assert len(empty.errors) == 2 and empty.status == 422
     letters = submit(client, page, "/identifiant/verification", jour="aa", mois="7", annee="1985", numen=JEAN.numen)
-    assert letters.errors == ["La date de naissance ne contient que des chiffres."]
+    assert letters.errors[0].startswith("Écrivez le jour, le mois et l'année en chiffres")
+    # The whole date typed in the first box is understood.
+    whole = submit(client, page, "/identifiant/verification", jour="14/07/1985", mois="", annee="", numen=JEAN.numen)
+    assert whole.soup.select_one("#identifiant-value").get_text(strip=True) == "jdupont"
+    accents = submit(client, get(client, "/identifiant"), "/identifiant", email="éloïse.de la fontaine@ac-aix-marseille.fr")
+    assert "sans accent ni espace" in accents.field_error("email")
     # The error summary links to the fields.
     assert all(a["href"].startswith("#") for a in empty.soup.select(".error-summary a"))
 
@@ -246,3 +251,13 @@ def test_form_post_with_null_origin_from_the_same_site(client, people):
     assert same.status_code == 200
     cross = client.post("/identifiant", data=data, headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
+
+
+def test_reset_accepts_the_academic_address_and_a_double_tap(client, people):
+    page = submit(client, get(client, "/mot-de-passe"), "/mot-de-passe", identifiant=JEAN.email)
+    choose = submit(client, page, "/mot-de-passe/verification", numen=JEAN.numen, **date_fields(JEAN.birth))
+    assert choose.h1 == "Choisissez votre mot de passe"
+    data = {**choose.form("/mot-de-passe/nouveau"), "password": GOOD, "confirmation": GOOD}
+    first = client.post("/mot-de-passe/nouveau", data=data, follow_redirects=True)
+    second = client.post("/mot-de-passe/nouveau", data=data, follow_redirects=True)
+    assert Page(first).h1 == Page(second).h1 == "C'est fait : votre mot de passe est enregistré"

@@ -22,9 +22,15 @@ def test_password_change_notice_reaches_the_smtp_server(tmp_path, smtp, people, 
     assert sesame.outbox.pending() == 0
     rcpt, message = sink.messages[0]
     assert rcpt == [JEAN.email]
-    assert message["Subject"] == "[Aix-Marseille] Votre mot de passe a été modifié"
+    assert message["Subject"] == "[Aix-Marseille] Votre compte est activé"
     body = message.get_content()
     assert "jdupont" in body and GOOD not in body and JEAN.numen not in body
+    # A later reset is announced as a change, with the warning.
+    set_password_with_numen(client, JEAN, "Sept-Pommes-Vertes-Au-Grenier")
+    assert asyncio.run(worker.drain_once()) == 1
+    _, changed = sink.messages[1]
+    assert changed["Subject"] == "[Aix-Marseille] Votre mot de passe a été modifié"
+    assert "Si ce n'est pas vous" in changed.get_content()
 
 
 def test_failed_delivery_is_retried_later(tmp_path, people, client, sesame):

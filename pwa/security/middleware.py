@@ -116,12 +116,13 @@ class SecurityMiddleware:
     def _security_headers(self, headers: MutableHeaders, nonce: str) -> None:
         content_type = headers.get("content-type", "")
         if content_type.startswith("text/html"):
+            # What only documents need (saves bytes on every script, style and picture).
             headers["Content-Security-Policy"] = content_security_policy(nonce)
             headers.setdefault("Cache-Control", "no-store")
+            headers["X-Frame-Options"] = "DENY"
+            headers["Cross-Origin-Opener-Policy"] = "same-origin"
+            headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
         headers["X-Content-Type-Options"] = "nosniff"
         headers["Referrer-Policy"] = "no-referrer"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Cross-Origin-Opener-Policy"] = "same-origin"
-        headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         if self.cookies.secure:
             headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"

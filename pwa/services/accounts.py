@@ -108,8 +108,10 @@ class AccountService:
         result = self.check_password(account, password)
         if not result.ok:
             return result
+        first = not account.activated
         self.s.directory.set_password_hash(account.id, self.s.hashing.hash(password))
         self.s.sessions.revoke_all(account.id, keep=keep_session)
         self.s.audit.record(event, account_id=account.id, client=client)
-        self.notices.send("password_changed", account, when=self.s.store.now(), client=client)
+        kind = "account_activated" if first else "password_changed"
+        self.notices.send(kind, account, when=self.s.store.now(), client=client)
         return result

@@ -16,6 +16,7 @@ PARIS = ZoneInfo("Europe/Paris")
 
 SUBJECTS = {
     "password_changed": "Votre mot de passe a été modifié",
+    "account_activated": "Votre compte est activé",
     "account_paused": "Trop d'essais sur votre compte : vérifications suspendues",
     "logout_everywhere": "Vous avez été déconnecté de tous vos appareils",
     "factor_added": "Une protection a été ajoutée à votre compte",

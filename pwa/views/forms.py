@@ -32,6 +32,8 @@ def academic_address(raw: str, domain: str, errors: Errors, name: str = "email")
     value = raw.strip().lower()
     if not value:
         errors.add(name, "Indiquez votre adresse académique.")
+    elif any(ord(c) > 127 or c.isspace() for c in value):
+        errors.add(name, f"L'adresse s'écrit sans accent ni espace, par exemple eloise.delafontaine@{domain}.")
     elif not EMAIL.match(value):
         errors.add(name, f"Indiquez une adresse complète, par exemple prenom.nom@{domain}.")
     elif not value.endswith("@" + domain):
@@ -49,9 +51,12 @@ def login_name(raw: str, errors: Errors, name: str = "login") -> str:
 
 
 def identifiant(raw: str, errors: Errors, name: str = "identifiant") -> str:
+    """The identifiant, or the academic address (both name the account)."""
     value = raw.strip().lower()
     if not value:
         errors.add(name, "Indiquez votre identifiant, par exemple jdupont.")
+    elif "@" in value and EMAIL.match(value) and len(value) <= 254:
+        return value
     elif "@" in value or len(value) > 64 or not re.fullmatch(r"[a-z0-9.\-]+", value):
         errors.add(
             name,
@@ -64,6 +69,10 @@ def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = 
     """Three number fields: jour, mois, annee. The error is attached to the
     first field that is wrong, so the summary link lands there."""
     parts = {k: form.get(k, "").strip() for k in ("jour", "mois", "annee")}
+    whole = re.fullmatch(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})", parts["jour"])
+    if whole and not parts["mois"] and not parts["annee"]:
+        # The whole date typed in the first box (9/1/1992): that is clear enough.
+        parts = dict(zip(("jour", "mois", "annee"), whole.groups()))
     if not any(parts.values()):
         errors.add("jour", "Indiquez votre date de naissance.")
         return None
@@ -72,7 +81,10 @@ def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = 
             errors.add(key, f"La date de naissance doit comporter {label}.")
             return None
         if not parts[key].isdigit():
-            errors.add(key, "La date de naissance ne contient que des chiffres.")
+            errors.add(
+                key,
+                "Écrivez le jour, le mois et l'année en chiffres, chacun dans sa case, par exemple 9, 1 et 1992.",
+            )
             return None
     if len(parts["annee"]) != 4:
         errors.add("annee", "L'année s'écrit avec 4 chiffres, par exemple 1990.")
@@ -101,6 +113,7 @@ def numen(raw: str, errors: Errors, name: str = "numen") -> str:
     elif not valid_numen(value):
         errors.add(
             name,
-            "Ce NUMEN n'a pas la bonne forme : 2 chiffres, 1 lettre, 2 chiffres, puis 8 lettres ou chiffres.",
+            "Ce NUMEN n'a pas la bonne forme : 2 chiffres, 1 lettre, 2 chiffres, puis 8 lettres ou chiffres. "
+            "Attention : 0 (zéro) et O (lettre) se ressemblent.",
         )
     return value

@@ -99,6 +99,9 @@ async def choose(request: Request) -> Response:
     if account is None:
         if granted_account(request, factor_done=False) is not None:
             return redirect(request, "reset_factor")
+        session = request.state.session.get()
+        if request.method == "POST" and session is not None and session.data.get("done_account"):
+            return redirect(request, "password_done")  # a double tap: the first one did it
         return _expired(request)
     context = {"account": account, "result": None, "errors": forms.Errors()}
     if request.method == "GET":

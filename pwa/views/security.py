@@ -140,7 +140,7 @@ async def totp_enrol(request: Request, account: Account) -> Response:
     qr = segno.make(uri, error="m").svg_inline(scale=4, light="#fff", dark="#000", omitsize=False)
     return render(
         request, "account/totp.html",
-        {"account": account, "qr": qr, "key": totp.grouped(secret), "errors": errors},
+        {"account": account, "qr": qr, "uri": uri, "key_groups": totp.grouped(secret).split(), "errors": errors},
         status=422 if errors else 200,
     )
 

@@ -56,11 +56,14 @@
 
   // Password checklist: summary for screen readers, spoken when typing pauses.
   function checklistSummary(list) {
-    var items = list.querySelectorAll("li[data-criterion]");
+    var items = list.querySelectorAll(":scope > li[data-criterion]");
     var met = 0, missing = [];
     items.forEach(function (li) {
       if (li.dataset.state === "met") met += 1;
-      else if (li.dataset.state === "unmet") missing.push(li.querySelector(".criterion-label").textContent.trim());
+      else if (li.dataset.state === "unmet") {
+        var message = li.querySelector(":scope > .criterion-text > .criterion-message");
+        missing.push((message || li.querySelector(".criterion-label")).textContent.trim());
+      }
     });
     var text = met + " règle" + (met > 1 ? "s" : "") + " validée" + (met > 1 ? "s" : "") + " sur " + items.length + ".";
     if (missing.length) text += " Il manque : " + missing.join(" ; ") + ".";
@@ -114,6 +117,21 @@
     document.querySelectorAll("input[data-policy]").forEach(function (input) {
       if (input.value !== input.dataset.sentValue) refreshPattern(input);
     });
+  });
+
+  // A double tap sends a form once: its buttons wait for the answer.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    if (form.dataset.sending) { event.preventDefault(); return; }
+    form.dataset.sending = "1";
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || form.tagName !== "FORM") return;
+    delete form.dataset.sending;
+    form.querySelectorAll("button[aria-disabled]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
   });
 
   // Network drops: htmx keeps the page (and what was typed) and we say so.

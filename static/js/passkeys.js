@@ -3,6 +3,8 @@
    base64url code lives here. Without them the passkey buttons stay hidden. */
 (function () {
   "use strict";
+  // Loaded by the pages that use it, again after each htmx swap: set up once.
+  if (window.SesamePasskeys) { window.SesamePasskeys.enhance(document); return; }
   var PKC = window.PublicKeyCredential;
   var supported = !!(PKC && PKC.parseCreationOptionsFromJSON && PKC.parseRequestOptionsFromJSON);
   var conditionalAbort = null;
@@ -16,7 +18,11 @@
     }).then(function (response) {
       return response.json().then(function (data) {
         if (response.status === 409 && data.redirect) { window.location.assign(data.redirect); }
-        if (!response.ok) { throw new Error(data.error || "Erreur " + response.status); }
+        if (!response.ok) {
+          var failure = new Error(data.error || "Le service n'a pas répondu. Réessayez.");
+          failure.fromServer = true;
+          throw failure;
+        }
         return data;
       });
     });
@@ -33,11 +39,13 @@
     } else if (error && error.name === "InvalidStateError") {
       say(box, "Cette clé d'accès est déjà enregistrée sur cet appareil.");
     } else {
-      say(box, (error && error.message) || "La clé d'accès n'a pas fonctionné. Réessayez.");
+      // Our server's messages are French; a browser's own are not shown.
+      say(box, (error && error.fromServer && error.message) || "Votre téléphone n'a pas pu utiliser la clé d'accès. Réessayez.");
     }
   }
 
   function register(box) {
+    if (conditionalAbort) { conditionalAbort.abort(); conditionalAbort = null; }
     var csrf = box.dataset.csrf;
     var nameInput = box.querySelector("#passkey-name");
     say(box, "Suivez les instructions de votre téléphone…");
@@ -96,6 +104,11 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  window.SesamePasskeys = { enhance: enhance };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  } else {
+    enhance(document);
+  }
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.detail.target); });
 })();
