@@ -8,7 +8,16 @@ import socket
 import threading
 import time
 
+from concurrent.futures import ThreadPoolExecutor
+
 from conftest import JEAN, make_settings
+
+
+def run(coro_function):
+    """Run a coroutine in a thread of its own: the browser tests' Playwright
+    (sync API) keeps an event loop in the main thread for the whole session."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(coro_function())).result()
 from test_journeys import GOOD, set_password_with_numen
 
 
@@ -18,7 +27,7 @@ def test_password_change_notice_reaches_the_smtp_server(tmp_path, smtp, people, 
     assert sesame.outbox.pending() == 1
     worker = sesame.outbox_worker()
     worker.settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
-    assert asyncio.run(worker.drain_once()) == 1
+    assert run(worker.drain_once) == 1
     assert sesame.outbox.pending() == 0
     rcpt, message = sink.messages[0]
     assert rcpt == [JEAN.email]
@@ -27,7 +36,7 @@ def test_password_change_notice_reaches_the_smtp_server(tmp_path, smtp, people, 
     assert "jdupont" in body and GOOD not in body and JEAN.numen not in body
     # A later reset is announced as a change, with the warning.
     set_password_with_numen(client, JEAN, "Sept-Pommes-Vertes-Au-Grenier")
-    assert asyncio.run(worker.drain_once()) == 1
+    assert run(worker.drain_once) == 1
     _, changed = sink.messages[1]
     assert changed["Subject"] == "[Aix-Marseille] Votre mot de passe a été modifié"
     assert "Si ce n'est pas vous" in changed.get_content()
@@ -40,7 +49,7 @@ def test_failed_delivery_is_retried_later(tmp_path, people, client, sesame):
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     worker.settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none", smtp_timeout=2)
-    assert asyncio.run(worker.drain_once()) == 0
+    assert run(worker.drain_once) == 0
     row = sesame.store.one("select attempts, next_attempt_at, sent_at from outbox")
     assert row["attempts"] == 1 and row["sent_at"] is None and row["next_attempt_at"] > time.time()
 

@@ -110,5 +110,5 @@
   } else {
     enhance(document);
   }
-  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.detail.target); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.detail.target || document); });
 })();

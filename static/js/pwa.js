@@ -120,6 +120,6 @@
   });
   document.addEventListener("DOMContentLoaded", function () { install(document); });
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (event.detail.target.id === "main") install(event.detail.target);
+    if (event.detail.target && event.detail.target.id === "main") install(event.detail.target);
   });
 })();
