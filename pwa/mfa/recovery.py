@@ -13,7 +13,7 @@ LENGTH = 10
 
 
 def new_codes() -> list[str]:
-    """`XXXXX-XXXXX`, 50 bits each."""
+    """Five symbols, a hyphen, five symbols (`ABCDE-FGH23`): 50 bits each."""
     codes = []
     for _ in range(COUNT):
         raw = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
