@@ -227,7 +227,7 @@ def test_otp_app_and_recovery_codes(chromium, sesame_server, demo_people):
         sign_in_with_password(page, person.identifiant, password)
         page.get_by_label("Code affiché par l'application").fill(code)
         page.get_by_role("button", name="Valider le code", exact=True).click()
-        expect()(page.locator(".error-summary")).to_contain_text("Ce code n'est pas le bon")
+        expect()(page.locator(".error-summary")).to_contain_text("Ce code vient d'être utilisé")
         # A recovery code works once only.
         page.get_by_role("textbox", name="Code de secours").fill(codes[0])
         page.get_by_role("button", name="Valider le code de secours").click()

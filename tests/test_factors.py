@@ -62,7 +62,9 @@ def test_enrol_totp_then_sign_in_in_two_steps(client, sesame, jean, clock):
     # The same code again is refused.
     again = sign_in_again(client)
     replay = submit(client, again, "/connexion/verification", methode="totp", code=code)
-    assert replay.status == 422 and replay.field_error("code-totp").startswith("Ce code n'est pas le bon")
+    assert replay.status == 422 and replay.field_error("code-totp").startswith("Ce code vient d'être utilisé")
+    wrong = submit(client, again, "/connexion/verification", methode="totp", code="000000")
+    assert wrong.field_error("code-totp").startswith("Ce code n'est pas le bon")
 
 
 def test_recovery_code_works_once_and_is_announced(client, sesame, jean, clock):

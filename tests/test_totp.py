@@ -31,6 +31,13 @@ def test_a_step_once_accepted_is_refused_again():
     assert totp.matching_step(SECRET, code_at(T0 + 30), now=T0 + 31, last_step=first) == first + 1
 
 
+def test_a_replay_is_told_apart_from_a_wrong_code():
+    first = totp.matching_step(SECRET, code_at(T0), now=T0, last_step=None)
+    assert totp.was_just_used(SECRET, code_at(T0), now=T0 + 5, last_step=first)
+    assert not totp.was_just_used(SECRET, "000000" if code_at(T0) != "000000" else "111111", now=T0 + 5, last_step=first)
+    assert not totp.was_just_used(SECRET, code_at(T0), now=T0, last_step=None)
+
+
 def test_codes_are_typed_loosely_but_must_be_six_digits():
     code = code_at(T0)
     assert totp.matching_step(SECRET, f"{code[:3]} {code[3:]}", now=T0, last_step=None)

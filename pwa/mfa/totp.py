@@ -46,6 +46,14 @@ def matching_step(secret: str, code: str, *, now: float, last_step: int | None) 
     return found
 
 
+def was_just_used(secret: str, code: str, *, now: float, last_step: int | None) -> bool:
+    """The code is right but its step was already accepted: a replay, or a
+    person typing the same code twice. Lets the page say "wait for the next"."""
+    if last_step is None:
+        return False
+    return matching_step(secret, code, now=now, last_step=None) is not None
+
+
 def provisioning_uri(secret: str, *, account: str, issuer: str) -> str:
     return (
         f"otpauth://totp/{quote(issuer)}:{quote(account)}?secret={secret}"

@@ -105,9 +105,10 @@ class FactorService:
         return owner
 
     # -- OTP app -------------------------------------------------------------------
-    def verify_totp(self, account: Account, code: str, client: str) -> Verdict | bool:
+    def verify_totp(self, account: Account, code: str, client: str) -> Verdict | bool | str:
         """True when accepted; False when wrong (counted in the account's daily
-        budget, DESIGN §5); a Verdict when throttled."""
+        budget, DESIGN §5); "used" when it is a code already accepted (refused
+        and counted too); a Verdict when throttled."""
         subject = f"account:{account.id}"
         verdict = self.s.throttle.check(subject, client)
         if not verdict.allowed:
@@ -122,6 +123,12 @@ class FactorService:
                 self.s.throttle.succeed(subject, client)
                 return True
         self.s.throttle.fail(subject, client, "totp")
+        for auth in self.store.for_account(account.id, "totp"):
+            if totp.was_just_used(
+                self.store.totp_secret(auth), code,
+                now=self.s.store.now(), last_step=auth.data.get("last_step"),
+            ):
+                return "used"
         return False
 
     def enrol_totp(self, account: Account, secret: str, code: str, client: str) -> bool:

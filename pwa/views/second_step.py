@@ -74,6 +74,8 @@ async def _check_code(request: Request, account: Account, form: dict[str, str]) 
         return throttled_message(result)
     if result is True:
         return None
+    if result == "used":
+        return "Ce code vient d'être utilisé. Attendez que l'application en affiche un nouveau (moins de 30 secondes)."
     if method == "recovery":
         return "Ce code de secours n'est pas valable, ou il a déjà servi."
     return "Ce code n'est pas le bon. Vérifiez l'application et saisissez le code affiché maintenant."
