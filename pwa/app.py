@@ -13,12 +13,23 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from pwa.context import Sesame
-from pwa.settings import Settings
 from pwa import offline
-from pwa.views import account, auth, errors, guide, identifiant, legal, pages, password, second_step, security
+from pwa.context import Sesame
 from pwa.security.middleware import SecurityMiddleware
 from pwa.security.passwords import PasswordHashing
+from pwa.settings import Settings
+from pwa.views import (
+    account,
+    auth,
+    errors,
+    guide,
+    identifiant,
+    legal,
+    pages,
+    password,
+    second_step,
+    security,
+)
 
 
 def routes(settings: Settings) -> list:

@@ -13,6 +13,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 from pwa import __version__
 from pwa.directory import Account, SqliteDirectory
 from pwa.mail.outbox import Outbox, OutboxWorker
+from pwa.mfa.store import Authenticators
 from pwa.policy import PersonalData, Policy, build_policy
 from pwa.profile import Profile, load_profile
 from pwa.security.audit import Audit
@@ -21,7 +22,6 @@ from pwa.security.middleware import CookieNames
 from pwa.security.passwords import PasswordHashing
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
-from pwa.mfa.store import Authenticators
 from pwa.services.accounts import AccountService
 from pwa.services.factors import FactorService
 from pwa.services.identity import personal_digest

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from pwa.names import base_identifiant, base_local_part, new_address, new_identifiant
+from pwa.names import base_identifiant, base_local_part, with_suffix
 from pwa.store import Store
 
 
@@ -144,15 +144,12 @@ class SqliteDirectory:
                 db["accounts"].update(existing["id"], fields)
                 return existing["id"], False
             base = base_identifiant(person.first_name, person.last_name)
-            taken_ids = self._taken_like("identifiant", base)
-            identifiant = new_identifiant(
-                person.first_name, person.last_name, taken_ids.__contains__
-            )
+            identifiant = with_suffix(base, self._taken_like("identifiant", base).__contains__)
             first, surname = base_local_part(person.first_name, person.last_name)
-            taken_mails = self._taken_like("email", f"{first}.{surname}", "@" + self.mail_domain)
-            email = new_address(
-                person.first_name, person.last_name, self.mail_domain, taken_mails.__contains__
-            )
+            domain = "@" + self.mail_domain
+            taken_mails = self._taken_like("email", f"{first}.{surname}", domain)
+            local = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails)
+            email = local + domain
             table = db["accounts"].insert(
                 {
                     **fields,

@@ -11,7 +11,7 @@ import pyotp
 import pytest
 
 pytest.register_assert_rewrite("browser")
-from browser import MOBILE, axe, axe_report, fill_birth_date, new_context  # noqa: E402
+from browser import MOBILE, activate, axe, axe_report, new_context  # noqa: E402
 
 pytest_plugins = ["browser"]
 pytestmark = pytest.mark.browser
@@ -192,16 +192,7 @@ def test_otp_app_and_recovery_codes(chromium, sesame_server, demo_people):
     with new_context(chromium, sesame_server, without_service_worker=True, **MOBILE) as context:
         page = context.new_page()
         # A new AESH activates the account with the NUMEN...
-        page.goto("/mot-de-passe")
-        page.get_by_label("Votre identifiant").fill(person.identifiant)
-        page.get_by_role("button", name="Continuer").click()
-        fill_birth_date(page, person)
-        page.get_by_label("Votre NUMEN").fill(person.numen)
-        page.get_by_role("button", name="Continuer").click()
-        page.get_by_label("Nouveau mot de passe").fill(password)
-        page.get_by_label("Confirmez le mot de passe").fill(password)
-        page.get_by_role("button", name="Enregistrer mon mot de passe").click()
-        expect()(page.get_by_role("heading", level=1)).to_contain_text("enregistré")
+        activate(page, person, password)
         # ...signs in and adds an OTP app, reading the key from the page.
         sign_in_with_password(page, person.identifiant, password)
         page.goto("/compte/securite/otp")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 
 import aiosmtplib
 
@@ -90,7 +90,7 @@ def build_message(settings: Settings, sender: str, row: dict) -> EmailMessage:
     message["From"] = sender
     message["To"] = row["to_addr"]
     message["Subject"] = row["subject"]
-    message["Date"] = format_datetime(datetime.now(timezone.utc))
+    message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row["body"])

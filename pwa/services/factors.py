@@ -10,7 +10,7 @@ from pwa.mfa import passkeys, totp
 from pwa.mfa.passkeys import PasskeyError, RelyingParty
 from pwa.mfa.store import Authenticator
 from pwa.security.sessions import Session
-from pwa.security.throttle import ALLOWED, Verdict
+from pwa.security.throttle import Verdict
 
 if TYPE_CHECKING:
     from pwa.context import Sesame
@@ -173,5 +173,3 @@ class FactorService:
             and self.s.store.now() - session.authenticated_at <= RECENT_SECONDS
         )
 
-
-__all__ = ["ALLOWED", "FactorService", "PasskeyError", "RECENT_SECONDS"]

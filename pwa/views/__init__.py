@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
-from starlette.requests import Request
 from jinja2_fragments import render_block
 from markupsafe import escape
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pwa.context import Sesame
+from pwa.mfa.passkeys import RelyingParty
 from pwa.security.csrf import FIELD, check_csrf, csrf_token
 from pwa.security.sessions import IDLE_SECONDS
 
@@ -106,11 +108,7 @@ def safe_next(value: str | None, default: str = "/compte") -> str:
     return default
 
 
-def relying_party(request: Request):
-    from urllib.parse import urlsplit
-
-    from pwa.mfa.passkeys import RelyingParty
-
+def relying_party(request: Request) -> RelyingParty:
     s = sesame(request)
     base = urlsplit(s.settings.public_url or f"{request.url.scheme}://{request.url.netloc}")
     return RelyingParty(

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from pwa.services.identity import normalise_numen, valid_numen
+from pwa.services.identity import check_plausible_birth_date, normalise_numen, valid_numen
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -72,7 +72,7 @@ def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = 
     whole = re.fullmatch(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2})\s*[/.\- ]\s*(\d{4})", parts["jour"])
     if whole and not parts["mois"] and not parts["annee"]:
         # The whole date typed in the first box (9/1/1992): that is clear enough.
-        parts = dict(zip(("jour", "mois", "annee"), whole.groups()))
+        parts = dict(zip(("jour", "mois", "annee"), whole.groups(), strict=True))
     if not any(parts.values()):
         errors.add("jour", "Indiquez votre date de naissance.")
         return None
@@ -94,11 +94,11 @@ def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = 
     except ValueError:
         errors.add("jour", "Cette date n'existe pas. Vérifiez le jour et le mois.")
         return None
-    today = today or dt.date.today()
-    if value.year < 1900 or value > today.replace(year=today.year - 14):
+    try:
+        return check_plausible_birth_date(value, today=today)
+    except ValueError:
         errors.add("annee", "Vérifiez l'année de naissance.")
         return None
-    return value
 
 
 def numen(raw: str, errors: Errors, name: str = "numen") -> str:

@@ -6,6 +6,8 @@ shared by every purpose: /cle/options and /cle/verifier."""
 
 from __future__ import annotations
 
+import json
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -156,8 +158,6 @@ async def passkey_verify(request: Request) -> Response:
     purpose, credential = data.get("purpose"), data.get("credential")
     if purpose not in PURPOSES or not isinstance(credential, (dict, str)):
         return JSONResponse({"error": "Demande inconnue."}, status_code=400)
-    import json
-
     credential_json = credential if isinstance(credential, str) else json.dumps(credential)
     expected = _account_for(request, purpose)
     if purpose != "connexion" and expected is None:

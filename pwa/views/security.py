@@ -16,7 +16,15 @@ from pwa.directory import Account
 from pwa.mfa import totp
 from pwa.mfa.passkeys import PasskeyError
 from pwa.security.crypto import decrypt, encrypt
-from pwa.views import forms, read_form, read_json, redirect, redirect_to, relying_party, render, sesame
+from pwa.views import (
+    forms,
+    read_form,
+    read_json,
+    redirect,
+    relying_party,
+    render,
+    sesame,
+)
 from pwa.views.account import recent, signed_in
 
 NAME_MAX = 40
