@@ -200,6 +200,20 @@
     });
   }
 
+  // A whole birth date typed or pasted in the "Jour" box (9/1/1992) is spread
+  // over the three boxes; the server understands it too when JS is off.
+  document.addEventListener("change", function (event) {
+    var day = event.target;
+    if (day.id !== "jour") return;
+    var parts = day.value.trim().match(/^(\d{1,2})\s*[\/.\- ]\s*(\d{1,2})\s*[\/.\- ]\s*(\d{4})$/);
+    var month = document.getElementById("mois"), year = document.getElementById("annee");
+    if (!parts || !month || !year || month.value || year.value) return;
+    day.value = parts[1];
+    month.value = parts[2];
+    year.value = parts[3];
+    announce("Date répartie : jour " + parts[1] + ", mois " + parts[2] + ", année " + parts[3] + ".");
+  });
+
   function enhance(root) {
     addPrintDownload(root);
     addToggles(root);
