@@ -20,9 +20,11 @@ from pwa.security.audit import Audit
 from pwa.security.keys import Keys, MissingSecret
 from pwa.security.middleware import CookieNames
 from pwa.security.passwords import PasswordHashing
+from pwa.security.roles import Roles
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
 from pwa.services.accounts import AccountService
+from pwa.services.codes import Codes
 from pwa.services.factors import FactorService
 from pwa.services.identity import personal_digest
 from pwa.services.notices import PARIS, Notices
@@ -70,6 +72,8 @@ class Sesame:
     accounts: AccountService = None  # type: ignore[assignment]
     authenticators: Authenticators = None  # type: ignore[assignment]
     factors: FactorService = None  # type: ignore[assignment]
+    codes: Codes = None  # type: ignore[assignment]
+    roles: Roles = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -81,11 +85,12 @@ class Sesame:
             check_demo_database(store)
         templates = Jinja2Blocks(directory=str(settings.templates_dir))
         templates.env.auto_reload = False  # no os.stat per render: templates change with a deploy
+        keys = Keys.from_secret(settings.secret_key)
         sesame = cls(
             settings=settings,
             profile=profile,
             store=store,
-            keys=Keys.from_secret(settings.secret_key),
+            keys=keys,
             directory=SqliteDirectory(store, profile.mail_domain),
             policy=build_policy(
                 preset=profile.password_preset, forbidden_chars=profile.forbidden_chars
@@ -94,7 +99,7 @@ class Sesame:
             sessions=SessionStore(store),
             throttle=Throttle(store),
             audit=Audit(store),
-            outbox=Outbox(store),
+            outbox=Outbox(store, keys),
             cookies=CookieNames(settings.secure_cookies),
             templates=templates,
         )
@@ -103,6 +108,8 @@ class Sesame:
         sesame.accounts = AccountService(sesame, sesame.notices)
         sesame.authenticators = Authenticators(store, sesame.keys)
         sesame.factors = FactorService(sesame)
+        sesame.codes = Codes(store, keys)
+        sesame.roles = Roles(store)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:
@@ -139,6 +146,7 @@ class Sesame:
         self.sessions.purge_expired()
         self.throttle.purge()
         self.outbox.purge()
+        self.codes.purge()
 
     def personal_data(self, account: Account) -> PersonalData:
         return PersonalData(

@@ -104,6 +104,35 @@ class SqliteDirectory:
                 {"password_hash": password_hash, "password_changed_at": now, "updated_at": now},
             )
 
+    def set_backup_email(self, account_id: int, email: str | None) -> None:
+        """A verified backup address (the caller checked it with a code), or None to remove it."""
+        now = self.store.now()
+        with self.store.write() as db:
+            db["accounts"].update(
+                account_id,
+                {
+                    "backup_email": email,
+                    "backup_email_verified_at": now if email else None,
+                    "updated_at": now,
+                },
+            )
+
+    def set_status(self, account_id: int, status: str) -> None:
+        """`active` or `disabled`: a disabled account opens nothing (Dovecot's
+        passdb reads the same column)."""
+        if status not in ("active", "disabled"):
+            raise ValueError(status)
+        now = self.store.now()
+        with self.store.write() as db:
+            db["accounts"].update(
+                account_id,
+                {
+                    "status": status,
+                    "disabled_at": now if status == "disabled" else None,
+                    "updated_at": now,
+                },
+            )
+
     def count(self, *, demo: bool | None = None) -> int:
         if demo is None:
             return self.store.db["accounts"].count

@@ -140,3 +140,68 @@ def authenticators(db: Database) -> None:
     )
     db["authenticators"].create_index(["account_id", "type"])
     db["authenticators"].create_index(["credential_id"], unique=True)
+
+
+@migrations(name="0005_recovery")
+def recovery(db: Database) -> None:
+    # One-time codes (DESIGN §5 table): only a keyed hash bound to the account
+    # and the code's purpose; `target` is the non-secret channel (the backup
+    # address being verified, or "letter" / "slip").
+    db["codes"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "purpose": str,  # backup_verify | backup_reset | helpdesk | letter
+            "digest": str,
+            "target": str,
+            "created_at": float,
+            "expires_at": float,
+            "attempts": int,
+            "used_at": float,
+            "voided_at": float,
+            "issued_by": int,  # staff account id for help-desk codes and letters
+        },
+        pk="id",
+        not_null={"account_id", "purpose", "digest", "created_at", "expires_at"},
+        defaults={"attempts": 0},
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["codes"].create_index(["account_id", "purpose"])
+    # Staff roles (DESIGN §3.10), each scoped to one établissement or, with a
+    # NULL uai, to the whole académie.
+    db["roles"].create(
+        {
+            "id": int,
+            "account_id": int,
+            "role": str,  # gestionnaire | assistance | admin
+            "uai": str,
+            "granted_at": float,
+            "granted_by": str,
+        },
+        pk="id",
+        not_null={"account_id", "role", "granted_at"},
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db["roles"].create_index(["account_id", "role", "uai"], unique=True)
+    # Postal letter requests (DESIGN §3.5b). `account_id` is NULL when the
+    # details matched nobody: the request behaves the same for the requester.
+    db["letter_requests"].create(
+        {
+            "id": int,
+            "reference": str,
+            "account_id": int,
+            "uai": str,
+            "created_at": float,
+            "status": str,  # queued | printed | cancelled
+            "printed_at": float,
+            "printed_by": int,
+            "client": str,
+        },
+        pk="id",
+        not_null={"reference", "created_at", "status"},
+        defaults={"status": "queued"},
+    )
+    db["letter_requests"].create_index(["reference"], unique=True)
+    db["letter_requests"].create_index(["uai", "status"])
+    db["accounts"].add_column("backup_email_verified_at", float)
+    db["accounts"].add_column("disabled_at", float)

@@ -11,6 +11,8 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 
+from pwa.security.crypto import decrypt, encrypt
+from pwa.security.keys import Keys
 from pwa.settings import Settings
 from pwa.store import Store
 
@@ -21,8 +23,12 @@ LOCK_SECONDS = 120.0
 
 
 class Outbox:
-    def __init__(self, store: Store) -> None:
+    """Bodies are encrypted at rest (a mail may carry a one-time code) and
+    blanked once sent."""
+
+    def __init__(self, store: Store, keys: Keys) -> None:
         self.store = store
+        self.keys = keys
         self.wakeup = asyncio.Event()
 
     def enqueue(self, to_addr: str, subject: str, body: str) -> None:
@@ -33,7 +39,7 @@ class Outbox:
                     "created_at": now,
                     "to_addr": to_addr,
                     "subject": subject,
-                    "body": body,
+                    "body": encrypt(self.keys, to_addr, body, purpose="outbox"),
                     "attempts": 0,
                     "next_attempt_at": now,
                 }
@@ -52,11 +58,15 @@ class Outbox:
             )
             for row in rows:
                 db["outbox"].update(row["id"], {"locked_until": now + LOCK_SECONDS})
+        for row in rows:
+            row["body"] = decrypt(self.keys, row["to_addr"], row["body"], purpose="outbox")
         return rows
 
     def mark_sent(self, row_id: int) -> None:
         with self.store.write() as db:
-            db["outbox"].update(row_id, {"sent_at": self.store.now(), "locked_until": None})
+            db["outbox"].update(
+                row_id, {"sent_at": self.store.now(), "locked_until": None, "body": ""}
+            )
 
     def mark_failed(self, row: dict, error: str) -> None:
         attempts = row["attempts"] + 1

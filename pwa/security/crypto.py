@@ -1,5 +1,6 @@
-"""Encryption of the few secrets that must be read back (TOTP seeds):
-AES-256-GCM under the derived "seeds" key, bound to the account id."""
+"""Encryption of the few secrets that must be read back: TOTP seeds (key
+"seeds", bound to the account id) and queued mails, which may carry a one-time
+code (key "outbox", bound to the recipient). AES-256-GCM."""
 
 from __future__ import annotations
 
@@ -16,18 +17,18 @@ class Undecryptable(ValueError):
     pass
 
 
-def encrypt(keys: Keys, account_id: int, plaintext: str) -> str:
+def encrypt(keys: Keys, account_id: int | str, plaintext: str, *, purpose: str = "seeds") -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(keys.key("seeds")).encrypt(nonce, plaintext.encode(), str(account_id).encode())
+    sealed = AESGCM(keys.key(purpose)).encrypt(nonce, plaintext.encode(), str(account_id).encode())
     return f"v{keys.version}${base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
 
-def decrypt(keys: Keys, account_id: int, token: str) -> str:
+def decrypt(keys: Keys, account_id: int | str, token: str, *, purpose: str = "seeds") -> str:
     version, _, body = token.partition("$")
     if version != f"v{keys.version}":
         raise Undecryptable(f"key version {version} is not available")
     raw = base64.urlsafe_b64decode(body.encode())
     try:
-        return AESGCM(keys.key("seeds")).decrypt(raw[:12], raw[12:], str(account_id).encode()).decode()
+        return AESGCM(keys.key(purpose)).decrypt(raw[:12], raw[12:], str(account_id).encode()).decode()
     except InvalidTag as exc:
         raise Undecryptable("ciphertext does not open with this key") from exc

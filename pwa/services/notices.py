@@ -32,7 +32,19 @@ class Notices:
         self.profile = profile
         self.public_url = public_url
 
-    def send(self, kind: str, account: Account, *, when: float, client: str = "") -> None:
+    def send(
+        self,
+        kind: str,
+        account: Account,
+        *,
+        when: float,
+        client: str = "",
+        to: list[str] | None = None,
+        **extra,
+    ) -> None:
+        """Render templates/mail/<kind>.txt and queue it. By default to the
+        academic address and the backup address; `to` names other recipients
+        (a code goes only to the address it checks). `extra` reaches the template."""
         moment = dt.datetime.fromtimestamp(when, PARIS)
         body = self.env.get_template(f"mail/{kind}.txt").render(
             account=account,
@@ -40,8 +52,10 @@ class Notices:
             when=moment.strftime("%d/%m/%Y à %H:%M"),
             client=client,
             public_url=self.public_url or "",
+            **extra,
         )
         subject = f"[{self.profile.short_name}] {SUBJECTS[kind]}"
-        recipients = [account.email] + ([account.backup_email] if account.backup_email else [])
-        for to_addr in recipients:
+        if to is None:
+            to = [account.email] + ([account.backup_email] if account.backup_email else [])
+        for to_addr in dict.fromkeys(to):
             self.outbox.enqueue(to_addr, subject, body)
