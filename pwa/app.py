@@ -20,6 +20,7 @@ from pwa.security.passwords import PasswordHashing
 from pwa.settings import Settings
 from pwa.views import (
     account,
+    activation,
     auth,
     errors,
     guide,
@@ -49,6 +50,9 @@ def routes(settings: Settings) -> list:
         Route("/mot-de-passe/verifier", password.live_check, methods=["POST"], name="password_check"),
         Route("/mot-de-passe/regles.json", password.rules_json, name="password_rules"),
         # Journey 4: se connecter
+        Route("/activation", activation.enter_code, methods=["GET", "POST"], name="activation"),
+        Route("/courrier", activation.request_letter, methods=["GET", "POST"], name="letter_request"),
+        Route("/courrier/suivi", activation.follow_request, name="letter_follow"),
         Route("/connexion", auth.login, methods=["GET", "POST"], name="login"),
         Route("/connexion/verification", second_step.second_step, methods=["GET", "POST"], name="second_step"),
         Route("/cle/options", second_step.passkey_options, methods=["POST"], name="passkey_options"),

@@ -106,6 +106,39 @@ def import_(csv_file: Path) -> None:
 
 
 @main.command()
+@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--uai", help="Only this établissement (UAI code).")
+@click.option("--identifiant", "identifiants", multiple=True, help="Only this person (repeatable); prints even if already activated.")
+@click.option("--requests", "requests_only", is_flag=True, help="Only the queued postal letter requests.")
+@click.option("--all", "include_active", is_flag=True, help="Also people who already chose a password.")
+def letters(out: Path, uai: str | None, identifiants: tuple[str, ...], requests_only: bool, include_active: bool) -> None:
+    """Print activation letters to OUT.pdf: one page per person, with a new
+    one-time code (older letters stop working). By default, everyone not yet
+    activated."""
+    from pwa.context import Sesame
+
+    settings = Settings.from_env()
+    if not settings.public_url:
+        _fail("SESAME_PUBLIC_URL n'est pas défini : les lettres doivent indiquer l'adresse de Sésame.")
+    sesame = Sesame.build(settings)
+    if uai and sesame.store.one("select uai from etablissements where uai = ?", (uai.upper(),)) is None:
+        _fail(f"aucun établissement {uai.upper()} dans l'annuaire.")
+    if requests_only:
+        people = sesame.letters.queued(uai.upper() if uai else None)
+    else:
+        people = sesame.letters.accounts(
+            uai=uai.upper() if uai else None, identifiants=list(identifiants), include_active=include_active
+        )
+        missing = set(identifiants) - {a.identifiant for a, _ in people}
+        if missing:
+            _fail(f"identifiant inconnu ou compte désactivé : {', '.join(sorted(missing))}.")
+    if not people:
+        _fail("aucune lettre à imprimer.")
+    out.write_bytes(sesame.letters.print(people, base_url=settings.public_url, actor="cli"))
+    click.echo(f"{len(people)} lettre(s) dans {out}. Les lettres imprimées avant pour ces personnes ne marchent plus.")
+
+
+@main.command()
 def migrate() -> None:
     """Apply pending database migrations."""
     from pwa.store import Store

@@ -25,6 +25,7 @@ from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
 from pwa.services.accounts import AccountService
 from pwa.services.codes import Codes
+from pwa.services.letters import Letters
 from pwa.services.factors import FactorService
 from pwa.services.identity import personal_digest
 from pwa.services.notices import PARIS, Notices
@@ -74,6 +75,7 @@ class Sesame:
     factors: FactorService = None  # type: ignore[assignment]
     codes: Codes = None  # type: ignore[assignment]
     roles: Roles = None  # type: ignore[assignment]
+    letters: Letters = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -110,6 +112,7 @@ class Sesame:
         sesame.factors = FactorService(sesame)
         sesame.codes = Codes(store, keys)
         sesame.roles = Roles(store)
+        sesame.letters = Letters(sesame)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

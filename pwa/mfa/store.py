@@ -91,6 +91,11 @@ class Authenticators:
                 )
             return cursor.rowcount == 1
 
+    def remove_all(self, account_id: int) -> int:
+        with self.store.write() as db:
+            cursor = db.execute("delete from authenticators where account_id = ?", (account_id,))
+            return cursor.rowcount
+
     # -- passkeys ------------------------------------------------------------------
     def add_passkey(
         self, account_id: int, *, name: str, credential_id: str, public_key: str,

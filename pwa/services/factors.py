@@ -167,6 +167,13 @@ class FactorService:
         self.s.audit.record("factor.removed", account_id=account.id, client=client, kind=authenticator.type)
         self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
 
+    def remove_all(self, account: Account, client: str) -> None:
+        """Letter and help-desk codes (identity checked by HR) may reset the
+        factors of someone who lost the phone (DESIGN §5)."""
+        if self.store.remove_all(account.id):
+            self.s.audit.record("factors.reset", account_id=account.id, client=client)
+            self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
+
     def is_recent(self, session: Session | None) -> bool:
         return bool(
             session and session.authenticated and session.authenticated_at

@@ -8,7 +8,9 @@ from starlette.responses import Response
 
 from pwa.services.identity import normalise_numen, valid_numen
 from pwa.views import forms, read_form, redirect, redirect_to, render, safe_next, sesame
+from pwa.views.activation import check_code, code_purpose
 from pwa.views.errors import throttled_message
+from pwa.views.password import grant_reset
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
 
@@ -43,6 +45,14 @@ async def login(request: Request) -> Response:
     if outcome.throttled:
         errors.add("password", throttled_message(outcome.verdict))
         return render(request, "auth/login.html", {**base, "errors": errors}, status=429)
+    if not outcome.ok and code_purpose(password) is not None:
+        # "Log in with the code of your letter": an activation (or help-desk)
+        # code typed as the password leads to choosing the password (DESIGN §3.3).
+        account = await run_in_threadpool(s.directory.by_login, login_name)
+        accepted, _ = await run_in_threadpool(check_code, request, account, password)
+        if accepted and account is not None:
+            grant_reset(request, account, via=code_purpose(password) or "letter")
+            return redirect(request, "password_choose")
     if not outcome.ok or outcome.account is None:
         errors.add("password", GENERIC_FAILURE)
         # People told "first connection: your NUMEN is the password" get the way

@@ -54,21 +54,40 @@ async def verify(request: Request) -> Response:
     if not outcome.ok or outcome.account is None:
         errors.add("numen", GENERIC_FAILURE)
         return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
+    needs_factor = grant_reset(request, outcome.account, via="numen")
+    return redirect(request, "reset_factor" if needs_factor else "password_choose")
+
+
+# How the identity was proven → the audit event of the new password. Letter and
+# help-desk codes (identity checked by HR) skip the second factor and may reset it.
+RESET_EVENTS = {
+    "numen": "password.set",
+    "letter": "password.set_letter",
+    "helpdesk": "password.set_helpdesk",
+}
+GRANT_KEYS = ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done", "reset_via")
+
+
+def grant_reset(request: Request, account: Account, *, via: str) -> bool:
+    """Let this session choose the account's password for a short while.
+    Returns whether the second factor must be given first."""
+    s = sesame(request)
     handle = request.state.session
     current = handle.get()
-    needs_factor = s.authenticators.has_factor(outcome.account.id)
+    needs_factor = via not in ("letter", "helpdesk") and s.authenticators.has_factor(account.id)
     data = {
-        "reset_account": outcome.account.id,
+        "reset_account": account.id,
         "reset_until": s.store.now() + GRANT_SECONDS,
         "reset_needs_factor": needs_factor,
         "reset_factor_done": False,
+        "reset_via": via,
     }
     if current is not None and current.authenticated:
         current.data.update(data)
         handle.save()
     else:
         handle.start(account_id=None, level="anonymous", data=data)
-    return redirect(request, "reset_factor" if needs_factor else "password_choose")
+    return needs_factor
 
 
 def granted_account(request: Request, *, factor_done: bool = True) -> Account | None:
@@ -103,7 +122,16 @@ async def choose(request: Request) -> Response:
         if request.method == "POST" and session is not None and session.data.get("done_account"):
             return redirect(request, "password_done")  # a double tap: the first one did it
         return _expired(request)
-    context = {"account": account, "result": None, "errors": forms.Errors()}
+    handle = request.state.session
+    via = handle.get().data.get("reset_via", "numen")
+    by_code = via in ("letter", "helpdesk")
+    context = {
+        "account": account,
+        "result": None,
+        "errors": forms.Errors(),
+        "via": via,
+        "offer_factor_reset": by_code and s.authenticators.has_factor(account.id),
+    }
     if request.method == "GET":
         return render(request, "password/choose.html", context)
     form = await read_form(request)
@@ -111,16 +139,21 @@ async def choose(request: Request) -> Response:
     result = await run_in_threadpool(s.accounts.check_password, account, password)
     errors = new_password_errors(password, confirm, result)
     if errors:
-        return render(request, "password/choose.html", {**context, "result": result, "errors": errors}, status=422)
-    handle = request.state.session
+        context.update(result=result, errors=errors, reset_factors=bool(form.get("reset_factors")))
+        return render(request, "password/choose.html", context, status=422)
     keep = handle.get().id_hash if handle.get() and handle.get().authenticated else None
+    client = request.state.client
     await run_in_threadpool(
-        s.accounts.set_password, account, password, event="password.set",
-        client=request.state.client, keep_session=keep,
+        s.accounts.set_password, account, password, event=RESET_EVENTS.get(via, "password.set"),
+        client=client, keep_session=keep,
     )
+    if by_code:
+        s.codes.consume(account.id, via)  # the letter or help-desk code is used up
+        if context["offer_factor_reset"] and form.get("reset_factors"):
+            await run_in_threadpool(s.factors.remove_all, account, client)
     session = handle.get()
     if session is not None:
-        for key in ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done"):
+        for key in GRANT_KEYS:
             session.data.pop(key, None)
         session.data["done_account"] = account.id
         handle.save()

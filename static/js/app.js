@@ -214,7 +214,20 @@
     announce("Date répartie : jour " + parts[1] + ", mois " + parts[2] + ", année " + parts[3] + ".");
   });
 
+  // A letter's QR code opens /activation?identifiant=…#CODE: the code sits after
+  // "#" so it never reaches a server log. Copy it into the field, then drop it
+  // from the address bar and the history.
+  function codeFromHash(root) {
+    var field = root.querySelector("input[data-code-from-hash]");
+    var code = window.location.hash.slice(1);
+    if (!field || !code) return;
+    field.value = decodeURIComponent(code).replace(/[^A-Za-z0-9-]/g, "").slice(0, 20);
+    history.replaceState(history.state, "", window.location.pathname + window.location.search);
+    announce("Le code de votre lettre est rempli.");
+  }
+
   function enhance(root) {
+    codeFromHash(root);
     addPrintDownload(root);
     addToggles(root);
     addCopyButtons(root);

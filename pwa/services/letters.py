@@ -1,0 +1,253 @@
+"""Activation letters (DESIGN §3.3, §3.5b): one printed page per person with
+the identifiant and a one-time activation code, never a password.
+
+Printing issues a new code for each person, which voids the code of any
+earlier letter. The QR code opens the code-entry page with the code after
+`#`, so it never reaches a server log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+import segno
+from fpdf import FPDF
+
+from pwa.directory import Account
+from pwa.services.codes import ALPHABET, PURPOSES, grouped
+from pwa.services.notices import PARIS
+
+if TYPE_CHECKING:
+    from pwa.context import Sesame
+
+REQUEST_REFERENCE_LENGTH = 8
+REQUESTS_PER_CLIENT_HOUR = 10
+STALE_REQUEST_DAYS = 15
+
+
+@dataclass(frozen=True)
+class Letter:
+    account: Account
+    etablissement: str
+    code: str
+    base_url: str
+    expires: dt.date
+
+    @property
+    def url(self) -> str:
+        return activation_url(self.base_url, self.account.identifiant, self.code)
+
+
+def activation_url(base_url: str, identifiant: str, code: str | None = None) -> str:
+    url = f"{base_url.rstrip('/')}/activation?identifiant={quote(identifiant)}"
+    return f"{url}#{grouped(code)}" if code else url
+
+
+def _latin(text: str) -> str:
+    """The PDF's core font holds Latin-1: keep French accents, fold the rest."""
+    out = []
+    for char in text:
+        try:
+            char.encode("latin-1")
+            out.append(char)
+        except UnicodeEncodeError:
+            folded = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+            out.append({"œ": "oe", "Œ": "OE", "’": "'", "•": "-", "–": "-"}.get(char, folded))
+    return "".join(out)
+
+
+class LetterPdf(FPDF):
+    def __init__(self, academie: str) -> None:
+        super().__init__(format="A4")
+        self.academie = academie
+        self.set_auto_page_break(False)
+        self.set_margins(20, 18, 20)
+        self.set_title(_latin(f"Lettres d'activation - {academie}"))
+        self.set_creator("Sésame")
+
+    def text_line(self, text: str, *, size: float = 11, style: str = "", height: float = 6) -> None:
+        self.set_font("helvetica", style=style, size=size)
+        self.multi_cell(0, height, _latin(text), new_x="LMARGIN", new_y="NEXT")
+
+    def page_for(self, letter: Letter, profile) -> None:
+        a = letter.account
+        self.add_page()
+        self.text_line(profile.name, size=10, style="B")
+        self.text_line(letter.etablissement, size=10)
+        self.ln(6)
+        self.text_line("Votre compte de messagerie académique", size=17, style="B", height=9)
+        self.text_line(f"Pour {a.first_name} {a.last_name}", size=12)
+        self.ln(4)
+        self.text_line(
+            "Ce courrier vous permet d'ouvrir votre messagerie professionnelle. "
+            "Il ne contient pas de mot de passe : c'est vous qui allez le choisir.",
+        )
+        self.ln(4)
+        self.text_line("Votre identifiant", size=10)
+        self.text_line(a.identifiant, size=16, style="B", height=8)
+        self.text_line("Votre adresse académique", size=10)
+        self.text_line(a.email, size=12, style="B")
+        self.ln(2)
+        self.text_line("Votre code d'activation (à usage unique)", size=10)
+        self.set_font("courier", style="B", size=20)
+        self.cell(0, 11, grouped(letter.code), new_x="LMARGIN", new_y="NEXT")
+        self.text_line(
+            f"Valable jusqu'au {letter.expires:%d/%m/%Y}. Une fois votre mot de passe choisi, "
+            "ce code ne sert plus.",
+            size=10,
+        )
+        self.ln(4)
+        top = self.get_y()
+        qr = io.BytesIO()
+        segno.make(letter.url, error="m").save(qr, kind="png", scale=6, border=2)
+        qr.seek(0)
+        self.image(qr, x=self.w - self.r_margin - 50, y=top, w=50, h=50)
+        self.set_right_margin(self.r_margin + 56)
+        self.text_line("Comment faire", size=13, style="B", height=8)
+        steps = [
+            "1. Avec l'appareil photo de votre téléphone, visez le carré noir et blanc. "
+            "Ou ouvrez cette adresse :",
+            f"   {activation_url(letter.base_url, a.identifiant)}",
+            "2. Vérifiez votre identifiant et tapez le code d'activation ci-dessus "
+            "(s'il n'est pas déjà rempli).",
+            "3. Choisissez votre mot de passe. La liste des règles vous guide.",
+            "4. C'est prêt : ce mot de passe ouvre votre messagerie.",
+        ]
+        for step in steps:
+            self.text_line(step, size=11)
+        self.set_right_margin(self.r_margin - 56)
+        self.set_y(max(self.get_y(), top + 54) + 6)
+        self.text_line("Gardez ce code pour vous", size=12, style="B", height=7)
+        self.text_line(
+            "Ne le donnez à personne. L'assistance ne vous le demandera jamais. "
+            "Si vous avez perdu ce courrier, demandez-en un nouveau à votre secrétariat : "
+            "l'ancien code ne marchera plus.",
+            size=10,
+        )
+        self.ln(3)
+        self.text_line(
+            f"Besoin d'aide ? Assistance : {profile.helpdesk_phone}, {profile.helpdesk_hours}.",
+            size=10,
+        )
+
+
+class Letters:
+    def __init__(self, sesame: Sesame) -> None:
+        self.s = sesame
+
+    def accounts(
+        self, *, uai: str | None = None, identifiants: list[str] | None = None, include_active: bool = False
+    ) -> list[tuple[Account, str]]:
+        """Accounts to print for, with their établissement's name, sorted by
+        établissement then name. By default only accounts not activated yet."""
+        where, params = ["a.status = 'active'"], []
+        if uai:
+            where.append("a.uai = ?")
+            params.append(uai)
+        if identifiants:
+            where.append(f"a.identifiant in ({', '.join('?' * len(identifiants))})")
+            params.extend(identifiants)
+        elif not include_active:
+            where.append("a.password_hash is null")
+        rows = self.s.store.query(
+            "select a.*, coalesce(e.name, a.uai, '') as etablissement_name from accounts a"
+            " left join etablissements e on e.uai = a.uai"
+            f" where {' and '.join(where)}"
+            " order by etablissement_name, a.last_name, a.first_name, a.identifiant",
+            tuple(params),
+        )
+        return [(Account.from_row(r), r["etablissement_name"]) for r in rows]
+
+    def print(
+        self,
+        people: list[tuple[Account, str]],
+        *,
+        base_url: str,
+        actor: str,
+        actor_id: int | None = None,
+        client: str = "",
+    ) -> bytes:
+        """Issue a new activation code for each person (voiding older
+        letters) and return the PDF. The codes exist in clear only inside it."""
+        if not people:
+            raise ValueError("no letters to print")
+        pdf = LetterPdf(self.s.profile.name)
+        lifetime = PURPOSES["letter"].lifetime
+        for account, etablissement in people:
+            code = self.s.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
+            expires = dt.datetime.fromtimestamp(self.s.store.now() + lifetime, PARIS).date()
+            pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.s.profile)
+            self.s.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
+        self._mark_requests_printed([a.id for a, _ in people], actor_id)
+        return bytes(pdf.output())
+
+    # Postal requests (journey 5b) ------------------------------------------
+
+    def request(self, account: Account | None, uai: str, client: str) -> str:
+        """Queue a request; the same reference comes back whether or not the
+        details matched (`account` None). A new request replaces a queued one."""
+        reference = "L-" + "".join(secrets.choice(ALPHABET) for _ in range(REQUEST_REFERENCE_LENGTH))
+        now = self.s.store.now()
+        with self.s.store.write() as db:
+            if account is not None:
+                db.execute(
+                    "update letter_requests set status = 'cancelled'"
+                    " where account_id = ? and status = 'queued'",
+                    (account.id,),
+                )
+            db["letter_requests"].insert(
+                {
+                    "reference": reference,
+                    "account_id": account.id if account else None,
+                    "uai": uai,
+                    "created_at": now,
+                    "status": "queued",
+                    "client": client,
+                }
+            )
+        if account is not None:
+            self.s.audit.record("letter.requested", account_id=account.id, client=client)
+        return reference
+
+    def requests_from(self, client: str, seconds: float = 3600) -> int:
+        row = self.s.store.one(
+            "select count(*) as n from letter_requests where client = ? and created_at > ?",
+            (client, self.s.store.now() - seconds),
+        )
+        return row["n"] if row else 0
+
+    def status(self, reference: str) -> dict | None:
+        return self.s.store.one(
+            "select reference, created_at, status, printed_at from letter_requests where reference = ?",
+            (reference.strip().upper(),),
+        )
+
+    def queued(self, uai: str | None = None) -> list[tuple[Account, str]]:
+        """People with a queued request (HR's print list), by établissement."""
+        params: tuple = ()
+        where = "r.status = 'queued' and r.account_id is not null and a.status = 'active'"
+        if uai:
+            where += " and a.uai = ?"
+            params = (uai,)
+        rows = self.s.store.query(
+            "select a.*, coalesce(e.name, a.uai, '') as etablissement_name from letter_requests r"
+            " join accounts a on a.id = r.account_id left join etablissements e on e.uai = a.uai"
+            f" where {where} order by etablissement_name, a.last_name, a.first_name",
+            params,
+        )
+        return [(Account.from_row(r), r["etablissement_name"]) for r in rows]
+
+    def _mark_requests_printed(self, account_ids: list[int], actor_id: int | None) -> None:
+        now = self.s.store.now()
+        with self.s.store.write() as db:
+            for account_id in account_ids:
+                db.execute(
+                    "update letter_requests set status = 'printed', printed_at = ?, printed_by = ?"
+                    " where account_id = ? and status = 'queued'",
+                    (now, actor_id, account_id),
+                )

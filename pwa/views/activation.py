@@ -1,0 +1,211 @@
+"""Journeys 3 and 5b-c: a one-time code from an activation letter or from
+the help desk leads to choosing the password; and the request for a new
+letter by post, with a reference to follow it.
+
+Wrong codes throttle the client (never void a letter code: a stranger must
+not spoil someone's letter). Answers are uniform: nothing tells whether an
+identifiant exists or has a code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pwa.directory import Account
+from pwa.services import codes as one_time
+from pwa.services.codes import Check
+from pwa.services.identity import check_birth
+from pwa.services.letters import REQUESTS_PER_CLIENT_HOUR, STALE_REQUEST_DAYS
+from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.errors import throttled_message
+from pwa.views.password import grant_reset
+
+CODE_FAILURE = (
+    "Ce code ne correspond pas à cet identifiant, ou il n'est plus valable. Vérifiez les deux. "
+    "Si votre lettre a été réimprimée, seul le code de la dernière lettre marche."
+)
+CODE_PURPOSE = {12: "letter", 8: "helpdesk"}
+
+
+def code_purpose(typed: str) -> str | None:
+    """`letter` for 12 symbols, `helpdesk` for 8, None when it can't be a code."""
+    normalised = one_time.normalise(typed)
+    purpose = CODE_PURPOSE.get(len(normalised))
+    if purpose and one_time.PURPOSES[purpose].fits(normalised):
+        return purpose
+    return None
+
+
+def check_code(request: Request, account: Account | None, typed: str) -> tuple[bool, str | None]:
+    """Check a letter or help-desk code for an account, throttled per client.
+    Returns (accepted, error message). The code is used up only when the
+    password is chosen (pwa.views.password.choose)."""
+    s = sesame(request)
+    client = request.state.client
+    subject = f"codes:{client}"
+    verdict = s.throttle.check(subject, client)
+    if not verdict.allowed:
+        return False, throttled_message(verdict)
+    purpose = code_purpose(typed)
+    result = Check.NONE
+    if purpose and account is not None and account.active:
+        result = s.codes.check(account.id, purpose, typed, consume=False)
+    if result is Check.OK:
+        s.throttle.succeed(subject, client)
+        return True, None
+    s.throttle.fail(subject, client, "code")
+    s.audit.record("letter.code_failed", account_id=account.id if account else None, client=client)
+    return False, CODE_FAILURE
+
+
+async def enter_code(request: Request) -> Response:
+    """/activation: identifiant + code. The QR code of a letter opens this page
+    with the code after `#`; a small script copies it into the field."""
+    s = sesame(request)
+    if request.method == "GET":
+        values = {"identifiant": request.query_params.get("identifiant", "")[:64]}
+        return render(request, "activation/code.html", {"values": values})
+    form = await read_form(request)
+    errors = forms.Errors()
+    identifiant = forms.identifiant(form.get("identifiant", ""), errors)
+    typed = form.get("code", "")
+    values = {"identifiant": form.get("identifiant", "")}
+    if not typed.strip():
+        errors.add("code", "Indiquez le code écrit sur votre lettre, ou reçu de l'assistance.")
+    elif code_purpose(typed) is None:
+        errors.add(
+            "code",
+            "Un code compte 12 caractères (lettre) ou 8 caractères (assistance), lettres et chiffres. "
+            "Il ne contient jamais 0, 1, I ni O.",
+        )
+    if errors:
+        # The code is never sent back into the page.
+        return render(request, "activation/code.html", {"values": values, "errors": errors}, status=422)
+    account = await run_in_threadpool(s.directory.by_login, identifiant)
+    ok, message = await run_in_threadpool(check_code, request, account, typed)
+    if not ok or account is None:
+        errors.add("code", message or CODE_FAILURE)
+        status = 429 if message and message != CODE_FAILURE else 422
+        return render(request, "activation/code.html", {"values": values, "errors": errors}, status=status)
+    grant_reset(request, account, via=code_purpose(typed) or "letter")
+    return redirect(request, "password_choose")
+
+
+# Journey 5b: a new letter by post --------------------------------------------
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if c.isalnum())
+
+
+def find_etablissement(s, typed: str) -> list[dict]:
+    """By UAI code, or by words of the name (accents and case ignored)."""
+    value = typed.strip()
+    if not value:
+        return []
+    exact = s.store.one("select uai, name from etablissements where uai = ?", (value.upper(),))
+    if exact:
+        return [exact]
+    words = [_fold(w) for w in value.split() if _fold(w)]
+    if not words:
+        return []
+    rows = s.store.query("select uai, name from etablissements order by name")
+    return [r for r in rows if all(w in _fold(r["name"]) for w in words)][:20]
+
+
+def match_person(s, *, first_name: str, last_name: str, uai: str, birth: dt.date) -> Account | None:
+    """The one account of this établissement with these names and birth date.
+    Every candidate's birth date is checked, so timing does not tell names apart."""
+    rows = s.store.query("select * from accounts where uai = ? and status = 'active'", (uai,))
+    found = None
+    for row in rows:
+        account = Account.from_row(row)
+        same_name = _fold(account.first_name) == _fold(first_name) and _fold(account.last_name) == _fold(last_name)
+        born = check_birth(s.keys, account_id=account.id, birth_stored=account.birth_digest, birth_date=birth)
+        if same_name and born and found is None:
+            found = account
+    return found
+
+
+async def request_letter(request: Request) -> Response:
+    s = sesame(request)
+    if request.method == "GET":
+        return render(request, "activation/request.html", {"values": {}, "errors": forms.Errors()})
+    form = await read_form(request)
+    errors = forms.Errors()
+    keys = ("prenom", "nom", "jour", "mois", "annee", "etablissement", "uai")
+    values = {k: form.get(k, "")[:120] for k in keys}
+    if not values["prenom"].strip():
+        errors.add("prenom", "Indiquez votre prénom.")
+    if not values["nom"].strip():
+        errors.add("nom", "Indiquez votre nom, celui de votre contrat.")
+    birth = forms.birth_date(form, errors)
+    choices: list[dict] = []
+    uai = values["uai"].strip().upper()
+    if uai:
+        choices = find_etablissement(s, uai)
+    if len(choices) != 1:
+        choices = find_etablissement(s, values["etablissement"])
+        if not values["etablissement"].strip():
+            errors.add("etablissement", "Indiquez votre établissement : son nom ou son code.")
+        elif not choices:
+            errors.add(
+                "etablissement",
+                "Nous ne trouvons pas cet établissement. Tapez un mot de son nom (par exemple « Pagnol ») "
+                "ou son code à 7 chiffres et une lettre.",
+            )
+        elif len(choices) > 1:
+            errors.add("etablissement", "Plusieurs établissements portent ce nom : choisissez le vôtre dans la liste.")
+    context = {"values": values, "errors": errors, "choices": choices if len(choices) > 1 else []}
+    if errors:
+        return render(request, "activation/request.html", context, status=422)
+    client = request.state.client
+    if s.letters.requests_from(client) >= REQUESTS_PER_CLIENT_HOUR:
+        errors.add("prenom", "Trop de demandes depuis cette connexion. Réessayez dans une heure.")
+        return render(request, "activation/request.html", context, status=429)
+    etablissement = choices[0]
+    account = await run_in_threadpool(
+        match_person, s, first_name=values["prenom"], last_name=values["nom"],
+        uai=etablissement["uai"], birth=birth,
+    )
+    reference = s.letters.request(account, etablissement["uai"], client)
+    return render(
+        request,
+        "activation/requested.html",
+        {"reference": reference, "etablissement": etablissement},
+        status=201,
+    )
+
+
+async def follow_request(request: Request) -> Response:
+    """Status of a request by its reference. Unknown details gave a reference
+    too: it reads the same until a letter is printed."""
+    s = sesame(request)
+    reference = request.query_params.get("reference", "").strip().upper()[:20]
+    errors = forms.Errors()
+    row = None
+    if "reference" in request.query_params:
+        if not reference:
+            errors.add("reference", "Indiquez la référence de votre demande, par exemple L-ABCD2345.")
+        else:
+            if not reference.startswith("L-"):
+                reference = "L-" + reference
+            row = s.letters.status(reference)
+            if row is None:
+                errors.add("reference", "Aucune demande ne porte cette référence. Vérifiez-la.")
+    stale = bool(
+        row and row["status"] == "queued"
+        and s.store.now() - row["created_at"] > STALE_REQUEST_DAYS * 86400
+    )
+    status = 404 if errors and reference else (422 if errors else 200)
+    return render(
+        request,
+        "activation/follow.html",
+        {"values": {"reference": reference}, "errors": errors, "request_row": row, "stale": stale},
+        status=status,
+    )
