@@ -13,7 +13,8 @@ Test modules register the fixtures with ``from browser import *``.
   (password, second factor, failed attempts) must own that person: tests must not
   depend on their order. Taken so far (grep ``demo_people[`` before picking one):
   journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
-  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only).
+  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
+  letters: lgarcia, ifournier (postal request, read-only).
 """
 
 from __future__ import annotations
@@ -173,7 +174,7 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env.update(
         SESAME_DB=str(folder / "sesame-demo.db"),
         SESAME_ACADEMIE=DEMO_ACADEMIE,
-        SESAME_LOG_LEVEL="warning",
+        SESAME_LOG_LEVEL="info",  # tests check that no secret reaches the log
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     log = folder / "server.log"
