@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 pytest.register_assert_rewrite("browser")
-from browser import activate, new_context  # noqa: E402
+from browser import activate, axe, axe_report, new_context  # noqa: E402
 
 pytest_plugins = ["browser"]  # the fixtures, registered once for all the browser test modules
 pytestmark = pytest.mark.browser
@@ -104,6 +104,8 @@ def test_a_computer_shows_a_qr_code_that_opens_the_page(chromium, sesame_server,
         page.goto("/telephone/thunderbird")
         qr = page.locator(".phone-handoff .qr svg")
         expect()(qr).to_be_visible()
+        violations = axe(page)
+        assert not violations, axe_report(violations)
         if shutil.which("zbarimg") is None:
             pytest.skip("zbarimg (Debian zbar-tools) is not installed: the QR code is not decoded")
         picture = tmp_path / "qr.png"
