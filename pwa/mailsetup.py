@@ -101,7 +101,9 @@ def mobileconfig(
     installing). Fields left empty are asked by iOS during installation."""
     key = login.lower()
     suffix = re.sub(r"[^a-z0-9-]+", "-", key).strip("-")
-    identifier = f"{reverse_domain(profile.mail_domain)}.sesame.mail" + (f".{suffix}" if suffix else "")
+    identifier = f"{reverse_domain(profile.mail_domain)}.sesame.mail" + (
+        f".{suffix}" if suffix else ""
+    )
     mail: dict = {
         "PayloadType": "com.apple.mail.managed",
         "PayloadVersion": 1,

@@ -25,7 +25,12 @@ def routes() -> list[Route]:
     autoconfig = "/mail/config-v1.1.xml"
     return [
         Route("/telephone", choose_app, name="phone"),
-        Route("/telephone/profil.mobileconfig", apple_profile, methods=["GET", "POST"], name="phone_profile"),
+        Route(
+            "/telephone/profil.mobileconfig",
+            apple_profile,
+            methods=["GET", "POST"],
+            name="phone_profile",
+        ),
         Route("/telephone/{appli}", app_steps, name="phone_app"),
         Route(autoconfig, autoconfig_xml, name="autoconfig"),
         Route("/.well-known/autoconfig" + autoconfig, autoconfig_xml, name="autoconfig_well_known"),
@@ -53,10 +58,8 @@ def qr_code(url: str) -> str:
 
 async def choose_app(request: Request) -> Response:
     url = public_base(request) + "/telephone"
-    return render(
-        request, "phone/index.html",
-        {"apps": mailsetup.APPS, "account": current_account(request), "qr": qr_code(url), "qr_url": url},
-    )  # fmt: skip
+    context = {"apps": mailsetup.APPS, "account": current_account(request), "qr": qr_code(url)}
+    return render(request, "phone/index.html", {**context, "qr_url": url})
 
 
 async def app_steps(request: Request) -> Response:
@@ -66,7 +69,9 @@ async def app_steps(request: Request) -> Response:
     return _render_app(request, app, forms.Errors(), "")
 
 
-def _render_app(request: Request, app: mailsetup.MailApp, errors: forms.Errors, address: str) -> Response:
+def _render_app(
+    request: Request, app: mailsetup.MailApp, errors: forms.Errors, address: str
+) -> Response:
     url = f"{public_base(request)}/telephone/{app.slug}"
     context = {
         "app": app,
@@ -92,14 +97,20 @@ async def apple_profile(request: Request) -> Response:
     elif request.method == "POST":
         form = await read_form(request)
         errors = forms.Errors()
-        email = forms.academic_address(form.get("adresse", ""), s.profile.mail_domain, errors, "adresse")
+        email = forms.academic_address(
+            form.get("adresse", ""), s.profile.mail_domain, errors, "adresse"
+        )
         if errors:
-            return _render_app(request, mailsetup.find_app("iphone"), errors, form.get("adresse", ""))
+            return _render_app(
+                request, mailsetup.find_app("iphone"), errors, form.get("adresse", "")
+            )
         login, name, key = email, "", email
     else:
         login = email = name = key = ""
     body = mailsetup.mobileconfig(s.profile, login=login, email=email, display_name=name)
-    filename = f"messagerie-{s.profile.id}" + (f"-{key.split('@')[0]}" if key else "") + ".mobileconfig"
+    filename = (
+        f"messagerie-{s.profile.id}" + (f"-{key.split('@')[0]}" if key else "") + ".mobileconfig"
+    )
     return Response(
         body,
         media_type=mailsetup.MOBILECONFIG_TYPE,
@@ -112,7 +123,9 @@ async def apple_profile(request: Request) -> Response:
 
 async def autoconfig_xml(request: Request) -> Response:
     s = sesame(request)
-    body = mailsetup.autoconfig_xml(s.profile, documentation_url=public_base(request) + "/telephone/thunderbird")
+    body = mailsetup.autoconfig_xml(
+        s.profile, documentation_url=public_base(request) + "/telephone/thunderbird"
+    )
     return Response(
         body, media_type="application/xml", headers={"Cache-Control": "public, max-age=3600"}
     )
