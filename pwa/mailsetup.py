@@ -30,11 +30,12 @@ class MailApp:
     picture: str  # under static/guide/drawn/
 
 
+IPHONE = MailApp("iphone", "Mail", "iPhone et iPad", "iphone-mail.svg")  # offers the profile
 APPS = (
     MailApp("gmail", "Gmail", "Android", "gmail.svg"),
     MailApp("samsung", "Samsung Email", "Android, téléphones Samsung", "samsung-email.svg"),
     MailApp("outlook", "Outlook", "Android, iPhone et iPad", "reglages.svg"),
-    MailApp("iphone", "Mail", "iPhone et iPad", "iphone-mail.svg"),
+    IPHONE,
     MailApp("thunderbird", "Thunderbird", "Android et ordinateur", "telephone-config.svg"),
 )
 

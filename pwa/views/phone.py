@@ -101,9 +101,7 @@ async def apple_profile(request: Request) -> Response:
             form.get("adresse", ""), s.profile.mail_domain, errors, "adresse"
         )
         if errors:
-            return _render_app(
-                request, mailsetup.find_app("iphone"), errors, form.get("adresse", "")
-            )
+            return _render_app(request, mailsetup.IPHONE, errors, form.get("adresse", ""))
         login, name, key = email, "", email
     else:
         login = email = name = key = ""
