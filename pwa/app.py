@@ -28,6 +28,7 @@ from pwa.views import (
     legal,
     pages,
     password,
+    phone,
     second_step,
     security,
 )
@@ -75,6 +76,7 @@ def routes(settings: Settings) -> list:
         Route("/compte/securite/codes/nouveaux", security.codes_generate, methods=["POST"], name="codes_generate"),
         *legal.routes(),
         *guide.routes(),
+        *phone.routes(),
         *offline.routes(),
         Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),
     ]

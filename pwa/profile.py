@@ -40,6 +40,7 @@ class Profile:
     dpo_email: str
     rectorat_address: str
     fictitious: tuple[str, ...]
+    security_contact: str = ""  # security.txt Contact (mailto: or https:); default: the help desk
 
     @property
     def in_sentence(self) -> str:
@@ -82,4 +83,5 @@ def load_profile(profile_id: str) -> Profile:
         dpo_email=data["dpo_email"],
         rectorat_address=data["rectorat_address"],
         fictitious=tuple(data.get("fictitious", ())),
+        security_contact=data.get("security_contact", ""),
     )

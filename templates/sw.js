@@ -10,6 +10,7 @@ const ASSETS = {{ assets | tojson }};
 const PAGES = {{ pages | tojson }};
 const OFFLINE = {{ offline | tojson }};
 const SLOW_MS = 4000;
+const DOWNLOADS = /^\/\.well-known\/|^\/mail\/|\.mobileconfig$/;
 // An exact URL (path and query) is the key: a query that is not on the lists (a code, a
 // token) is never answered from the cache.
 const key = (url) => {
@@ -58,6 +59,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return; // form posts always go to the network
   const kept = key(request.url);
   if (kept === null) return; // another origin
+  if (DOWNLOADS.test(kept)) return; // files for other programs (mail apps, iOS profiles): untouched
   if (ASSET_SET.has(kept)) {
     event.respondWith(fromCache(kept).then((copy) => copy || fetch(request)));
     if (request.mode === "navigate") event.waitUntil(preloaded(event).catch(() => {})); // unused

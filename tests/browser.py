@@ -14,7 +14,8 @@ Test modules register the fixtures with ``from browser import *``.
   depend on their order. Taken so far (grep ``demo_people[`` before picking one):
   journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
   policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
-  letters: lgarcia, ifournier (postal request, read-only).
+  letters: lgarcia, ifournier (postal request, read-only);
+  phone: bcoeur, amuller.
 """
 
 from __future__ import annotations

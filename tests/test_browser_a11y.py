@@ -27,7 +27,7 @@ PHONE = {"width": 360, "height": 740}
 TABLET = {"width": 800, "height": 1280}
 NARROW = {"width": 320, "height": 740}
 # Not pages: health probe, manifest, the policy as JSON (static files are a Mount).
-NOT_PAGES = {"/sante", "/manifest.webmanifest", "/mot-de-passe/regles.json"}
+NOT_PAGES = {"/sante", "/manifest.webmanifest", "/mot-de-passe/regles.json", "/telephone/profil.mobileconfig"}
 WEAK = "Azerty123456!"
 
 
@@ -325,4 +325,40 @@ def test_sign_in_and_account_states(phone, demo_people):
     page.get_by_role("button", name="Me déconnecter", exact=True).click()
     expect_(h1(page)).to_have_text("Vous êtes déconnecté")
     audit("logged out")
+    audit.assert_clean()
+
+
+def test_phone_setup_states(phone, demo_people):
+    """Journey 8: the app choice, every app's page (signed out, then signed in) and the
+    iPhone profile form refused, at phone and tablet sizes."""
+    from pwa.mailsetup import APPS
+
+    page, person, expect_ = phone, demo_people["amuller"], expect()
+    audit = Audit(page)
+    page.goto("/telephone")
+    expect_(h1(page)).to_have_text("Configurer mon téléphone")
+    audit("phone: choose the app")
+    for app in APPS:
+        page.goto(f"/telephone/{app.slug}")
+        expect_(h1(page)).to_contain_text(f"Configurer {app.name}")
+        audit(f"phone: {app.name}, signed out")
+    page.goto("/telephone/iphone")
+    page.get_by_label("Votre adresse académique").fill("moi@gmail.com")
+    page.get_by_role("button", name="Télécharger le profil", exact=True).click()
+    expect_(page.locator(".error-summary")).to_be_visible()
+    audit("phone: iPhone profile, address outside the académie")
+    password = "Huit tortues vertes sous la pluie"
+    activate(page, person, password)
+    page.goto("/connexion")
+    page.get_by_label("Identifiant ou adresse académique").fill(person.identifiant)
+    page.get_by_label("Mot de passe", exact=True).fill(password)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    expect_(h1(page)).to_have_text("Mon compte")
+    page.get_by_role("link", name="Configurer mon téléphone").click()
+    expect_(h1(page)).to_have_text("Configurer mon téléphone")
+    audit("phone: choose the app, signed in")
+    for slug in ("gmail", "iphone"):
+        page.goto(f"/telephone/{slug}")
+        expect_(page.locator("#reglage-utilisateur")).to_have_text(person.identifiant)
+        audit(f"phone: {slug}, signed in")
     audit.assert_clean()

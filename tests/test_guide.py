@@ -129,8 +129,20 @@ def test_soon_chapters_say_so(client):
         ]
         page = get(client, f"/guide/{slug}/{len(last)}")
         assert "Bientôt disponible" in page.text()
-    page = get(client, "/guide/application-telephone/1")
-    assert "Bientôt disponible" in page.text()
+
+
+def test_phone_chapter_describes_what_is_built(client):
+    """Phone set-up is built: no step says "soon", and the chapter leads to Sésame's pages."""
+    chapter = get(client, "/guide/application-telephone")
+    assert "Bientôt" not in chapter.text()
+    steps = raw_guide()["chapter"][[c["slug"] for c in raw_guide()["chapter"]].index("application-telephone")]["step"]
+    assert not any(step.get("soon") for step in steps)
+    links = set()
+    for number in range(1, len(steps) + 1):
+        page = get(client, f"/guide/application-telephone/{number}")
+        assert "Bientôt" not in page.text()
+        links |= {a["href"] for a in page.soup.select("main article a[href^='/telephone']")}
+    assert {"/telephone", "/telephone/iphone", "/telephone/thunderbird"} <= links
 
 
 @pytest.mark.parametrize("academie", PROFILES)
