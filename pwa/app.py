@@ -21,6 +21,8 @@ from pwa.settings import Settings
 from pwa.views import (
     account,
     auth,
+    backup,
+    backup_reset,
     errors,
     guide,
     identifiant,
@@ -69,6 +71,14 @@ def routes(settings: Settings) -> list:
         Route("/compte/securite/otp", security.totp_enrol, methods=["GET", "POST"], name="totp_enrol"),
         Route("/compte/securite/codes", security.codes_page, name="codes"),
         Route("/compte/securite/codes/nouveaux", security.codes_generate, methods=["POST"], name="codes_generate"),
+        # Issue 6: adresse de secours (Mon compte), and the reset with it (M'auto dépanner)
+        Route("/compte/adresse-de-secours", backup.address, methods=["GET", "POST"], name="backup_address"),
+        Route("/compte/adresse-de-secours/code", backup.code, methods=["GET", "POST"], name="backup_address_code"),
+        Route("/compte/adresse-de-secours/renvoyer", backup.resend, methods=["POST"], name="backup_address_resend"),
+        Route("/compte/adresse-de-secours/supprimer", backup.remove, methods=["POST"], name="backup_address_remove"),
+        Route("/mot-de-passe/secours", backup_reset.ask_identity, methods=["GET", "POST"], name="backup_reset"),
+        Route("/mot-de-passe/secours/code", backup_reset.enter_code, methods=["GET", "POST"], name="backup_reset_code"),
+        Route("/mot-de-passe/secours/renvoyer", backup_reset.resend, methods=["POST"], name="backup_reset_resend"),
         *legal.routes(),
         *guide.routes(),
         *offline.routes(),

@@ -57,6 +57,12 @@ def check_identity(
     return numen_ok and birth_ok and numen_stored is not None
 
 
+def check_birth(keys: Keys, *, account_id: int, birth_stored: str | None, birth_date: dt.date) -> bool:
+    """The birth date alone (the backup-address reset), in constant time."""
+    birth_ok = keys.verify_bound(birth_stored, "lookup", account_id, "birth", birth_date.isoformat())
+    return birth_ok and birth_stored is not None
+
+
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 

@@ -62,6 +62,7 @@ async def verify(request: Request) -> Response:
         "reset_until": s.store.now() + GRANT_SECONDS,
         "reset_needs_factor": needs_factor,
         "reset_factor_done": False,
+        "reset_event": "password.set",
     }
     if current is not None and current.authenticated:
         current.data.update(data)
@@ -114,13 +115,14 @@ async def choose(request: Request) -> Response:
         return render(request, "password/choose.html", {**context, "result": result, "errors": errors}, status=422)
     handle = request.state.session
     keep = handle.get().id_hash if handle.get() and handle.get().authenticated else None
+    event = handle.get().data.get("reset_event", "password.set") if handle.get() else "password.set"
     await run_in_threadpool(
-        s.accounts.set_password, account, password, event="password.set",
+        s.accounts.set_password, account, password, event=event,
         client=request.state.client, keep_session=keep,
     )
     session = handle.get()
     if session is not None:
-        for key in ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done"):
+        for key in ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done", "reset_event"):
             session.data.pop(key, None)
         session.data["done_account"] = account.id
         handle.save()
