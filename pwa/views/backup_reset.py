@@ -121,7 +121,9 @@ async def enter_code(request: Request) -> Response:
         return _page(request, data, errors, status=429)
     if result is Check.OK:
         return _grant(request, data)
-    if result in (Check.WRONG, Check.NONE):
+    if result is not Check.EXPIRED:
+        # Counted in the session for everyone, so the fifth wrong code voids the
+        # code on the same try whether or not a code exists.
         data["backup_attempts"] += 1
         request.state.session.save()
         result = Check.VOID if data["backup_attempts"] >= MAX_ATTEMPTS else Check.WRONG
