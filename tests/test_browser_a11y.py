@@ -338,6 +338,7 @@ def test_backup_address_states(phone, demo_people):
     page.get_by_label("Identifiant ou adresse académique").fill(person.identifiant)
     page.get_by_label("Mot de passe", exact=True).fill(password)
     page.get_by_role("button", name="Se connecter", exact=True).click()
+    expect_(h1(page)).to_have_text("Mon compte")
     page.goto("/compte/adresse-de-secours")
     expect_(h1(page)).to_have_text("Adresse de secours")
     audit("backup address: none yet")
