@@ -62,7 +62,9 @@ class BackupService:
     def normalise_address(self, raw: str, account: Account) -> str:
         value = raw.strip()
         if not value:
-            raise AddressRefused("Indiquez votre adresse personnelle, par exemple prenom.nom@exemple.fr.")
+            raise AddressRefused(
+                "Indiquez votre adresse personnelle, par exemple prenom.nom@exemple.fr."
+            )
         try:
             result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError as exc:
@@ -73,7 +75,11 @@ class BackupService:
             ) from exc
         address = result.normalized.lower()
         domain = self.s.profile.mail_domain.lower()
-        if address == account.email.lower() or address.endswith("@" + domain) or address.endswith("." + domain):
+        if (
+            address == account.email.lower()
+            or address.endswith("@" + domain)
+            or address.endswith("." + domain)
+        ):
             raise AddressRefused(
                 "Indiquez une adresse personnelle, pas votre adresse académique : "
                 "elle doit rester utilisable si vous ne pouvez plus entrer dans votre messagerie."
@@ -90,10 +96,18 @@ class BackupService:
             return False
         code = self.s.codes.issue(account.id, "backup_verify", target=address)
         self.s.notices.send(
-            "backup_verify_code", account, when=self.s.store.now(), client=client, to=[address],
-            code=code, minutes=int(CODE_SECONDS // 60), address=address,
+            "backup_verify_code",
+            account,
+            when=self.s.store.now(),
+            client=client,
+            to=[address],
+            code=code,
+            minutes=int(CODE_SECONDS // 60),
+            address=address,
         )
-        self.s.audit.record("backup.code_sent", account_id=account.id, client=client, purpose="verify")
+        self.s.audit.record(
+            "backup.code_sent", account_id=account.id, client=client, purpose="verify"
+        )
         return True
 
     def pending(self, account: Account) -> dict | None:
@@ -104,7 +118,9 @@ class BackupService:
         pending = self.s.codes.latest(account.id, "backup_verify")
         result = self.s.codes.check(account.id, "backup_verify", typed)
         if result is not Check.OK or pending is None:
-            self.s.audit.record("backup.code_failed", account_id=account.id, client=client, purpose="verify")
+            self.s.audit.record(
+                "backup.code_failed", account_id=account.id, client=client, purpose="verify"
+            )
             return result
         new = pending["target"]
         old = account.backup_email
@@ -112,8 +128,13 @@ class BackupService:
         self.s.audit.record("backup.added", account_id=account.id, client=client)
         recipients = [account.email] + ([old] if old else []) + [new]
         self.s.notices.send(
-            "backup_added", account, when=self.s.store.now(), client=client, to=recipients,
-            new=masked(new), old=masked(old) if old else None,
+            "backup_added",
+            account,
+            when=self.s.store.now(),
+            client=client,
+            to=recipients,
+            new=masked(new),
+            old=masked(old) if old else None,
         )
         return result
 
@@ -125,8 +146,12 @@ class BackupService:
         self.s.directory.set_backup_email(account.id, None)
         self.s.audit.record("backup.removed", account_id=account.id, client=client)
         self.s.notices.send(
-            "backup_removed", account, when=self.s.store.now(), client=client,
-            to=[account.email, old], old=masked(old),
+            "backup_removed",
+            account,
+            when=self.s.store.now(),
+            client=client,
+            to=[account.email, old],
+            old=masked(old),
         )
 
     # -- the reset, anonymous -----------------------------------------------------------
@@ -150,7 +175,14 @@ class BackupService:
 
     def _count_request(self, subject: str, client: str) -> None:
         with self.s.store.write() as db:
-            db["failures"].insert({"at": self.s.store.now(), "subject": "sent:" + subject, "client": client, "kind": SENT})
+            db["failures"].insert(
+                {
+                    "at": self.s.store.now(),
+                    "subject": "sent:" + subject,
+                    "client": client,
+                    "kind": SENT,
+                }
+            )
 
     def request_reset(self, login: str, birth: dt.date, client: str) -> ResetRequest:
         """Check the birth date (throttled like the NUMEN path) and, on a match
@@ -183,12 +215,21 @@ class BackupService:
     def _mail_reset_code(self, account: Account, client: str) -> None:
         code = self.s.codes.issue(account.id, "backup_reset", target=account.backup_email)
         self.s.notices.send(
-            "backup_reset_code", account, when=self.s.store.now(), client=client, to=[account.backup_email],
-            code=code, minutes=int(CODE_SECONDS // 60),
+            "backup_reset_code",
+            account,
+            when=self.s.store.now(),
+            client=client,
+            to=[account.backup_email],
+            code=code,
+            minutes=int(CODE_SECONDS // 60),
         )
-        self.s.audit.record("backup.code_sent", account_id=account.id, client=client, purpose="reset")
+        self.s.audit.record(
+            "backup.code_sent", account_id=account.id, client=client, purpose="reset"
+        )
 
-    def check_reset_code(self, account_id: int | None, subject: str, typed: str, client: str) -> Check | Verdict:
+    def check_reset_code(
+        self, account_id: int | None, subject: str, typed: str, client: str
+    ) -> Check | Verdict:
         """The typed code against the live one. Unknown details have no code: any
         code is wrong for them, and counts against the same throttle."""
         verdict = self.s.throttle.check(subject, client)
@@ -203,5 +244,7 @@ class BackupService:
             self.s.audit.record("account.paused", account_id=account.id, client=client)
             self.s.notices.send("account_paused", account, when=self.s.store.now())
         if account is not None:
-            self.s.audit.record("backup.code_failed", account_id=account.id, client=client, purpose="reset")
+            self.s.audit.record(
+                "backup.code_failed", account_id=account.id, client=client, purpose="reset"
+            )
         return Check.WRONG if result is Check.OK else result

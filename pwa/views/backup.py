@@ -33,7 +33,9 @@ def code_error(typed: str) -> str | None:
     if not cleaned:
         return "Saisissez le code reçu par courriel."
     if len(cleaned) != 6:
-        return f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
+        return (
+            f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
+        )
     return None
 
 
@@ -57,7 +59,12 @@ def _flash(request: Request, message: str) -> None:
 @recent
 async def address(request: Request, account: Account) -> Response:
     s = sesame(request)
-    context = {"account": account, "pending": s.backup.pending(account), "values": {}, "errors": forms.Errors()}
+    context = {
+        "account": account,
+        "pending": s.backup.pending(account),
+        "values": {},
+        "errors": forms.Errors(),
+    }
     if request.method == "GET":
         return render(request, "account/backup.html", context)
     form = await read_form(request)
@@ -66,14 +73,29 @@ async def address(request: Request, account: Account) -> Response:
         new = s.backup.normalise_address(form.get("adresse", ""), account)
     except AddressRefused as refused:
         errors.add("adresse", str(refused))
-        return render(request, "account/backup.html", {**context, "values": form, "errors": errors}, status=422)
+        return render(
+            request,
+            "account/backup.html",
+            {**context, "values": form, "errors": errors},
+            status=422,
+        )
     if new == (account.backup_email or "").lower():
         errors.add("adresse", "C'est déjà votre adresse de secours.")
-        return render(request, "account/backup.html", {**context, "values": form, "errors": errors}, status=422)
+        return render(
+            request,
+            "account/backup.html",
+            {**context, "values": form, "errors": errors},
+            status=422,
+        )
     sent = await run_in_threadpool(s.backup.send_verify_code, account, new, request.state.client)
     if not sent:
         errors.add("adresse", TOO_MANY)
-        return render(request, "account/backup.html", {**context, "values": form, "errors": errors}, status=429)
+        return render(
+            request,
+            "account/backup.html",
+            {**context, "values": form, "errors": errors},
+            status=429,
+        )
     return redirect(request, "backup_address_code")
 
 
@@ -105,11 +127,15 @@ async def code(request: Request, account: Account) -> Response:
     problem = code_error(typed)
     if problem:
         errors.add("code", problem)
-        return render(request, "account/backup_code.html", {**context, "errors": errors}, status=422)
+        return render(
+            request, "account/backup_code.html", {**context, "errors": errors}, status=422
+        )
     result = await run_in_threadpool(s.backup.confirm, account, typed, request.state.client)
     if result is not Check.OK:
         errors.add("code", CODE_MESSAGES[result])
-        return render(request, "account/backup_code.html", {**context, "errors": errors}, status=422)
+        return render(
+            request, "account/backup_code.html", {**context, "errors": errors}, status=422
+        )
     _flash(request, f"Votre adresse de secours est enregistrée : {masked(latest['target'])}.")
     return redirect(request, "account")
 
@@ -125,9 +151,13 @@ async def resend(request: Request, account: Account) -> Response:
     context = {**_code_context(request, account, latest), "errors": forms.Errors()}
     wait = context["resend_in"]
     if wait:
-        context["errors"].add("code", f"Attendez encore {wait} secondes avant de demander un nouveau code.")
+        context["errors"].add(
+            "code", f"Attendez encore {wait} secondes avant de demander un nouveau code."
+        )
         return render(request, "account/backup_code.html", context, status=429)
-    sent = await run_in_threadpool(s.backup.send_verify_code, account, latest["target"], request.state.client)
+    sent = await run_in_threadpool(
+        s.backup.send_verify_code, account, latest["target"], request.state.client
+    )
     if not sent:
         context["errors"].add("code", TOO_MANY)
         return render(request, "account/backup_code.html", context, status=429)
@@ -142,5 +172,8 @@ async def remove(request: Request, account: Account) -> Response:
     await read_form(request)
     if account.backup_email:
         await run_in_threadpool(s.backup.remove, account, request.state.client)
-        _flash(request, "Votre adresse de secours est supprimée. Un courriel de confirmation vous a été envoyé.")
+        _flash(
+            request,
+            "Votre adresse de secours est supprimée. Un courriel de confirmation vous a été envoyé.",
+        )
     return redirect(request, "account")

@@ -20,7 +20,14 @@ from pwa.views.backup import CODE_MESSAGES, code_error, countdown
 from pwa.views.errors import throttled_message
 from pwa.views.password import GRANT_SECONDS
 
-KEYS = ("backup_account", "backup_subject", "backup_sent_at", "backup_until", "backup_attempts", "backup_flash")
+KEYS = (
+    "backup_account",
+    "backup_subject",
+    "backup_sent_at",
+    "backup_until",
+    "backup_attempts",
+    "backup_flash",
+)
 SENT = "Si ces informations correspondent à un compte avec une adresse de secours, un code vient d'y être envoyé."
 RESENT = (
     "Si ces informations correspondent à un compte avec une adresse de secours, "
@@ -69,25 +76,44 @@ async def ask_identity(request: Request) -> Response:
     login = forms.identifiant(form.get("identifiant", ""), errors)
     birth = forms.birth_date(form, errors)
     if errors:
-        return render(request, "password/backup_identity.html", {"values": values, "errors": errors}, status=422)
+        return render(
+            request,
+            "password/backup_identity.html",
+            {"values": values, "errors": errors},
+            status=422,
+        )
     answer = await run_in_threadpool(s.backup.request_reset, login, birth, request.state.client)
     if answer.throttled:
         errors.add("identifiant", refusal(answer.verdict))
-        return render(request, "password/backup_identity.html", {"values": values, "errors": errors}, status=429)
+        return render(
+            request,
+            "password/backup_identity.html",
+            {"values": values, "errors": errors},
+            status=429,
+        )
     now = s.store.now()
-    _remember(request, {
-        "backup_account": answer.account_id,
-        "backup_subject": answer.subject,
-        "backup_sent_at": now,
-        "backup_until": now + CODE_SECONDS,
-        "backup_attempts": 0,
-        "backup_flash": SENT,
-    })
+    _remember(
+        request,
+        {
+            "backup_account": answer.account_id,
+            "backup_subject": answer.subject,
+            "backup_sent_at": now,
+            "backup_until": now + CODE_SECONDS,
+            "backup_attempts": 0,
+            "backup_flash": SENT,
+        },
+    )
     return redirect(request, "backup_reset_code")
 
 
-def _page(request: Request, data: dict, errors: forms.Errors, flash: str | None = None, status: int = 200):
-    context = {"errors": errors, "flash": flash, **countdown(request, data["backup_sent_at"], data["backup_until"])}
+def _page(
+    request: Request, data: dict, errors: forms.Errors, flash: str | None = None, status: int = 200
+):
+    context = {
+        "errors": errors,
+        "flash": flash,
+        **countdown(request, data["backup_sent_at"], data["backup_until"]),
+    }
     return render(request, "password/backup_code.html", context, status=status)
 
 
@@ -114,7 +140,11 @@ async def enter_code(request: Request) -> Response:
         result = Check.EXPIRED
     else:
         result = await run_in_threadpool(
-            s.backup.check_reset_code, data["backup_account"], data["backup_subject"], typed, request.state.client
+            s.backup.check_reset_code,
+            data["backup_account"],
+            data["backup_subject"],
+            typed,
+            request.state.client,
         )
     if isinstance(result, Verdict):
         errors.add("code", throttled_message(result))
@@ -138,13 +168,15 @@ def _grant(request: Request, data: dict) -> Response:
     needs_factor = s.authenticators.has_factor(account_id)
     for key in KEYS:
         data.pop(key, None)
-    data.update({
-        "reset_account": account_id,
-        "reset_until": s.store.now() + GRANT_SECONDS,
-        "reset_needs_factor": needs_factor,
-        "reset_factor_done": False,
-        "reset_event": "password.reset_backup",
-    })
+    data.update(
+        {
+            "reset_account": account_id,
+            "reset_until": s.store.now() + GRANT_SECONDS,
+            "reset_needs_factor": needs_factor,
+            "reset_factor_done": False,
+            "reset_event": "password.reset_backup",
+        }
+    )
     request.state.session.save()
     return redirect(request, "reset_factor" if needs_factor else "password_choose")
 
@@ -167,6 +199,13 @@ async def resend(request: Request) -> Response:
         errors.add("code", refusal(verdict))
         return _page(request, data, errors, status=429)
     now = s.store.now()
-    data.update({"backup_sent_at": now, "backup_until": now + CODE_SECONDS, "backup_attempts": 0, "backup_flash": RESENT})
+    data.update(
+        {
+            "backup_sent_at": now,
+            "backup_until": now + CODE_SECONDS,
+            "backup_attempts": 0,
+            "backup_flash": RESENT,
+        }
+    )
     request.state.session.save()
     return redirect(request, "backup_reset_code")
