@@ -24,6 +24,7 @@ from pwa.security.roles import Roles
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
 from pwa.services.accounts import AccountService
+from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
 from pwa.services.letters import Letters
 from pwa.services.factors import FactorService
@@ -76,6 +77,7 @@ class Sesame:
     codes: Codes = None  # type: ignore[assignment]
     roles: Roles = None  # type: ignore[assignment]
     letters: Letters = None  # type: ignore[assignment]
+    backup: BackupService = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -113,6 +115,7 @@ class Sesame:
         sesame.codes = Codes(store, keys)
         sesame.roles = Roles(store)
         sesame.letters = Letters(sesame)
+        sesame.backup = BackupService(sesame)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:
@@ -131,6 +134,7 @@ class Sesame:
         env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(
             "%d/%m/%Y à %H:%M"
         )
+        env.filters["masked"] = masked
         env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
     def static_url(self, path: str) -> str:

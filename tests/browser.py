@@ -14,8 +14,9 @@ Test modules register the fixtures with ``from browser import *``.
   depend on their order. Taken so far (grep ``demo_people[`` before picking one):
   journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
   policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
-  letters: lgarcia, ifournier (postal request, read-only);
-  phone: bcoeur, amuller.
+  letters: andiaye, ifournier (postal request, read-only);
+  phone: bcoeur, amuller;
+  backup address: lgarcia (walk), mbonnet (a11y).
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ __all__ = [
     "touch_target_problems",
     "watch_errors",
     "horizontal_overflow",
+    "mailed_code",
 ]
 
 
@@ -503,3 +505,24 @@ def touch_target_problems(page, minimum: int = 44) -> list[str]:
 def horizontal_overflow(page) -> int:
     """How many CSS px the page is wider than the viewport (0 = no horizontal scroll)."""
     return page.evaluate("document.documentElement.scrollWidth") - page.viewport_size["width"]
+
+
+def mailed_code(context, to: str, subject: str, *, not_this: str | None = None) -> str:
+    """The 6-character code of the newest mail to `to` whose subject contains `subject`,
+    read from the demo server's mailbox page (its real aiosmtpd files every mail), in a
+    tab of its own as a person would switch to their mail. Waits for the mail to arrive."""
+    tab = context.new_page()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            tab.goto("/demo/courriels")
+            for article in tab.locator("article.mail").all():
+                text = article.inner_text()
+                found = re.search(r"Votre code[^:\n]*: ([A-Z0-9]{6})", text)
+                if subject in text and f"À : {to}" in text and found and found.group(1) != not_this:
+                    return found.group(1)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail « {subject} » reached {to}")
+            time.sleep(0.3)
+    finally:
+        tab.close()

@@ -48,6 +48,7 @@ EVENTS = {
     "account.enabled": "Compte réactivé",
     "role.granted": "Rôle attribué",
     "role.revoked": "Rôle retiré",
+    "backup.identity_failed": "Échec : date de naissance (adresse de secours)",
 }
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from pwa.directory import Account
 from pwa.security.throttle import ALLOWED, Verdict
-from pwa.services.identity import check_identity
+from pwa.services.identity import check_birth, check_identity
 
 if TYPE_CHECKING:
     from pwa.context import Sesame
@@ -81,6 +81,23 @@ class AccountService:
         if not outcome.ok:
             self.s.audit.record(
                 "password.failed", account_id=account.id if account else None, client=client
+            )
+        return outcome
+
+    def verify_birth(self, login: str, account: Account | None, birth: dt.date, client: str) -> Outcome:
+        """The birth date alone, before a code goes to the backup address."""
+        outcome = self._guarded(
+            login, account, client, "birth",
+            lambda: check_birth(
+                self.s.keys,
+                account_id=account.id if account else 0,
+                birth_stored=account.birth_digest if account else None,
+                birth_date=birth,
+            ),
+        )
+        if not outcome.ok and not outcome.throttled:
+            self.s.audit.record(
+                "backup.identity_failed", account_id=account.id if account else None, client=client
             )
         return outcome
 

@@ -22,6 +22,10 @@ SUBJECTS = {
     "factor_added": "Une protection a été ajoutée à votre compte",
     "factor_removed": "Une protection a été retirée de votre compte",
     "recovery_code_used": "Un code de secours a été utilisé",
+    "backup_verify_code": "Code de vérification de votre adresse de secours",
+    "backup_reset_code": "Code pour choisir un nouveau mot de passe",
+    "backup_added": "Adresse de secours enregistrée",
+    "backup_removed": "Adresse de secours supprimée",
 }
 
 

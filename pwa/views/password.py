@@ -64,6 +64,7 @@ RESET_EVENTS = {
     "numen": "password.set",
     "letter": "password.set_letter",
     "helpdesk": "password.set_helpdesk",
+    "backup": "password.reset_backup",
 }
 GRANT_KEYS = ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done", "reset_via")
 

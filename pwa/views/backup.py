@@ -1,0 +1,179 @@
+"""Mon compte — adresse de secours: add, change or remove it (recent sign-in
+required). A new address counts only once the code mailed to it is typed."""
+
+from __future__ import annotations
+
+import math
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pwa.directory import Account
+from pwa.services.backup import RESEND_AFTER, AddressRefused, masked
+from pwa.services.codes import Check
+from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.account import recent, signed_in
+
+CODE_MESSAGES = {
+    Check.WRONG: "Ce code ne convient pas. Vérifiez le dernier courriel reçu et réessayez.",
+    Check.VOID: "Ce code n'est plus valable : trop d'essais, ou un code plus récent a été envoyé. Demandez un nouveau code.",
+    Check.EXPIRED: "Ce code a expiré : il n'est valable que 10 minutes. Demandez un nouveau code.",
+    Check.NONE: "Aucun code n'est en attente. Indiquez d'abord votre adresse personnelle.",
+}
+TOO_MANY = (
+    "Vous avez demandé 5 codes aujourd'hui : c'est le maximum. Réessayez demain. "
+    "Vérifiez aussi le dossier des courriels indésirables."
+)
+
+
+def code_error(typed: str) -> str | None:
+    """The shape of a 6-character code, before it is checked."""
+    cleaned = "".join(c for c in typed if c.isalnum())
+    if not cleaned:
+        return "Saisissez le code reçu par courriel."
+    if len(cleaned) != 6:
+        return (
+            f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
+        )
+    return None
+
+
+def countdown(request: Request, sent_at: float, until: float) -> dict:
+    """Seconds left for the code, and before "Renvoyer le code" may be used."""
+    now = sesame(request).store.now()
+    return {
+        "seconds_left": max(0, math.ceil(until - now)),
+        "resend_in": max(0, math.ceil(sent_at + RESEND_AFTER - now)),
+        "until": until,
+    }
+
+
+def _flash(request: Request, message: str) -> None:
+    session = request.state.session.get()
+    session.data["flash"] = message
+    request.state.session.save()
+
+
+@signed_in
+@recent
+async def address(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    context = {
+        "account": account,
+        "pending": s.backup.pending(account),
+        "values": {},
+        "errors": forms.Errors(),
+    }
+    if request.method == "GET":
+        return render(request, "account/backup.html", context)
+    form = await read_form(request)
+    errors = forms.Errors()
+    try:
+        new = s.backup.normalise_address(form.get("adresse", ""), account)
+    except AddressRefused as refused:
+        errors.add("adresse", str(refused))
+        return render(
+            request,
+            "account/backup.html",
+            {**context, "values": form, "errors": errors},
+            status=422,
+        )
+    if new == (account.backup_email or "").lower():
+        errors.add("adresse", "C'est déjà votre adresse de secours.")
+        return render(
+            request,
+            "account/backup.html",
+            {**context, "values": form, "errors": errors},
+            status=422,
+        )
+    sent = await run_in_threadpool(s.backup.send_verify_code, account, new, request.state.client)
+    if not sent:
+        errors.add("adresse", TOO_MANY)
+        return render(
+            request,
+            "account/backup.html",
+            {**context, "values": form, "errors": errors},
+            status=429,
+        )
+    return redirect(request, "backup_address_code")
+
+
+def _code_context(request: Request, account: Account, latest: dict) -> dict:
+    return {
+        "account": account,
+        "target": masked(latest["target"]),
+        **countdown(request, latest["created_at"], latest["expires_at"]),
+    }
+
+
+@signed_in
+@recent
+async def code(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    latest = s.codes.latest(account.id, "backup_verify")
+    if latest is None or latest["used_at"]:
+        return redirect(request, "backup_address")
+    session = request.state.session.get()
+    flash = session.data.pop("flash", None)
+    if flash:
+        request.state.session.save()
+    context = {**_code_context(request, account, latest), "flash": flash, "errors": forms.Errors()}
+    if request.method == "GET":
+        return render(request, "account/backup_code.html", context)
+    form = await read_form(request)
+    typed = form.get("code", "")
+    errors = forms.Errors()
+    problem = code_error(typed)
+    if problem:
+        errors.add("code", problem)
+        return render(
+            request, "account/backup_code.html", {**context, "errors": errors}, status=422
+        )
+    result = await run_in_threadpool(s.backup.confirm, account, typed, request.state.client)
+    if result is not Check.OK:
+        errors.add("code", CODE_MESSAGES[result])
+        return render(
+            request, "account/backup_code.html", {**context, "errors": errors}, status=422
+        )
+    _flash(request, f"Votre adresse de secours est enregistrée : {masked(latest['target'])}.")
+    return redirect(request, "account")
+
+
+@signed_in
+@recent
+async def resend(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    await read_form(request)
+    latest = s.codes.latest(account.id, "backup_verify")
+    if latest is None or latest["used_at"]:
+        return redirect(request, "backup_address")
+    context = {**_code_context(request, account, latest), "errors": forms.Errors()}
+    wait = context["resend_in"]
+    if wait:
+        context["errors"].add(
+            "code", f"Attendez encore {wait} secondes avant de demander un nouveau code."
+        )
+        return render(request, "account/backup_code.html", context, status=429)
+    sent = await run_in_threadpool(
+        s.backup.send_verify_code, account, latest["target"], request.state.client
+    )
+    if not sent:
+        context["errors"].add("code", TOO_MANY)
+        return render(request, "account/backup_code.html", context, status=429)
+    _flash(request, "Un nouveau code vient d'être envoyé. Seul le dernier code reçu est valable.")
+    return redirect(request, "backup_address_code")
+
+
+@signed_in
+@recent
+async def remove(request: Request, account: Account) -> Response:
+    s = sesame(request)
+    await read_form(request)
+    if account.backup_email:
+        await run_in_threadpool(s.backup.remove, account, request.state.client)
+        _flash(
+            request,
+            "Votre adresse de secours est supprimée. Un courriel de confirmation vous a été envoyé.",
+        )
+    return redirect(request, "account")
