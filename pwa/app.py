@@ -25,6 +25,7 @@ from pwa.views import (
     guide,
     identifiant,
     legal,
+    mailbox,
     pages,
     password,
     second_step,
@@ -69,6 +70,10 @@ def routes(settings: Settings) -> list:
         Route("/compte/securite/otp", security.totp_enrol, methods=["GET", "POST"], name="totp_enrol"),
         Route("/compte/securite/codes", security.codes_page, name="codes"),
         Route("/compte/securite/codes/nouveaux", security.codes_generate, methods=["POST"], name="codes_generate"),
+        # Issue 7: the real mailbox, as the user
+        Route("/compte/connexion-test", mailbox.test_connection, methods=["GET", "POST"], name="mailbox_test"),
+        Route("/compte/absence", mailbox.absence, methods=["GET", "POST"], name="absence"),
+        Route("/compte/absence/etat", mailbox.absence_status, methods=["POST"], name="absence_status"),
         *legal.routes(),
         *guide.routes(),
         *offline.routes(),

@@ -22,9 +22,11 @@ from pwa.security.middleware import CookieNames
 from pwa.security.passwords import PasswordHashing
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
+from pwa.services.absence import AbsenceService
 from pwa.services.accounts import AccountService
 from pwa.services.factors import FactorService
 from pwa.services.identity import personal_digest
+from pwa.services.mailbox import MailServers
 from pwa.services.notices import PARIS, Notices
 from pwa.settings import Settings
 from pwa.store import Store
@@ -70,6 +72,8 @@ class Sesame:
     accounts: AccountService = None  # type: ignore[assignment]
     authenticators: Authenticators = None  # type: ignore[assignment]
     factors: FactorService = None  # type: ignore[assignment]
+    mail: MailServers = None  # type: ignore[assignment]
+    absence: AbsenceService = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -103,6 +107,8 @@ class Sesame:
         sesame.accounts = AccountService(sesame, sesame.notices)
         sesame.authenticators = Authenticators(store, sesame.keys)
         sesame.factors = FactorService(sesame)
+        sesame.mail = MailServers(settings, profile)
+        sesame.absence = AbsenceService(sesame.mail, profile.mail_domain)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

@@ -29,6 +29,9 @@ EVENTS = {
     "factor.renamed": "Clé d'accès renommée",
     "recovery.generated": "Nouveaux codes de secours",
     "recovery.used": "Code de secours utilisé",
+    "mailbox.tested": "Test de connexion à la messagerie",
+    "absence.enabled": "Message d'absence enregistré",
+    "absence.disabled": "Message d'absence arrêté",
 }
 
 
