@@ -193,8 +193,13 @@ def test_mail_servers_follow_the_profile_unless_overridden(tmp_path):
 
 
 @pytest.mark.dovecot
-def test_sievec_does_refuse_a_broken_script(sievec):
-    """The compiler check is not a no-op: naive quoting of the same text fails."""
+def test_the_checks_catch_a_break_out(sievec):
+    """Not no-ops: naive quoting of the same text lets it add a `discard` that Dovecot
+    accepts, which the command list shows; an unclosed string is refused by sievec."""
     text = HOSTILE["sieve code"]
-    assert sievec(f'require "vacation";\nvacation "{text}";\n')
-    assert not sievec(f'require "vacation";\nvacation {rules.tools.quote(text)};\n')
+    naive = f'require "vacation";\nvacation "{text}";\n'
+    assert "discard" in [c.name for top in rules.parse(naive) for c in top.walk()]
+    assert sievec(f'require "vacation";\nvacation "{HOSTILE["backslashes"]}";\n'), "unclosed string"
+    ours = f'require "vacation";\nvacation {rules.tools.quote(text)};\n'
+    assert not sievec(ours)
+    assert [c.name for top in rules.parse(ours) for c in top.walk()] == ["require", "vacation"]
