@@ -13,7 +13,8 @@ Test modules register the fixtures with ``from browser import *``.
   (password, second factor, failed attempts) must own that person: tests must not
   depend on their order. Taken so far (grep ``demo_people[`` before picking one):
   journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
-  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only).
+  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
+  a11y of the mailbox pages: ifournier.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ __all__ = [
     "no_js",
     "phone",
     "sesame_server",
+    "serve_demo",
     "tablet",
     "touch_target_problems",
     "watch_errors",
@@ -168,13 +170,22 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`sesame serve --demo` on a fresh database, on localhost (WebAuthn needs that host)."""
     browser_or_skip()
     folder = tmp_path_factory.mktemp("sesame-browser")
+    with serve_demo(folder, folder / "sesame-demo.db") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_demo(folder: Path, db: Path, **environ: str) -> Iterator[Server]:
+    """`sesame serve --demo` on `db`, with extra SESAME_* settings; fails the test when
+    the server does not start or logs an error."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
-        SESAME_DB=str(folder / "sesame-demo.db"),
+        SESAME_DB=str(db),
         SESAME_ACADEMIE=DEMO_ACADEMIE,
         SESAME_LOG_LEVEL="warning",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        **environ,
     )
     log = folder / "server.log"
     with log.open("wb") as out:
