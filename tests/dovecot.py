@@ -111,7 +111,7 @@ def make_ca(folder: Path) -> Path:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def name(cn: str) -> x509.Name:
         return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
@@ -128,13 +128,21 @@ def make_ca(folder: Path) -> Path:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
@@ -153,7 +161,9 @@ def make_ca(folder: Path) -> Path:
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
         )
@@ -244,7 +254,9 @@ def configure(folder: Path, *, sieve: bool = True) -> Dovecot:
     folder.chmod(0o755)  # Dovecot's unprivileged processes traverse it
     db = folder / "sesame.db"
     snippet = (ROOT / "docs/dovecot/dovecot-sql.conf.ext").read_text()
-    (folder / "dovecot-sql.conf.ext").write_text(snippet.replace("/var/lib/sesame/sesame.db", str(db)))
+    (folder / "dovecot-sql.conf.ext").write_text(
+        snippet.replace("/var/lib/sesame/sesame.db", str(db))
+    )
     for sub in ("run", "state", "home"):
         (folder / sub).mkdir()
     (folder / "home").chmod(0o777)

@@ -65,15 +65,23 @@ def test_out_of_office_on_a_tablet(chromium, mail_server):
         page.get_by_label("Premier jour d'absence").fill(start.isoformat())
         page.get_by_label("Dernier jour d'absence").fill(end.isoformat())
         page.get_by_label("Objet de la réponse").fill('Absente "en formation"')
-        page.get_by_label("Message pour vos collègues").fill("Bonjour,\n.\nVoyez M. Roux \\ merci 😀")
-        page.get_by_label("Message pour les autres personnes (facultatif)").fill("Je réponds à mon retour.")
+        page.get_by_label("Message pour vos collègues").fill(
+            "Bonjour,\n.\nVoyez M. Roux \\ merci 😀"
+        )
+        page.get_by_label("Message pour les autres personnes (facultatif)").fill(
+            "Je réponds à mon retour."
+        )
         page.get_by_label("Répondre à la même personne", exact=False).fill("3")
         page.get_by_role("button", name="Voir l'aperçu", exact=True).click()
-        expect(page.locator(".error-summary")).to_contain_text("Le dernier jour doit être le même jour que le premier, ou après.")
+        expect(page.locator(".error-summary")).to_contain_text(
+            "Le dernier jour doit être le même jour que le premier, ou après."
+        )
         expect(page.get_by_label("Premier jour d'absence")).to_have_value(start.isoformat())
         expect(page.get_by_label("Dernier jour d'absence")).to_have_value(end.isoformat())
         expect(page.get_by_label("Objet de la réponse")).to_have_value('Absente "en formation"')
-        expect(page.get_by_label("Message pour vos collègues")).to_have_value("Bonjour,\n.\nVoyez M. Roux \\ merci 😀")
+        expect(page.get_by_label("Message pour vos collègues")).to_have_value(
+            "Bonjour,\n.\nVoyez M. Roux \\ merci 😀"
+        )
         expect(page.get_by_label("Répondre à la même personne", exact=False)).to_have_value("3")
         clean(page, "end before start")
 
@@ -93,16 +101,22 @@ def test_out_of_office_on_a_tablet(chromium, mail_server):
         expect(page.get_by_role("status").first).to_contain_text(
             f"enregistré sur le serveur de messagerie, du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
         )
-        expect(page.locator(".absence-state")).to_contain_text(f"Programmé : la réponse automatique partira du {start:%d/%m/%Y}")
+        expect(page.locator(".absence-state")).to_contain_text(
+            f"Programmé : la réponse automatique partira du {start:%d/%m/%Y}"
+        )
         clean(page, "saved")
 
         page.get_by_label("Votre mot de passe").first.fill(password)
         page.get_by_role("button", name="Voir l'état sur le serveur", exact=True).click()
-        expect(page.get_by_label("Message pour vos collègues")).to_have_value("Bonjour,\n.\nVoyez M. Roux \\ merci 😀")
+        expect(page.get_by_label("Message pour vos collègues")).to_have_value(
+            "Bonjour,\n.\nVoyez M. Roux \\ merci 😀"
+        )
         clean(page, "read back")
 
         page.get_by_label("Votre mot de passe").first.fill(password)
         page.get_by_role("button", name="Arrêter le message d'absence", exact=True).click()
-        expect(page.get_by_role("status").first).to_contain_text("Votre message d'absence est arrêté.")
+        expect(page.get_by_role("status").first).to_contain_text(
+            "Votre message d'absence est arrêté."
+        )
         expect(page.locator(".absence-state")).to_contain_text("Aucun message d'absence")
         clean(page, "switched off")

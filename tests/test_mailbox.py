@@ -22,7 +22,9 @@ pytest_plugins = ["dovecot"]
 pytestmark = pytest.mark.dovecot
 
 WRONG = "Pas-Le-Bon-Mot-De-Passe-42"
-OWN_SCRIPT = 'require "fileinto";\nif header :contains "subject" "[conseil]" {\n  fileinto "INBOX";\n}\n'
+OWN_SCRIPT = (
+    'require "fileinto";\nif header :contains "subject" "[conseil]" {\n  fileinto "INBOX";\n}\n'
+)
 HOSTILE = 'Bonjour,\n.\nJe suis absent "jusqu\'au 3" \\ retour 😀\n\r\n.\r\nfin ; discard ;'
 
 
@@ -43,7 +45,9 @@ def signed_in(tmp_path, dovecot: Dovecot, **overrides) -> Iterator[Signed]:
     settings = make_settings(tmp_path, db_path=dovecot.db, **{**dovecot.settings, **overrides})
     app = create_app(settings, hashing=fast_hashing())
     s = app.state.sesame
-    import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
+    import_staff(
+        parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys
+    )
     dovecot.start()
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
         set_password_with_numen(client, JEAN, GOOD)
@@ -85,11 +89,19 @@ def test_connection_test_opens_the_mailbox_and_diagnoses_a_wrong_password(jean: 
 
     wrong = post(client, form, "/compte/connexion-test", password=WRONG)
     assert wrong.status == 422
-    assert wrong.field_error("password") == "Ce n'est pas votre mot de passe. C'est celui que vous avez choisi dans Sésame."
+    assert (
+        wrong.field_error("password")
+        == "Ce n'est pas votre mot de passe. C'est celui que vous avez choisi dans Sésame."
+    )
     assert not diagnosis(wrong)
     # Counted like any password check, for the account; nothing secret in the audit trail.
     account = s.directory.by_login(JEAN.identifiant)
-    assert s.store.one("select count(*) as n from failures where subject = ?", (f"account:{account.id}",))["n"] == 1
+    assert (
+        s.store.one(
+            "select count(*) as n from failures where subject = ?", (f"account:{account.id}",)
+        )["n"]
+        == 1
+    )
     outcomes = [json.loads(r["details"])["outcome"] for r in audit_rows(s, "mailbox.tested")]
     assert outcomes == ["ok", "wrong_password"]
     dump = json.dumps(s.store.query("select * from audit"), ensure_ascii=False)
@@ -112,7 +124,12 @@ def test_connection_test_after_too_many_failures_is_paused(jean: Signed):
 
 def test_connection_test_account_refused_by_the_mail_server(jean: Signed, dovecot: Dovecot):
     dovecot.deny(JEAN.identifiant)
-    page = post(jean.client, get(jean.client, "/compte/connexion-test"), "/compte/connexion-test", password=GOOD)
+    page = post(
+        jean.client,
+        get(jean.client, "/compte/connexion-test"),
+        "/compte/connexion-test",
+        password=GOOD,
+    )
     assert page.status == 200
     assert "Le serveur de messagerie refuse la connexion" in diagnosis(page)
     assert "Votre mot de passe est bon" in diagnosis(page)
@@ -120,14 +137,24 @@ def test_connection_test_account_refused_by_the_mail_server(jean: Signed, doveco
 
 def test_connection_test_closed_port(tmp_path, dovecot: Dovecot):
     for signed in signed_in(tmp_path, dovecot, imap_port=free_port()):
-        page = post(signed.client, get(signed.client, "/compte/connexion-test"), "/compte/connexion-test", password=GOOD)
+        page = post(
+            signed.client,
+            get(signed.client, "/compte/connexion-test"),
+            "/compte/connexion-test",
+            password=GOOD,
+        )
         assert page.status == 200
         assert "Le serveur de messagerie est injoignable" in diagnosis(page)
 
 
 def test_connection_test_untrusted_certificate(tmp_path, dovecot: Dovecot):
     for signed in signed_in(tmp_path, dovecot, mail_ca_file=""):
-        page = post(signed.client, get(signed.client, "/compte/connexion-test"), "/compte/connexion-test", password=GOOD)
+        page = post(
+            signed.client,
+            get(signed.client, "/compte/connexion-test"),
+            "/compte/connexion-test",
+            password=GOOD,
+        )
         assert "La connexion sécurisée a échoué" in diagnosis(page)
 
 
@@ -144,7 +171,7 @@ def absence_fields(**changes: str) -> dict[str, str]:
     return {
         "debut": today.isoformat(),
         "fin": (today + dt.timedelta(days=14)).isoformat(),
-        "objet": "Absent jusqu'au retour \"des\" vacances",
+        "objet": 'Absent jusqu\'au retour "des" vacances',
         "message": HOSTILE,
         "message_exterieur": "",
         "frequence": "3",
@@ -177,7 +204,10 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     done = post(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
     assert done.status == 200
     end = (dt.date.today() + dt.timedelta(days=14)).strftime("%d/%m/%Y")
-    assert f"est enregistré sur le serveur de messagerie, du {dt.date.today():%d/%m/%Y} au {end}" in done.text()
+    assert (
+        f"est enregistré sur le serveur de messagerie, du {dt.date.today():%d/%m/%Y} au {end}"
+        in done.text()
+    )
     assert f"Actif : la réponse automatique part jusqu'au {end} inclus" in done.text()
 
     with sieve_as_jean(s) as sieve:
@@ -185,12 +215,20 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
         assert active == SCRIPT_NAME
         assert "mes-filtres" in names
         script = sieve.get(SCRIPT_NAME)
-        assert sieve.get("mes-filtres").strip() == OWN_SCRIPT.strip(), "the user's script is untouched"
+        assert sieve.get("mes-filtres").strip() == OWN_SCRIPT.strip(), (
+            "the user's script is untouched"
+        )
     assert script.rstrip().endswith('include :personal "mes-filtres";')
     assert ":days 3" in script
 
     # Read back from the server: the form shows exactly what was typed, hostile text included.
-    check = post(client, get(client, "/compte/absence"), "/compte/absence/etat", action="check", status_password=GOOD)
+    check = post(
+        client,
+        get(client, "/compte/absence"),
+        "/compte/absence/etat",
+        action="check",
+        status_password=GOOD,
+    )
     assert check.status == 200
     assert form_text(check, "message") == HOSTILE.replace("\r\n", "\n")
     assert form_text(check, "objet") == absence_fields()["objet"]
@@ -198,8 +236,15 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
 
     # Saved again with an outside message: still one include of the user's script, not of itself.
     again = post(
-        client, check, "/compte/absence", action="save", password=GOOD,
-        **absence_fields(message="Collègues : voyez Mme Roux.", message_exterieur="Merci, je réponds à mon retour."),
+        client,
+        check,
+        "/compte/absence",
+        action="save",
+        password=GOOD,
+        **absence_fields(
+            message="Collègues : voyez Mme Roux.",
+            message_exterieur="Merci, je réponds à mon retour.",
+        ),
     )
     assert again.status == 200
     with sieve_as_jean(s) as sieve:
@@ -208,7 +253,13 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     assert 'envelope :domain :is "from" "ac-aix-marseille.fr"' in script
 
     # Switched off: the user's own script is active again, Sésame's is gone.
-    stop = post(client, get(client, "/compte/absence"), "/compte/absence/etat", action="stop", status_password=GOOD)
+    stop = post(
+        client,
+        get(client, "/compte/absence"),
+        "/compte/absence/etat",
+        action="stop",
+        status_password=GOOD,
+    )
     assert stop.status == 200
     assert "Votre message d'absence est arrêté" in stop.text()
     assert "« mes-filtres »" in stop.text()
@@ -216,7 +267,10 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     with sieve_as_jean(s) as sieve:
         active, names = sieve.scripts()
     assert active == "mes-filtres" and SCRIPT_NAME not in names
-    events = [r["event"] for r in s.store.query("select event from audit where event like 'absence.%' order by id")]
+    events = [
+        r["event"]
+        for r in s.store.query("select event from audit where event like 'absence.%' order by id")
+    ]
     assert events == ["absence.enabled", "absence.enabled", "absence.disabled"]
 
 
@@ -225,12 +279,23 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
     page = get(client, "/compte/absence")
     today = dt.date.today()
     bad = post(
-        client, page, "/compte/absence", action="save", password=GOOD,
-        **absence_fields(fin=(today - dt.timedelta(days=1)).isoformat(), debut=(today + dt.timedelta(days=2)).isoformat()),
+        client,
+        page,
+        "/compte/absence",
+        action="save",
+        password=GOOD,
+        **absence_fields(
+            fin=(today - dt.timedelta(days=1)).isoformat(),
+            debut=(today + dt.timedelta(days=2)).isoformat(),
+        ),
     )
     assert bad.status == 422
-    assert bad.field_error("fin") == "Le dernier jour doit être le même jour que le premier, ou après."
-    assert form_text(bad, "message").replace("\r\n", "\n") == HOSTILE.replace("\r\n", "\n"), "kept as typed"
+    assert (
+        bad.field_error("fin") == "Le dernier jour doit être le même jour que le premier, ou après."
+    )
+    assert form_text(bad, "message").replace("\r\n", "\n") == HOSTILE.replace("\r\n", "\n"), (
+        "kept as typed"
+    )
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts() == (None, []), "nothing reached the server"
 
@@ -239,7 +304,13 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts()[0] == SCRIPT_NAME
         assert "include" not in sieve.get(SCRIPT_NAME)
-    stop = post(client, get(client, "/compte/absence"), "/compte/absence/etat", action="stop", status_password=GOOD)
+    stop = post(
+        client,
+        get(client, "/compte/absence"),
+        "/compte/absence/etat",
+        action="stop",
+        status_password=GOOD,
+    )
     assert "Votre message d'absence est arrêté." in stop.text()
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts() == (None, [])
@@ -248,6 +319,13 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
 def test_out_of_office_as_the_user_only(jean: Signed, dovecot: Dovecot):
     """Sésame holds no mail-server credential of its own: a refused user cannot write."""
     dovecot.deny(JEAN.identifiant)
-    page = post(jean.client, get(jean.client, "/compte/absence"), "/compte/absence", action="save", password=GOOD, **absence_fields())
+    page = post(
+        jean.client,
+        get(jean.client, "/compte/absence"),
+        "/compte/absence",
+        action="save",
+        password=GOOD,
+        **absence_fields(),
+    )
     assert page.status == 422
     assert "le serveur de messagerie le refuse" in page.field_error("password")

@@ -25,21 +25,27 @@ from pwa.views.account import signed_in
 from pwa.views.errors import throttled_message
 
 WRONG_PASSWORD = "Ce n'est pas votre mot de passe. C'est celui que vous avez choisi dans Sésame."
-NO_PASSWORD = "Tapez votre mot de passe : Sésame l'utilise pour cette seule connexion, sans le garder."
+NO_PASSWORD = (
+    "Tapez votre mot de passe : Sésame l'utilise pour cette seule connexion, sans le garder."
+)
 
 
 def today() -> dt.date:
     return dt.datetime.now(PARIS).date()
 
 
-async def _confirm(request: Request, account: Account, password: str, errors: forms.Errors, name: str) -> tuple[bool, int]:
+async def _confirm(
+    request: Request, account: Account, password: str, errors: forms.Errors, name: str
+) -> tuple[bool, int]:
     """Check the password typed for the action; on failure the error is added to `errors`
     and the HTTP status returned."""
     if not password:
         errors.add(name, NO_PASSWORD)
         return False, 422
     s = sesame(request)
-    outcome = await run_in_threadpool(s.accounts.confirm_password, account, password, request.state.client)
+    outcome = await run_in_threadpool(
+        s.accounts.confirm_password, account, password, request.state.client
+    )
     if outcome.throttled:
         errors.add(name, throttled_message(outcome.verdict))
         return False, 429
@@ -55,7 +61,12 @@ async def _confirm(request: Request, account: Account, password: str, errors: fo
 @signed_in
 async def test_connection(request: Request, account: Account) -> Response:
     s = sesame(request)
-    context = {"account": account, "errors": forms.Errors(), "diagnosis": None, "server": s.mail.imap}
+    context = {
+        "account": account,
+        "errors": forms.Errors(),
+        "diagnosis": None,
+        "server": s.mail.imap,
+    }
     if request.method == "GET":
         return render(request, "account/mailbox_test.html", context)
     form = await read_form(request)
@@ -63,10 +74,19 @@ async def test_connection(request: Request, account: Account) -> Response:
     ok, status = await _confirm(request, account, form.get("password", ""), errors, "password")
     if not ok:
         if status == 422 and form.get("password"):
-            s.audit.record("mailbox.tested", account_id=account.id, client=request.state.client, outcome="wrong_password")
+            s.audit.record(
+                "mailbox.tested",
+                account_id=account.id,
+                client=request.state.client,
+                outcome="wrong_password",
+            )
         return render(request, "account/mailbox_test.html", context, status=status)
-    diagnosis: Diagnosis = await run_in_threadpool(s.mail.imap_check, account.identifiant, form["password"])
-    s.audit.record("mailbox.tested", account_id=account.id, client=request.state.client, outcome=diagnosis.kind)
+    diagnosis: Diagnosis = await run_in_threadpool(
+        s.mail.imap_check, account.identifiant, form["password"]
+    )
+    s.audit.record(
+        "mailbox.tested", account_id=account.id, client=request.state.client, outcome=diagnosis.kind
+    )
     return render(request, "account/mailbox_test.html", {**context, "diagnosis": diagnosis})
 
 
@@ -84,7 +104,10 @@ def _remember(request: Request, status: rules.Status) -> None:
 
 
 def _page(request: Request, account: Account, **extra) -> dict:
-    values = extra.pop("values", None) or {"debut": today().isoformat(), "frequence": str(rules.DEFAULT_DAYS)}
+    values = extra.pop("values", None) or {
+        "debut": today().isoformat(),
+        "frequence": str(rules.DEFAULT_DAYS),
+    }
     remembered = _remembered(request)
     return {
         "account": account,
@@ -144,7 +167,9 @@ MAIL_PROBLEMS = {
         "La connexion sécurisée au serveur de messagerie a échoué. Cela ne vient pas de vous : "
         "prévenez l'assistance."
     ),
-    "error": "Le serveur de messagerie a refusé l'opération. Réessayez plus tard, ou appelez l'assistance.",
+    "error": (
+        "Le serveur de messagerie a refusé l'opération. Réessayez plus tard, ou appelez l'assistance."
+    ),
 }
 
 
@@ -157,7 +182,10 @@ async def absence(request: Request, account: Account) -> Response:
         if flash:
             request.state.session.save()
         return render(request, "account/absence.html", _page(request, account, flash=flash))
-    form = await read_form(request, long_fields={"message": 2 * rules.MAX_TEXT, "message_exterieur": 2 * rules.MAX_TEXT})
+    form = await read_form(
+        request,
+        long_fields={"message": 2 * rules.MAX_TEXT, "message_exterieur": 2 * rules.MAX_TEXT},
+    )
     values = {k: form.get(k, "") for k in rules.FIELDS}
     found, problems = rules.read_form(form, today())
     errors = forms.Errors(dict(problems))
@@ -167,21 +195,38 @@ async def absence(request: Request, account: Account) -> Response:
         return render(request, "account/absence.html", page, status=422 if errors else 200)
     ok, status = await _confirm(request, account, form.get("password", ""), errors, "password")
     if not ok:
-        return render(request, "account/absence.html", _page(request, account, values=values, errors=errors), status=status)
+        return render(
+            request,
+            "account/absence.html",
+            _page(request, account, values=values, errors=errors),
+            status=status,
+        )
     try:
         result = await run_in_threadpool(s.absence.enable, account, form["password"], found)
     except MailError as error:
         errors.add("password", _mail_problem(error))
-        return render(request, "account/absence.html", _page(request, account, values=values, errors=errors), status=422)
+        return render(
+            request,
+            "account/absence.html",
+            _page(request, account, values=values, errors=errors),
+            status=422,
+        )
     _remember(request, result)
     s.audit.record(
-        "absence.enabled", account_id=account.id, client=request.state.client,
-        start=found.start.isoformat(), end=found.end.isoformat(),
+        "absence.enabled",
+        account_id=account.id,
+        client=request.state.client,
+        start=found.start.isoformat(),
+        end=found.end.isoformat(),
     )
     session = request.state.session.get()
     session.data["flash"] = (
         "Votre message d'absence est enregistré sur le serveur de messagerie"
-        + (f", du {rules.fr_date(found.start)} au {rules.fr_date(found.end)}." if result.on else ".")
+        + (
+            f", du {rules.fr_date(found.start)} au {rules.fr_date(found.end)}."
+            if result.on
+            else "."
+        )
     )
     request.state.session.save()
     return redirect(request, "absence")
@@ -193,24 +238,40 @@ async def absence_status(request: Request, account: Account) -> Response:
     s = sesame(request)
     form = await read_form(request)
     status_errors = forms.Errors()
-    ok, code = await _confirm(request, account, form.get("status_password", ""), status_errors, "status_password")
+    ok, code = await _confirm(
+        request, account, form.get("status_password", ""), status_errors, "status_password"
+    )
     if not ok:
-        return render(request, "account/absence.html", _page(request, account, status_errors=status_errors), status=code)
+        return render(
+            request,
+            "account/absence.html",
+            _page(request, account, status_errors=status_errors),
+            status=code,
+        )
     stop = form.get("action") == "stop"
     try:
         work = s.absence.disable if stop else s.absence.status
         result = await run_in_threadpool(work, account, form["status_password"])
     except MailError as error:
         status_errors.add("status_password", _mail_problem(error))
-        return render(request, "account/absence.html", _page(request, account, status_errors=status_errors), status=422)
+        return render(
+            request,
+            "account/absence.html",
+            _page(request, account, status_errors=status_errors),
+            status=422,
+        )
     _remember(request, result)
     if stop:
         s.audit.record("absence.disabled", account_id=account.id, client=request.state.client)
         session = request.state.session.get()
         session.data["flash"] = "Votre message d'absence est arrêté." + (
-            f" Vos règles habituelles (« {result.other} ») sont de nouveau actives." if result.other else ""
+            f" Vos règles habituelles (« {result.other} ») sont de nouveau actives."
+            if result.other
+            else ""
         )
         request.state.session.save()
         return redirect(request, "absence")
     values = rules.form_values(result.absence) if result.on and result.absence else None
-    return render(request, "account/absence.html", _page(request, account, values=values, checked=True))
+    return render(
+        request, "account/absence.html", _page(request, account, values=values, checked=True)
+    )
