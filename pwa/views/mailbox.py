@@ -168,7 +168,8 @@ MAIL_PROBLEMS = {
         "prévenez l'assistance."
     ),
     "error": (
-        "Le serveur de messagerie a refusé l'opération. Réessayez plus tard, ou appelez l'assistance."
+        "Le serveur de messagerie a refusé l'opération. "
+        "Réessayez plus tard, ou appelez l'assistance."
     ),
 }
 
