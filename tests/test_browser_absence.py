@@ -16,6 +16,8 @@ pytest.register_assert_rewrite("browser")
 from browser import TABLET, axe, axe_report, new_context, serve_demo  # noqa: E402
 from dovecot import configure  # noqa: E402
 
+from pwa.services.notices import PARIS  # noqa: E402
+
 pytest_plugins = ["browser"]
 pytestmark = [pytest.mark.browser, pytest.mark.dovecot]
 
@@ -48,7 +50,7 @@ def test_out_of_office_on_a_tablet(chromium, mail_server):
     from playwright.sync_api import expect
 
     identifiant, password = PERSON
-    today = dt.date.today()
+    today = dt.datetime.now(PARIS).date()  # the server's today
     with new_context(chromium, mail_server, **TABLET) as context:
         page = context.new_page()
         page.goto("/connexion")

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from test_journeys import GOOD, login, set_password_with_numen
 
 from pwa.services.absence import SCRIPT_NAME
+from pwa.views.mailbox import today as paris_today
 
 pytest_plugins = ["dovecot"]
 pytestmark = pytest.mark.dovecot
@@ -167,7 +168,7 @@ def sieve_as_jean(s):
 
 
 def absence_fields(**changes: str) -> dict[str, str]:
-    today = dt.date.today()
+    today = paris_today()
     return {
         "debut": today.isoformat(),
         "fin": (today + dt.timedelta(days=14)).isoformat(),
@@ -203,9 +204,9 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
 
     done = post(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
     assert done.status == 200
-    end = (dt.date.today() + dt.timedelta(days=14)).strftime("%d/%m/%Y")
+    end = (paris_today() + dt.timedelta(days=14)).strftime("%d/%m/%Y")
     assert (
-        f"est enregistré sur le serveur de messagerie, du {dt.date.today():%d/%m/%Y} au {end}"
+        f"est enregistré sur le serveur de messagerie, du {paris_today():%d/%m/%Y} au {end}"
         in done.text()
     )
     assert f"Actif : la réponse automatique part jusqu'au {end} inclus" in done.text()
@@ -277,7 +278,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
 def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
     client, s = jean.client, jean.sesame
     page = get(client, "/compte/absence")
-    today = dt.date.today()
+    today = paris_today()
     bad = post(
         client,
         page,
