@@ -28,6 +28,7 @@ from pwa.views import (
     guide,
     identifiant,
     legal,
+    mailbox,
     pages,
     password,
     phone,
@@ -84,6 +85,10 @@ def routes(settings: Settings) -> list:
         Route("/mot-de-passe/secours", backup_reset.ask_identity, methods=["GET", "POST"], name="backup_reset"),
         Route("/mot-de-passe/secours/code", backup_reset.enter_code, methods=["GET", "POST"], name="backup_reset_code"),
         Route("/mot-de-passe/secours/renvoyer", backup_reset.resend, methods=["POST"], name="backup_reset_resend"),
+        # Issue 7: the real mailbox, as the user
+        Route("/compte/connexion-test", mailbox.test_connection, methods=["GET", "POST"], name="mailbox_test"),
+        Route("/compte/absence", mailbox.absence, methods=["GET", "POST"], name="absence"),
+        Route("/compte/absence/etat", mailbox.absence_status, methods=["POST"], name="absence_status"),
         *legal.routes(),
         *guide.routes(),
         *phone.routes(),

@@ -23,12 +23,14 @@ from pwa.security.passwords import PasswordHashing
 from pwa.security.roles import Roles
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
+from pwa.services.absence import AbsenceService
 from pwa.services.accounts import AccountService
 from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
 from pwa.services.letters import Letters
 from pwa.services.factors import FactorService
 from pwa.services.identity import personal_digest
+from pwa.services.mailbox import MailServers
 from pwa.services.notices import PARIS, Notices
 from pwa.settings import Settings
 from pwa.store import Store
@@ -78,6 +80,8 @@ class Sesame:
     roles: Roles = None  # type: ignore[assignment]
     letters: Letters = None  # type: ignore[assignment]
     backup: BackupService = None  # type: ignore[assignment]
+    mail: MailServers = None  # type: ignore[assignment]
+    absence: AbsenceService = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -116,6 +120,8 @@ class Sesame:
         sesame.roles = Roles(store)
         sesame.letters = Letters(sesame)
         sesame.backup = BackupService(sesame)
+        sesame.mail = MailServers(settings, profile)
+        sesame.absence = AbsenceService(sesame.mail, profile.mail_domain)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

@@ -31,6 +31,7 @@ class Profile:
     first_connection: tuple[str, ...]
     imap: Server
     smtp: Server
+    managesieve: Server  # out-of-office scripts (RFC 5804), port 4190, STARTTLS
     helpdesk_phone: str
     helpdesk_email: str
     helpdesk_hours: str
@@ -74,6 +75,7 @@ def load_profile(profile_id: str) -> Profile:
         first_connection=tuple(data["first_connection"]),
         imap=Server(**data["imap"]),
         smtp=Server(**data["smtp"]),
+        managesieve=Server(**data["managesieve"]),
         helpdesk_phone=data["helpdesk"]["phone"],
         helpdesk_email=data["helpdesk"]["email"],
         helpdesk_hours=data["helpdesk"]["hours"],

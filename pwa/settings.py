@@ -27,11 +27,21 @@ ENVIRONMENT = {
     "SESAME_SECURE_COOKIES": ("1", "0 only for plain-HTTP development on a host other than localhost."),
     "SESAME_LOG_LEVEL": ("INFO", "Python log level."),
     "SESAME_DEMO": ("0", "1 runs the demo (set by `sesame serve --demo`; refuses a real database)."),
+    "SESAME_IMAP_HOST": ("", "IMAP server Sésame connects to for \"Tester ma connexion\" (default: the profile's)."),
+    "SESAME_IMAP_PORT": ("", "Its port (default: the profile's, 993)."),
+    "SESAME_MANAGESIEVE_HOST": ("", "ManageSieve server for the out-of-office message (default: the profile's)."),
+    "SESAME_MANAGESIEVE_PORT": ("", "Its port (default: the profile's, 4190)."),
+    "SESAME_MAIL_CA_FILE": ("", "Extra CA certificates (PEM) trusted for IMAP and ManageSieve TLS, besides the system's."),
+    "SESAME_MAIL_TIMEOUT": ("8", "Seconds before an IMAP or ManageSieve connection is given up."),
 }
 
 
 def _env(name: str, environ: dict[str, str]) -> str:
     return environ.get(name, ENVIRONMENT[name][0])
+
+
+def _port(value: str) -> int | None:
+    return int(value) if value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,13 @@ class Settings:
     secure_cookies: bool = True
     log_level: str = "INFO"
     demo: bool = False
+    # Sésame's own connections to the mail server, as the user (profile values when empty).
+    imap_host: str = ""
+    imap_port: int | None = None
+    managesieve_host: str = ""
+    managesieve_port: int | None = None
+    mail_ca_file: str = ""
+    mail_timeout: float = 8.0
     # Background outbox worker: off in tests that drain the outbox themselves.
     run_outbox_worker: bool = True
     outbox_poll_seconds: float = 5.0
@@ -81,5 +98,11 @@ class Settings:
             secure_cookies=_env("SESAME_SECURE_COOKIES", env) not in ("0", "false", "no"),
             log_level=_env("SESAME_LOG_LEVEL", env),
             demo=_env("SESAME_DEMO", env) == "1",
+            imap_host=_env("SESAME_IMAP_HOST", env),
+            imap_port=_port(_env("SESAME_IMAP_PORT", env)),
+            managesieve_host=_env("SESAME_MANAGESIEVE_HOST", env),
+            managesieve_port=_port(_env("SESAME_MANAGESIEVE_PORT", env)),
+            mail_ca_file=_env("SESAME_MAIL_CA_FILE", env),
+            mail_timeout=float(_env("SESAME_MAIL_TIMEOUT", env)),
         )
         return replace(settings, **overrides) if overrides else settings

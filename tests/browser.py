@@ -16,7 +16,8 @@ Test modules register the fixtures with ``from browser import *``.
   policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
   letters: andiaye, ifournier (postal request, read-only);
   phone: bcoeur, amuller;
-  backup address: lgarcia (walk), mbonnet (a11y).
+  backup address: lgarcia (walk), mbonnet (a11y);
+  a11y of the mailbox pages: ifournier.
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ __all__ = [
     "no_js",
     "phone",
     "sesame_server",
+    "serve_demo",
     "tablet",
     "touch_target_problems",
     "watch_errors",
@@ -172,13 +174,22 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`sesame serve --demo` on a fresh database, on localhost (WebAuthn needs that host)."""
     browser_or_skip()
     folder = tmp_path_factory.mktemp("sesame-browser")
+    with serve_demo(folder, folder / "sesame-demo.db") as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve_demo(folder: Path, db: Path, **environ: str) -> Iterator[Server]:
+    """`sesame serve --demo` on `db`, with extra SESAME_* settings; fails the test when
+    the server does not start or logs an error."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
-        SESAME_DB=str(folder / "sesame-demo.db"),
+        SESAME_DB=str(db),
         SESAME_ACADEMIE=DEMO_ACADEMIE,
         SESAME_LOG_LEVEL="info",  # tests check that no secret reaches the log
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        **environ,
     )
     log = folder / "server.log"
     with log.open("wb") as out:

@@ -49,6 +49,9 @@ EVENTS = {
     "role.granted": "Rôle attribué",
     "role.revoked": "Rôle retiré",
     "backup.identity_failed": "Échec : date de naissance (adresse de secours)",
+    "mailbox.tested": "Test de connexion à la messagerie",
+    "absence.enabled": "Message d'absence enregistré",
+    "absence.disabled": "Message d'absence arrêté",
 }
 
 

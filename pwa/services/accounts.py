@@ -132,3 +132,13 @@ class AccountService:
         kind = "account_activated" if first else "password_changed"
         self.notices.send(kind, account, when=self.s.store.now(), client=client)
         return result
+
+    def confirm_password(self, account: Account, password: str, client: str) -> Outcome:
+        """The password typed again for one action (testing the mailbox, the out-of-office
+        message): checked here first, throttled and counted like any password check, so a
+        wrong one never reaches the mail server."""
+        stored = account.password_hash
+        return self._guarded(
+            account.identifiant, account, client, "password",
+            lambda: self.s.hashing.verify(stored, password),
+        )

@@ -118,8 +118,9 @@ def relying_party(request: Request) -> RelyingParty:
     )
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The submitted fields as stripped strings, after the CSRF check."""
+async def read_form(request: Request, *, long_fields: dict[str, int] | None = None) -> dict[str, str]:
+    """The submitted fields as strings, after the CSRF check. Fields are at most
+    MAX_FIELD characters, except those given a larger limit in `long_fields`."""
     try:
         async with request.form(max_files=0, max_fields=50) as form:
             data = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -131,6 +132,7 @@ async def read_form(request: Request) -> dict[str, str]:
             403,
             "Votre page a expiré ou les cookies sont bloqués. Rechargez la page et recommencez.",
         )
-    if any(len(v) > MAX_FIELD for v in data.values()):
+    limits = long_fields or {}
+    if any(len(v) > limits.get(k, MAX_FIELD) for k, v in data.items()):
         raise BadForm(413, "Un des champs est beaucoup trop long.")
     return data
