@@ -26,6 +26,7 @@ from pwa.security.throttle import Throttle
 from pwa.services.accounts import AccountService
 from pwa.services.codes import Codes
 from pwa.services.factors import FactorService
+from pwa.services.helpdesk import HelpDesk
 from pwa.services.identity import personal_digest
 from pwa.services.notices import PARIS, Notices
 from pwa.settings import Settings
@@ -74,6 +75,7 @@ class Sesame:
     factors: FactorService = None  # type: ignore[assignment]
     codes: Codes = None  # type: ignore[assignment]
     roles: Roles = None  # type: ignore[assignment]
+    helpdesk: HelpDesk = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -110,6 +112,7 @@ class Sesame:
         sesame.factors = FactorService(sesame)
         sesame.codes = Codes(store, keys)
         sesame.roles = Roles(store)
+        sesame.helpdesk = HelpDesk(sesame)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

@@ -22,6 +22,7 @@ SUBJECTS = {
     "factor_added": "Une protection a été ajoutée à votre compte",
     "factor_removed": "Une protection a été retirée de votre compte",
     "recovery_code_used": "Un code de secours a été utilisé",
+    "helpdesk_code": "Votre code de l'assistance pour choisir un mot de passe",
 }
 
 

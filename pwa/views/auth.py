@@ -8,7 +8,7 @@ from starlette.responses import Response
 
 from pwa.services.identity import normalise_numen, valid_numen
 from pwa.views import forms, read_form, redirect, redirect_to, render, safe_next, sesame
-from pwa.views.errors import throttled_message
+from pwa.views.errors import disabled_message, throttled_message
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
 
@@ -43,6 +43,9 @@ async def login(request: Request) -> Response:
     if outcome.throttled:
         errors.add("password", throttled_message(outcome.verdict))
         return render(request, "auth/login.html", {**base, "errors": errors}, status=429)
+    if outcome.disabled:
+        errors.add("password", disabled_message(s.profile))
+        return render(request, "auth/login.html", {**base, "errors": errors}, status=403)
     if not outcome.ok or outcome.account is None:
         errors.add("password", GENERIC_FAILURE)
         # People told "first connection: your NUMEN is the password" get the way
