@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pwa.directory import Account
+from pwa.names import ascii_fold
 from pwa.security.roles import Grant
 from pwa.services.identity import check_identity
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
 DAY = 24 * 3600.0
 CALLER_CHECKS_PER_DAY = 3
 PAGE_SIZE = 20
+
+
+def _fold(value: str | None) -> str:
+    return ascii_fold(value or "")
 
 
 def mask_email(address: str | None) -> str:
@@ -64,15 +69,14 @@ class HelpDesk:
     def search(self, query: str, uais: list[str] | None, page: int = 1) -> SearchPage:
         """Accounts whose identifiant, name, addresses, UAI or établissement
         contain `query` (case-insensitive), within `uais` (None: everywhere)."""
-        like = "%" + query.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where = (
-            "(lower(a.identifiant) like :q escape '\\' or lower(a.first_name) like :q escape '\\'"
-            " or lower(a.last_name) like :q escape '\\'"
-            " or lower(a.first_name || ' ' || a.last_name) like :q escape '\\'"
-            " or lower(a.last_name || ' ' || a.first_name) like :q escape '\\'"
-            " or lower(a.email) like :q escape '\\' or lower(coalesce(a.backup_email, '')) like :q escape '\\'"
-            " or lower(a.uai) like :q escape '\\' or lower(e.name) like :q escape '\\')"
+        # Case- and accent-insensitive: "ecole" finds "École".
+        self.s.store.db.conn.create_function("fold", 1, _fold, deterministic=True)
+        like = "%" + ascii_fold(query).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (
+            "a.identifiant", "a.email", "a.backup_email", "a.uai", "e.name",
+            "a.first_name || ' ' || a.last_name", "a.last_name || ' ' || a.first_name",
         )
+        where = "(" + " or ".join(f"fold({c}) like :q escape '\\'" for c in columns) + ")"
         params: dict = {"q": like}
         if uais is not None:
             names = [f":u{i}" for i in range(len(uais))]
