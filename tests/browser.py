@@ -13,7 +13,8 @@ Test modules register the fixtures with ``from browser import *``.
   (password, second factor, failed attempts) must own that person: tests must not
   depend on their order. Taken so far (grep ``demo_people[`` before picking one):
   journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
-  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only).
+  policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
+  staff area (a11y): slambert, mperrin (demo staff with an OTP app), andiaye.
 """
 
 from __future__ import annotations
