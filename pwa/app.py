@@ -25,7 +25,9 @@ from pwa.views import (
     backup,
     backup_reset,
     errors,
+    gestion,
     guide,
+    helpdesk,
     identifiant,
     legal,
     mailbox,
@@ -34,6 +36,7 @@ from pwa.views import (
     phone,
     second_step,
     security,
+    staff,
 )
 
 
@@ -89,6 +92,18 @@ def routes(settings: Settings) -> list:
         Route("/compte/connexion-test", mailbox.test_connection, methods=["GET", "POST"], name="mailbox_test"),
         Route("/compte/absence", mailbox.absence, methods=["GET", "POST"], name="absence"),
         Route("/compte/absence/etat", mailbox.absence_status, methods=["POST"], name="absence_status"),
+        # Issue 6: gestion (staff area; every view is wrapped in views.staff.staff)
+        Route("/gestion", staff.home, name="gestion"),
+        Route("/gestion/recherche", helpdesk.search, name="gestion_search"),
+        Route("/gestion/compte", helpdesk.account_page, name="gestion_account"),
+        Route("/gestion/compte/verification", helpdesk.check_caller, methods=["POST"], name="gestion_check"),
+        Route("/gestion/compte/code", helpdesk.issue_code, methods=["POST"], name="gestion_code"),
+        Route("/gestion/compte/deblocage", helpdesk.unlock, methods=["POST"], name="gestion_unlock"),
+        Route("/gestion/compte/statut", helpdesk.set_status, methods=["POST"], name="gestion_status"),
+        Route("/gestion/compte/journal", helpdesk.trail, name="gestion_trail"),
+        Route("/gestion/activation", gestion.dashboard, name="gestion_dashboard"),
+        Route("/gestion/etablissement", gestion.etablissement, name="gestion_etablissement"),
+        Route("/gestion/import", gestion.import_page, methods=["GET", "POST"], name="gestion_import"),
         *legal.routes(),
         *guide.routes(),
         *phone.routes(),

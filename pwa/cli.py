@@ -1,4 +1,4 @@
-"""The `sesame` command: serve, import, migrate."""
+"""The `sesame` command: serve, import, migrate, and staff roles (grant, revoke, roles)."""
 
 from __future__ import annotations
 
@@ -146,3 +146,73 @@ def migrate() -> None:
     store = Store(Settings.from_env().db_path)
     applied = store.migrate()
     click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))
+
+
+def _role_target(identifiant: str, role: str, uai: str | None):
+    """The container and the account for grant/revoke, or a clear error."""
+    from pwa.context import Sesame
+    from pwa.security.roles import ROLES
+
+    if role not in ROLES:
+        _fail(f"rôle inconnu « {role} ». Rôles possibles : {', '.join(ROLES)}.")
+    sesame = Sesame.build(Settings.from_env())
+    account = sesame.directory.by_login(identifiant)
+    if account is None:
+        _fail(f"aucun compte avec l'identifiant « {identifiant} ».")
+    if uai is not None and not sesame.store.one("select 1 from etablissements where uai = ?", (uai,)):
+        _fail(f"aucun établissement avec l'UAI « {uai} » (importez d'abord son personnel).")
+    return sesame, account
+
+
+def _scope(uai: str | None) -> str:
+    return f"l'établissement {uai}" if uai else "toute l'académie"
+
+
+@main.command()
+@click.argument("identifiant")
+@click.argument("role")
+@click.option("--uai", default=None, help="Limit the role to one établissement (default: the whole académie).")
+def grant(identifiant: str, role: str, uai: str | None) -> None:
+    """Grant ROLE (gestionnaire, assistance, admin) to IDENTIFIANT."""
+    uai = uai.strip().upper() if uai else None
+    role = role.strip().lower()
+    sesame, account = _role_target(identifiant, role, uai)
+    if not sesame.roles.grant(account.id, role, uai, by="cli"):
+        click.echo(f"{account.identifiant} a déjà le rôle {role} sur {_scope(uai)}.")
+        return
+    sesame.audit.record("role.granted", account_id=account.id, actor="cli", role=role, uai=uai)
+    click.echo(f"Rôle {role} attribué à {account.identifiant} sur {_scope(uai)}.")
+    if not sesame.authenticators.has_factor(account.id):
+        click.echo("Pour entrer dans la gestion, cette personne doit d'abord ajouter une clé d'accès "
+                   "ou une application de codes dans « Mon compte ».")
+
+
+@main.command()
+@click.argument("identifiant")
+@click.argument("role")
+@click.option("--uai", default=None, help="The établissement of the grant to remove (default: the académie-wide one).")
+def revoke(identifiant: str, role: str, uai: str | None) -> None:
+    """Remove ROLE from IDENTIFIANT."""
+    uai = uai.strip().upper() if uai else None
+    role = role.strip().lower()
+    sesame, account = _role_target(identifiant, role, uai)
+    if not sesame.roles.revoke(account.id, role, uai):
+        _fail(f"{account.identifiant} n'a pas le rôle {role} sur {_scope(uai)}.")
+    sesame.audit.record("role.revoked", account_id=account.id, actor="cli", role=role, uai=uai)
+    click.echo(f"Rôle {role} retiré à {account.identifiant} sur {_scope(uai)}.")
+
+
+@main.command()
+def roles() -> None:
+    """List the staff roles granted."""
+    from pwa.context import Sesame
+
+    sesame = Sesame.build(Settings.from_env())
+    rows = sesame.store.query(
+        "select a.identifiant, r.role, r.uai from roles r join accounts a on a.id = r.account_id"
+        " order by a.identifiant, r.role, r.uai"
+    )
+    if not rows:
+        click.echo("Aucun rôle attribué.")
+    for row in rows:
+        click.echo(f"{row['identifiant']}\t{row['role']}\t{row['uai'] or 'académie'}")

@@ -29,6 +29,7 @@ from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
 from pwa.services.letters import Letters
 from pwa.services.factors import FactorService
+from pwa.services.helpdesk import HelpDesk
 from pwa.services.identity import personal_digest
 from pwa.services.mailbox import MailServers
 from pwa.services.notices import PARIS, Notices
@@ -82,6 +83,7 @@ class Sesame:
     backup: BackupService = None  # type: ignore[assignment]
     mail: MailServers = None  # type: ignore[assignment]
     absence: AbsenceService = None  # type: ignore[assignment]
+    helpdesk: HelpDesk = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -122,6 +124,7 @@ class Sesame:
         sesame.backup = BackupService(sesame)
         sesame.mail = MailServers(settings, profile)
         sesame.absence = AbsenceService(sesame.mail, profile.mail_domain)
+        sesame.helpdesk = HelpDesk(sesame)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

@@ -57,6 +57,27 @@ DEMO_STAFF: tuple[DemoPerson, ...] = (
     DemoPerson("Le Goff", "Maëlys", "04/12/1995", "13E23DEMO0019", "aesh", *_LYCEE),
     DemoPerson("Müller", "Anaïs", "16/08/1980", "13E07DEMO0020", "second_degre", *_COLLEGE,
                note="« ü » devient « u »."),
+    DemoPerson("Lambert", "Sophie", "13/05/1979", "13E02DEMO0021", "administratif", *_LYCEE,
+               password="Quatre-Mouettes-Sur-Le-Quai", note="Assistance : voir « Gestion » plus bas."),
+    DemoPerson("Perrin", "Marc", "24/10/1974", "13E00DEMO0022", "administratif", *_COLLEGE,
+               password="Deux-Barques-Dans-La-Brume", note="Gestionnaire : voir « Gestion » plus bas."),
+)
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    """A demo person with a staff role and an OTP app already set up (the
+    staff area asks for a second factor): the key is shown on /demo."""
+
+    numen: str  # which DEMO_STAFF person
+    role: str
+    uai: str | None  # None: the whole académie
+    totp_key: str  # base32, invented for the demo
+
+
+DEMO_ROLES: tuple[DemoStaff, ...] = (
+    DemoStaff("13E02DEMO0021", "assistance", None, "DEMOASSISTANCESOPHIELAMBERT23456"),
+    DemoStaff("13E00DEMO0022", "gestionnaire", _COLLEGE[0], "DEMOGESTIONNAIREMARCPERRIN234567"),
 )
 
 
@@ -88,6 +109,11 @@ def seed_demo(sesame) -> int:
         account = demo_account(sesame, person)
         if person.password and account is not None and not account.activated:
             sesame.directory.set_password_hash(account.id, sesame.hashing.hash(person.password))
+    for staff in DEMO_ROLES:
+        account = demo_account(sesame, next(p for p in DEMO_STAFF if p.numen == staff.numen))
+        sesame.roles.grant(account.id, staff.role, staff.uai, by="demo")
+        if not sesame.authenticators.for_account(account.id, "totp"):
+            sesame.authenticators.add_totp(account.id, staff.totp_key, 0)
     return len(DEMO_STAFF)
 
 

@@ -14,10 +14,11 @@ Test modules register the fixtures with ``from browser import *``.
   depend on their order. Taken so far (grep ``demo_people[`` before picking one):
   journeys: jdupont, jdupont1, tmercier, tnguyen; a11y: cpetit, hmoreau, ngirard;
   policy: mlegoff; factors: croux, lmartin, ybenali; pwa: lmartin (read-only);
-  letters: andiaye, ifournier (postal request, read-only);
+  letters: jdupont2, ifournier (postal request, read-only);
   phone: bcoeur, amuller;
   backup address: lgarcia (walk), mbonnet (a11y);
-  a11y of the mailbox pages: ifournier.
+  a11y of the mailbox pages: ifournier;
+  staff area (a11y): slambert, mperrin (demo staff with an OTP app), andiaye.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ touch targets of at least 44 px; no horizontal scroll at 320 px (reflow, WCAG 1.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -329,6 +330,7 @@ def test_sign_in_and_account_states(phone, demo_people):
     audit.assert_clean()
 
 
+<<<<<<< HEAD
 def test_phone_setup_states(phone, demo_people):
     """Journey 8: the app choice, every app's page (signed out, then signed in) and the
     iPhone profile form refused, at phone and tablet sizes."""
@@ -457,4 +459,91 @@ def test_mailbox_pages_states(phone, demo_people):
     page.get_by_role("button", name="Enregistrer et activer", exact=True).click()
     expect_(page.locator("#password-error")).to_contain_text("Ce n'est pas votre mot de passe")
     audit("absence: wrong password")
+=======
+def sign_in_staff(page, person) -> None:
+    """Password, then the OTP code from the key the demo page shows for this person."""
+    import pyotp
+
+    page.goto("/demo")
+    key = page.locator(f"li[data-identifiant='{person.identifiant}'] .demo-totp-key").inner_text()
+    page.goto("/connexion")
+    page.get_by_label("Identifiant ou adresse académique").fill(person.identifiant)
+    page.get_by_label("Mot de passe", exact=True).fill(person.password)
+    page.get_by_role("button", name="Se connecter", exact=True).click()
+    expect()(h1(page)).to_have_text("Confirmez que c'est bien vous")
+    page.get_by_label("Code affiché par l'application").fill(pyotp.TOTP(key.replace(" ", "")).now())
+    page.get_by_role("button", name="Valider le code", exact=True).click()
+    expect()(h1(page)).to_have_text("Mon compte")
+
+
+def test_staff_area_states(tablet, demo_people):
+    """The help desk (slambert, assistance on the whole académie) and the gestionnaire
+    (mperrin, Collège des Calanques) at work on a tablet."""
+    page, expect_ = tablet, expect()
+    page.set_viewport_size(TABLET)
+    audit = Audit(page)
+    sign_in_staff(page, demo_people["slambert"])
+    page.get_by_role("link", name="Gestion", exact=True).click()
+    expect_(h1(page)).to_have_text("Gestion")
+    audit("gestion: home (assistance)")
+    page.get_by_role("link", name=re.compile("chercher un compte")).click()
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    expect_(page.locator(".error-summary")).to_be_visible()
+    audit("gestion: search, nothing typed")
+    page.get_by_label("Identifiant, nom, adresse ou établissement").fill("ndiaye")
+    page.get_by_role("button", name="Rechercher", exact=True).click()
+    page.get_by_role("link", name="Aminata N'Diaye").click()
+    expect_(h1(page)).to_have_text("Aminata N'Diaye")
+    audit("gestion: account page")
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+    expect_(page.locator(".error-summary")).to_be_visible()
+    audit("gestion: caller check, nothing typed")
+    group = page.get_by_role("group", name="Date de naissance dite par la personne")
+    group.get_by_label("Jour").fill("1")
+    group.get_by_label("Mois").fill("1")
+    group.get_by_label("Année").fill("1990")
+    page.get_by_label("NUMEN dit par la personne").fill("13E22DEMO9999")
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+    expect_(page.locator("#caller-result")).to_contain_text("Ne correspond pas")
+    audit("gestion: caller check, no match")
+    page.get_by_role("button", name="Préparer une fiche pour le chef d'établissement").click()
+    expect_(page.locator("#slip-code")).to_have_text(re.compile("^[A-Z2-9]{8}$"))
+    audit("gestion: printed slip")
+    page.goto("/gestion/recherche?q=ndiaye")
+    page.get_by_role("link", name="Aminata N'Diaye").click()
+    page.get_by_role("link", name="Voir tout le journal du compte").click()
+    expect_(h1(page)).to_contain_text("Journal du compte")
+    audit("gestion: audit trail")
+    page.goto("/gestion/activation")
+    expect_(h1(page)).to_have_text("Accès refusé")
+    audit("gestion: refused (no gestionnaire role)")
+    audit.assert_clean()
+
+
+def test_gestionnaire_states(tablet, demo_people):
+    page, expect_ = tablet, expect()
+    page.set_viewport_size(TABLET)
+    audit = Audit(page)
+    sign_in_staff(page, demo_people["mperrin"])
+    page.goto("/gestion/activation")
+    expect_(h1(page)).to_have_text("Suivi des activations")
+    audit("gestion: activation dashboard")
+    page.get_by_role("link", name="Collège des Calanques (fictif)").click()
+    expect_(page.get_by_role("heading", name="Lettres d'activation")).to_be_visible()
+    audit("gestion: établissement")
+    page.goto("/gestion/import")
+    page.get_by_role("button", name="Importer", exact=True).click()
+    expect_(page.locator(".error-summary")).to_be_visible()
+    audit("gestion: import, no file")
+    page.get_by_label("Fichier CSV du personnel").set_input_files(
+        files=[{"name": "agents.csv", "mimeType": "text/csv",
+                "buffer": "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
+                          "Blanc;Paul;31/02/1980;13E24DEMO0100;aesh;0130999A;Collège des Calanques (fictif)\n".encode()}]
+    )
+    page.get_by_role("button", name="Importer", exact=True).click()
+    expect_(page.locator(".panel-warning")).to_contain_text("Ligne 2")
+    audit("gestion: import, a bad row")
+    page.goto("/gestion/recherche")
+    expect_(h1(page)).to_have_text("Accès refusé")
+>>>>>>> helpdesk
     audit.assert_clean()

@@ -47,13 +47,13 @@ def read_qr(pdf: bytes, tmp_path) -> str:
 
 
 def test_the_letter_qr_code_opens_the_page_with_the_code_and_it_works(phone, sesame_server, tmp_path):
-    pdf = print_letter(sesame_server, "andiaye", tmp_path)
+    pdf = print_letter(sesame_server, "jdupont2", tmp_path)
     url = read_qr(pdf, tmp_path)
     code = url.split("#", 1)[1]
-    assert url.startswith(f"{sesame_server.url}/activation?identifiant=andiaye#")
+    assert url.startswith(f"{sesame_server.url}/activation?identifiant=jdupont2#")
 
     phone.goto(url)
-    assert phone.get_by_label("Votre identifiant").input_value() == "andiaye"
+    assert phone.get_by_label("Votre identifiant").input_value() == "jdupont2"
     assert phone.get_by_label("Votre code").input_value() == code
     assert "#" not in phone.url  # the code left the address bar and the history
     assert axe(phone) == [], axe_report(axe(phone))

@@ -60,3 +60,44 @@ def test_demo_refuses_a_real_database(tmp_path):
     )
     assert out.returncode == 2
     assert "demo mode only runs on a demo database" in out.stderr
+
+
+def _imported(tmp_path):
+    csv = tmp_path / "agents.csv"
+    csv.write_bytes(STAFF_CSV.encode())
+    assert CliRunner().invoke(main, ["import", str(csv)], env=env(tmp_path)).exit_code == 0
+
+
+def test_grant_revoke_and_list_roles(tmp_path):
+    import sqlite3
+
+    _imported(tmp_path)
+    run = lambda *args: CliRunner().invoke(main, list(args), env=env(tmp_path))  # noqa: E731
+    granted = run("grant", "jdupont", "assistance")
+    assert granted.exit_code == 0 and "Rôle assistance attribué à jdupont sur toute l'académie." in granted.output
+    assert "doit d'abord ajouter une clé d'accès" in granted.output
+    scoped = run("grant", "jdupont1", "gestionnaire", "--uai", "0130999a")
+    assert scoped.exit_code == 0 and "sur l'établissement 0130999A" in scoped.output
+    assert "déjà" in run("grant", "jdupont", "assistance").output
+    listed = run("roles")
+    assert listed.output.splitlines() == ["jdupont\tassistance\tacadémie", "jdupont1\tgestionnaire\t0130999A"]
+    revoked = run("revoke", "jdupont", "assistance")
+    assert revoked.exit_code == 0 and "retiré" in revoked.output
+    again = run("revoke", "jdupont", "assistance")
+    assert again.exit_code == 2 and "n'a pas le rôle" in again.output
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        rows = db.execute("select event, actor, details from audit where event like 'role.%' order by id").fetchall()
+    assert [(e, a) for e, a, _ in rows] == [("role.granted", "cli"), ("role.granted", "cli"), ("role.revoked", "cli")]
+    assert '"uai": "0130999A"' in rows[1][2]
+
+
+def test_grant_explains_unknown_identifiant_role_or_uai(tmp_path):
+    _imported(tmp_path)
+    run = lambda *args: CliRunner().invoke(main, list(args), env=env(tmp_path))  # noqa: E731
+    unknown = run("grant", "personne", "assistance")
+    assert unknown.exit_code == 2 and "aucun compte avec l'identifiant « personne »" in unknown.output
+    role = run("grant", "jdupont", "directeur")
+    assert role.exit_code == 2 and "rôle inconnu « directeur »" in role.output and "gestionnaire" in role.output
+    uai = run("grant", "jdupont", "gestionnaire", "--uai", "9999999Z")
+    assert uai.exit_code == 2 and "aucun établissement avec l'UAI « 9999999Z »" in uai.output
+    assert "Aucun rôle attribué." in run("roles").output

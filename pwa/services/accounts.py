@@ -23,6 +23,7 @@ class Outcome:
     ok: bool
     account: Account | None = None
     verdict: Verdict = ALLOWED
+    disabled: bool = False  # the secret was right but the account is disabled
 
     @property
     def throttled(self) -> bool:
@@ -45,8 +46,11 @@ class AccountService:
         verdict = self.s.throttle.check(subject, client)
         if not verdict.allowed:
             return Outcome(False, None, verdict)
-        ok = check() and account is not None and account.active
-        if ok:
+        good = check() and account is not None
+        if good and not account.active:
+            # Only someone who proved the secret learns that the account is disabled.
+            return Outcome(False, None, verdict, disabled=True)
+        if good:
             self.s.throttle.succeed(subject, client)
             return Outcome(True, account)
         if self.s.throttle.fail(subject, client, kind) and account is not None:

@@ -26,6 +26,7 @@ SUBJECTS = {
     "backup_reset_code": "Code pour choisir un nouveau mot de passe",
     "backup_added": "Adresse de secours enregistrée",
     "backup_removed": "Adresse de secours supprimée",
+    "helpdesk_code": "Votre code de l'assistance pour choisir un mot de passe",
 }
 
 

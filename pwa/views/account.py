@@ -64,6 +64,7 @@ async def overview(request: Request, account: Account) -> Response:
             "activity": s.audit.for_account(account.id, limit=10),
             "other_sessions": max(0, s.sessions.count_for(account.id) - 1),
             "has_factor": s.authenticators.has_factor(account.id),
+            "is_staff": bool(s.roles.grants(account.id)),
             "suggest_passkey": session.data.get("suggest_passkey") and not s.authenticators.has_factor(account.id),
         },
     )

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from pwa.services.identity import normalise_numen, valid_numen
 from pwa.views import forms, read_form, redirect, redirect_to, render, safe_next, sesame
 from pwa.views.activation import check_code, code_purpose
-from pwa.views.errors import throttled_message
+from pwa.views.errors import disabled_message, throttled_message
 from pwa.views.password import grant_reset
 
 GENERIC_FAILURE = "Identifiant ou mot de passe incorrect."
@@ -45,6 +45,9 @@ async def login(request: Request) -> Response:
     if outcome.throttled:
         errors.add("password", throttled_message(outcome.verdict))
         return render(request, "auth/login.html", {**base, "errors": errors}, status=429)
+    if outcome.disabled:
+        errors.add("password", disabled_message(s.profile))
+        return render(request, "auth/login.html", {**base, "errors": errors}, status=403)
     if not outcome.ok and code_purpose(password) is not None:
         # "Log in with the code of your letter": an activation (or help-desk)
         # code typed as the password leads to choosing the password (DESIGN §3.3).

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from pwa.profile import Profile
 from pwa.security.throttle import Verdict
 from pwa.views import BadForm, render
 
@@ -32,6 +33,14 @@ def throttled_message(verdict: Verdict) -> str:
     return (
         f"Trop d'essais. Attendez {verdict.minutes} minute{'s' if verdict.minutes > 1 else ''} "
         "avant de réessayer."
+    )
+
+
+def disabled_message(profile: Profile) -> str:
+    """A disabled account's journeys point to the académie's contacts."""
+    return (
+        "Ce compte a été désactivé. Pour en savoir plus ou le faire réactiver, contactez l'assistance "
+        f"au {profile.helpdesk_phone} ({profile.helpdesk_hours}) ou par courriel à {profile.helpdesk_email}."
     )
 
 

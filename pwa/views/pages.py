@@ -8,7 +8,8 @@ from email import policy as email_policy
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
-from pwa.demo import DEMO_STAFF, demo_account
+from pwa.demo import DEMO_ROLES, DEMO_STAFF, demo_account
+from pwa.mfa.totp import grouped
 from pwa.settings import ROOT
 from pwa.views import render, sesame
 
@@ -35,7 +36,12 @@ async def demo(request: Request) -> Response:
     people = []
     for person in DEMO_STAFF:
         people.append((person, demo_account(s, person)))
-    return render(request, "demo/index.html", {"people": people})
+    staff = []
+    for role in DEMO_ROLES:
+        person = next(p for p in DEMO_STAFF if p.numen == role.numen)
+        staff.append({"person": person, "account": demo_account(s, person), "role": role,
+                      "key": grouped(role.totp_key)})
+    return render(request, "demo/index.html", {"people": people, "staff": staff})
 
 
 async def demo_mailbox(request: Request) -> Response:

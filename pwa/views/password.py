@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
 from pwa.views import forms, read_form, redirect, render, sesame
-from pwa.views.errors import throttled_message
+from pwa.views.errors import disabled_message, throttled_message
 
 GRANT_SECONDS = 15 * 60
 GENERIC_FAILURE = (
@@ -51,6 +51,9 @@ async def verify(request: Request) -> Response:
     if outcome.throttled:
         errors.add("numen", throttled_message(outcome.verdict))
         return render(request, "password/verify.html", {"values": values, "errors": errors}, status=429)
+    if outcome.disabled:
+        errors.add("numen", disabled_message(s.profile))
+        return render(request, "password/verify.html", {"values": values, "errors": errors}, status=403)
     if not outcome.ok or outcome.account is None:
         errors.add("numen", GENERIC_FAILURE)
         return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
