@@ -330,7 +330,6 @@ def test_sign_in_and_account_states(phone, demo_people):
     audit.assert_clean()
 
 
-<<<<<<< HEAD
 def test_phone_setup_states(phone, demo_people):
     """Journey 8: the app choice, every app's page (signed out, then signed in) and the
     iPhone profile form refused, at phone and tablet sizes."""
@@ -459,7 +458,9 @@ def test_mailbox_pages_states(phone, demo_people):
     page.get_by_role("button", name="Enregistrer et activer", exact=True).click()
     expect_(page.locator("#password-error")).to_contain_text("Ce n'est pas votre mot de passe")
     audit("absence: wrong password")
-=======
+    audit.assert_clean()
+
+
 def sign_in_staff(page, person) -> None:
     """Password, then the OTP code from the key the demo page shows for this person."""
     import pyotp
@@ -545,5 +546,4 @@ def test_gestionnaire_states(tablet, demo_people):
     audit("gestion: import, a bad row")
     page.goto("/gestion/recherche")
     expect_(h1(page)).to_have_text("Accès refusé")
->>>>>>> helpdesk
     audit.assert_clean()
