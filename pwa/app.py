@@ -20,6 +20,7 @@ from pwa.security.passwords import PasswordHashing
 from pwa.settings import Settings
 from pwa.views import (
     account,
+    antibot,
     auth,
     errors,
     guide,
@@ -72,6 +73,7 @@ def routes(settings: Settings) -> list:
         *legal.routes(),
         *guide.routes(),
         *offline.routes(),
+        *antibot.routes(),
         Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.demo:

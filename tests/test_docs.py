@@ -49,5 +49,5 @@ def test_every_cli_command_is_in_the_readme():
 def test_every_route_module_is_on_the_design_map(tmp_path):
     table = routes(Settings(db_path=tmp_path / "x.db", demo=True))
     modules = {r.endpoint.__module__ for r in table if hasattr(r, "endpoint")}
-    assert modules <= {f"pwa.views.{m}" for m in ("pages", "identifiant", "password", "auth", "account", "guide", "legal", "second_step", "security")} | {"pwa.offline"}
+    assert modules <= {f"pwa.views.{m}" for m in ("pages", "identifiant", "password", "auth", "account", "guide", "legal", "second_step", "security", "antibot")} | {"pwa.offline"}
     assert "pwa/views/" in README
