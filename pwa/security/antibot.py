@@ -29,7 +29,7 @@ from pwa.store import Store
 
 ALGORITHM = "SHA-256"
 COST = 1
-MAX_NUMBER = 60_000
+MAX_NUMBER = 30_000
 LIFETIME = 5 * 60  # seconds a challenge may wait before it is solved and sent
 NO_JS_BUDGET = 30  # unsolved submissions per client per hour
 NO_JS_WINDOW = 3600.0
