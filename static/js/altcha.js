@@ -24,7 +24,7 @@
     reload: "Recommencer",
     verify: "Vérifier",
     verificationRequired: "La vérification automatique n'est pas terminée.",
-    verified: "Vérifié",
+    verified: "Vérification automatique réussie",
     verifying: "Vérification automatique en cours…",
     waitAlert: "Vérification automatique en cours, patientez un instant.",
     cancel: "Annuler",
