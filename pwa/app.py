@@ -21,6 +21,7 @@ from pwa.settings import Settings
 from pwa.views import (
     account,
     activation,
+    antibot,
     auth,
     backup,
     backup_reset,
@@ -108,6 +109,7 @@ def routes(settings: Settings) -> list:
         *guide.routes(),
         *phone.routes(),
         *offline.routes(),
+        *antibot.routes(),
         Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.demo:

@@ -16,6 +16,7 @@ from pwa.mail.outbox import Outbox, OutboxWorker
 from pwa.mfa.store import Authenticators
 from pwa.policy import PersonalData, Policy, build_policy
 from pwa.profile import Profile, load_profile
+from pwa.security.antibot import AntiBot
 from pwa.security.audit import Audit
 from pwa.security.keys import Keys, MissingSecret
 from pwa.security.middleware import CookieNames
@@ -84,6 +85,7 @@ class Sesame:
     mail: MailServers = None  # type: ignore[assignment]
     absence: AbsenceService = None  # type: ignore[assignment]
     helpdesk: HelpDesk = None  # type: ignore[assignment]
+    antibot: AntiBot = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -125,6 +127,7 @@ class Sesame:
         sesame.mail = MailServers(settings, profile)
         sesame.absence = AbsenceService(sesame.mail, profile.mail_domain)
         sesame.helpdesk = HelpDesk(sesame)
+        sesame.antibot = AntiBot(store, keys)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:
@@ -157,12 +160,14 @@ class Sesame:
         return OutboxWorker(self.outbox, self.settings, self.sender)
 
     def maintain(self) -> None:
-        """Hourly: audit kept 12 months; expired sessions, old failures and sent mails dropped."""
+        """Hourly: audit kept 12 months; expired sessions, old failures, sent mails and spent
+        proof-of-work solutions dropped."""
         self.audit.purge()
         self.sessions.purge_expired()
         self.throttle.purge()
         self.outbox.purge()
         self.codes.purge()
+        self.antibot.purge()
 
     def personal_data(self, account: Account) -> PersonalData:
         return PersonalData(

@@ -205,3 +205,14 @@ def recovery(db: Database) -> None:
     db["letter_requests"].create_index(["uai", "status"])
     db["accounts"].add_column("backup_email_verified_at", float)
     db["accounts"].add_column("disabled_at", float)
+
+
+@migrations(name="0006_altcha")
+def altcha(db: Database) -> None:
+    # Proof-of-work solutions already accepted (issue 6, anti-automation): each
+    # challenge's signature once, kept until the challenge expires.
+    db["altcha_spent"].create(
+        {"signature": str, "expires_at": float},
+        pk="signature",
+        not_null={"expires_at"},
+    )

@@ -139,9 +139,24 @@ class Page:
 
 
 def submit(client: TestClient, page: Page, action: str, **fields: str) -> Page:
-    """Fill the form found on the page (hidden fields and CSRF included) and post it."""
+    """Fill the form found on the page (hidden fields and CSRF included) and post it.
+    A form with the anti-robot widget gets a real solution, as the browser's widget would
+    send it (`altcha=""` posts without one, as a browser without JavaScript does)."""
     data = {**page.form(action), **fields}
+    widget = page.soup.find("form", attrs={"action": action}).find("altcha-widget")
+    if widget is not None and "altcha" not in fields:
+        data["altcha"] = solve_altcha(client, widget["challenge"])
     return Page(client.post(action, data=data, follow_redirects=True))
+
+
+def solve_altcha(client: TestClient, challenge_url: str = "/anti-robot/defi") -> str:
+    """Fetch a challenge and solve it for real (the Python twin of the widget's worker)."""
+    import altcha
+
+    challenge = altcha.Challenge.from_dict(client.get(challenge_url).json())
+    solution = altcha.solve_challenge(challenge)
+    assert solution is not None
+    return altcha.Payload(challenge, solution).to_base64()
 
 
 def get(client: TestClient, url: str) -> Page:

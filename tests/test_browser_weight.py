@@ -190,3 +190,27 @@ def test_offline_cache_weight(chromium, sesame_server):
     summary = ", ".join(f"{k}: {v} B" for k, v in sorted(kinds.items()))
     print(f"\noffline cache: {len(sizes)} entries, {total} B uncompressed ({summary})")
     assert total <= OFFLINE_BUDGET, f"the offline cache holds {total} B > {OFFLINE_BUDGET} B"
+
+
+WIDGET_BUDGET = 40 * KB
+
+
+def test_anti_robot_widget_weight(cold):
+    """The ALTCHA widget is not part of a form page's first load: it is fetched when
+    someone starts filling the form (static/js/altcha.js). What it then adds is bounded."""
+    page, wire = cold
+    loaded = wire.load(page, "/connexion")
+    assert not any("/vendor/altcha-" in url for url in loaded), "the widget loads with the page"
+    wire.asked, wire.pending = [], set()
+    page.get_by_label("Identifiant ou adresse académique").focus()
+    page.wait_for_function(
+        "() => { const w = document.querySelector('altcha-widget');"
+        " return !!(w && w.getState && w.getState() === 'verified'); }"
+    )
+    page.wait_for_timeout(200)
+    fetched = {u: wire.size.get(u, 0) for u in dict.fromkeys(wire.asked)}
+    total = sum(fetched.values())
+    detail = "\n".join(f"  {size:>7} B  {short(url)}" for url, size in fetched.items())
+    print(f"\nanti-robot widget, fetched on focus: {total} B on the wire\n{detail}")
+    assert any("/vendor/altcha-sha-worker-" in url for url in fetched), detail
+    assert total <= WIDGET_BUDGET, f"the widget weighs {total} B > {WIDGET_BUDGET} B:\n{detail}"

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_VERSION = 1
-PURPOSES = ("sessions", "csrf", "lookup", "index", "throttle", "codes", "seeds", "outbox")
+PURPOSES = ("sessions", "csrf", "lookup", "index", "throttle", "codes", "seeds", "outbox", "altcha")
 
 
 class MissingSecret(RuntimeError):

@@ -9,6 +9,7 @@ from starlette.responses import Response
 from pwa.services.identity import normalise_numen, valid_numen
 from pwa.views import forms, read_form, redirect, redirect_to, render, safe_next, sesame
 from pwa.views.activation import check_code, code_purpose
+from pwa.views.antibot import anti_automation
 from pwa.views.errors import disabled_message, throttled_message
 from pwa.views.password import grant_reset
 
@@ -39,8 +40,12 @@ async def login(request: Request) -> Response:
         errors.add("password", "Indiquez votre mot de passe.")
     values = {"login": form.get("login", "")}
     base = {"values": values, "confirming": confirming, "suite": suite}
+    refused = await anti_automation(request, form, errors)
     if errors:
-        return render(request, "auth/login.html", {**base, "errors": errors}, status=422)
+        return render(
+            request, "auth/login.html", {**base, "errors": errors},
+            status=refused.status if refused else 422,
+        )
     outcome = await run_in_threadpool(s.accounts.authenticate, login_name, password, request.state.client)
     if outcome.throttled:
         errors.add("password", throttled_message(outcome.verdict))

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.views import forms, read_form, render, sesame
+from pwa.views.antibot import anti_automation
 from pwa.views.errors import throttled_message
 
 GENERIC_FAILURE = (
@@ -21,9 +22,11 @@ async def ask_address(request: Request) -> Response:
     form = await read_form(request)
     errors = forms.Errors()
     email = forms.academic_address(form.get("email", ""), sesame(request).profile.mail_domain, errors)
+    refused = await anti_automation(request, form, errors)
     if errors:
         return render(
-            request, "identifiant/address.html", {"values": form, "errors": errors}, status=422
+            request, "identifiant/address.html", {"values": form, "errors": errors},
+            status=refused.status if refused else 422,
         )
     return render(request, "identifiant/verify.html", {"values": {"email": email}})
 
@@ -40,9 +43,11 @@ async def verify(request: Request) -> Response:
     birth = forms.birth_date(form, errors)
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("email", "jour", "mois", "annee")}
+    refused = await anti_automation(request, form, errors)
     if errors:
         return render(
-            request, "identifiant/verify.html", {"values": values, "errors": errors}, status=422
+            request, "identifiant/verify.html", {"values": values, "errors": errors},
+            status=refused.status if refused else 422,
         )
     outcome = await run_in_threadpool(
         s.accounts.retrieve_identifiant, email, birth, numen, request.state.client

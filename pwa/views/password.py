@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
 from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.antibot import anti_automation
 from pwa.views.errors import disabled_message, throttled_message
 
 GRANT_SECONDS = 15 * 60
@@ -28,8 +29,12 @@ async def ask_identifiant(request: Request) -> Response:
     form = await read_form(request)
     errors = forms.Errors()
     identifiant = forms.identifiant(form.get("identifiant", ""), errors)
+    refused = await anti_automation(request, form, errors)
     if errors:
-        return render(request, "password/identifiant.html", {"values": form, "errors": errors}, status=422)
+        return render(
+            request, "password/identifiant.html", {"values": form, "errors": errors},
+            status=refused.status if refused else 422,
+        )
     return render(request, "password/verify.html", {"values": {"identifiant": identifiant}})
 
 
@@ -43,8 +48,12 @@ async def verify(request: Request) -> Response:
     birth = forms.birth_date(form, errors)
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("identifiant", "jour", "mois", "annee")}
+    refused = await anti_automation(request, form, errors)
     if errors:
-        return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
+        return render(
+            request, "password/verify.html", {"values": values, "errors": errors},
+            status=refused.status if refused else 422,
+        )
     outcome = await run_in_threadpool(
         s.accounts.verify_numen, identifiant, birth, numen, request.state.client
     )
