@@ -21,6 +21,7 @@ from pwa.services.codes import Check
 from pwa.services.identity import check_birth
 from pwa.services.letters import REQUESTS_PER_CLIENT_HOUR, STALE_REQUEST_DAYS
 from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.antibot import anti_automation
 from pwa.views.errors import throttled_message
 from pwa.views.password import grant_reset
 
@@ -82,9 +83,11 @@ async def enter_code(request: Request) -> Response:
             "Un code compte 12 caractères (lettre) ou 8 caractères (assistance), lettres et chiffres. "
             "Il ne contient jamais 0, 1, I ni O.",
         )
+    refused = await anti_automation(request, form, errors)
     if errors:
         # The code is never sent back into the page.
-        return render(request, "activation/code.html", {"values": values, "errors": errors}, status=422)
+        status = refused.status if refused else 422
+        return render(request, "activation/code.html", {"values": values, "errors": errors}, status=status)
     account = await run_in_threadpool(s.directory.by_login, identifiant)
     ok, message = await run_in_threadpool(check_code, request, account, typed)
     if not ok or account is None:
@@ -161,9 +164,10 @@ async def request_letter(request: Request) -> Response:
             )
         elif len(choices) > 1:
             errors.add("etablissement", "Plusieurs établissements portent ce nom : choisissez le vôtre dans la liste.")
+    refused = await anti_automation(request, form, errors)
     context = {"values": values, "errors": errors, "choices": choices if len(choices) > 1 else []}
     if errors:
-        return render(request, "activation/request.html", context, status=422)
+        return render(request, "activation/request.html", context, status=refused.status if refused else 422)
     client = request.state.client
     if s.letters.requests_from(client) >= REQUESTS_PER_CLIENT_HOUR:
         errors.add("prenom", "Trop de demandes depuis cette connexion. Réessayez dans une heure.")

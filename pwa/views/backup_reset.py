@@ -16,6 +16,7 @@ from pwa.security.throttle import Verdict
 from pwa.services.backup import CODE_SECONDS, MAX_ATTEMPTS
 from pwa.services.codes import Check
 from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views.antibot import anti_automation
 from pwa.views.backup import CODE_MESSAGES, code_error, countdown
 from pwa.views.errors import throttled_message
 from pwa.views.password import GRANT_SECONDS
@@ -75,12 +76,13 @@ async def ask_identity(request: Request) -> Response:
     errors = forms.Errors()
     login = forms.identifiant(form.get("identifiant", ""), errors)
     birth = forms.birth_date(form, errors)
+    refused = await anti_automation(request, form, errors)
     if errors:
         return render(
             request,
             "password/backup_identity.html",
             {"values": values, "errors": errors},
-            status=422,
+            status=refused.status if refused else 422,
         )
     answer = await run_in_threadpool(s.backup.request_reset, login, birth, request.state.client)
     if answer.throttled:
