@@ -59,6 +59,7 @@ def routes(settings: Settings) -> list:
         Route("/mot-de-passe/regles.json", password.rules_json, name="password_rules"),
         # Journey 4: se connecter
         Route("/activation", activation.enter_code, methods=["GET", "POST"], name="activation"),
+        Route("/depannage", activation.self_help, name="self_help"),
         Route("/courrier", activation.request_letter, methods=["GET", "POST"], name="letter_request"),
         Route("/courrier/suivi", activation.follow_request, name="letter_follow"),
         Route("/connexion", auth.login, methods=["GET", "POST"], name="login"),
@@ -104,6 +105,7 @@ def routes(settings: Settings) -> list:
         Route("/gestion/compte/journal", helpdesk.trail, name="gestion_trail"),
         Route("/gestion/activation", gestion.dashboard, name="gestion_dashboard"),
         Route("/gestion/etablissement", gestion.etablissement, name="gestion_etablissement"),
+        Route("/gestion/lettres", gestion.letters, methods=["POST"], name="gestion_letters"),
         Route("/gestion/import", gestion.import_page, methods=["GET", "POST"], name="gestion_import"),
         *legal.routes(),
         *guide.routes(),

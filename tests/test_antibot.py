@@ -29,7 +29,7 @@ def test_forms_carry_the_widget(client):
         widget = get(client, url).soup.select_one("main form altcha-widget")
         assert widget is not None and widget["challenge"] == "/anti-robot/defi", url
         hint = widget.find_next_sibling("noscript").get_text(" ", strip=True)
-        assert hint.startswith("JavaScript est désactivé : le formulaire fonctionne quand même")
+        assert hint.startswith("Sans JavaScript, le formulaire fonctionne quand même")
 
 
 def test_a_valid_solution_passes_once(client, sesame, people):

@@ -367,6 +367,10 @@ def test_code_screen_without_a_request_goes_back_to_the_start(client):
 
 
 def test_journey_is_linked_where_a_forgotten_password_is_offered(client):
-    for path in ("/", "/connexion", "/mot-de-passe"):
+    for path in ("/depannage", "/connexion", "/mot-de-passe"):
         links = {a["href"] for a in get(client, path).soup.select("main a")}
         assert "/mot-de-passe/secours" in links, path
+    # The home page leads to M'auto dépanner, which offers every way without the NUMEN.
+    assert "/depannage" in {a["href"] for a in get(client, "/").soup.select("main a")}
+    ways = {a["href"] for a in get(client, "/depannage").soup.select("main a")}
+    assert {"/mot-de-passe/secours", "/activation", "/courrier"} <= ways

@@ -55,20 +55,18 @@ def test_password_chosen_in_sesame_opens_the_mailbox(dovecot: Dovecot, tmp_path)
     assert not imap_login(port, "jdupont", GOOD)
 
 
-def test_disabled_account_no_longer_opens_the_mailbox(imap, dovecot_dir, tmp_path):
+def test_disabled_account_no_longer_opens_the_mailbox(dovecot: Dovecot, tmp_path):
     from conftest import STAFF_CSV, fast_hashing
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
 
-    db, port = imap
-    app = create_app(make_settings(tmp_path, db_path=db), hashing=fast_hashing())
+    port = dovecot.imap_port
+    app = create_app(make_settings(tmp_path, db_path=dovecot.db), hashing=fast_hashing())
     s = app.state.sesame
     import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
     jean, agent = s.directory.by_login("jdupont"), s.directory.by_login("jdupont1")
     s.directory.set_password_hash(jean.id, s.hashing.hash(GOOD))
-    for path in dovecot_dir.glob("sesame.db*"):
-        path.chmod(0o644)
-    start_dovecot(dovecot_dir, port)
+    dovecot.start()
     assert imap_login(port, "jdupont", GOOD)
     s.helpdesk.disable(jean, agent, "Départ", "127.0.0.1")
     assert not imap_login(port, "jdupont", GOOD)

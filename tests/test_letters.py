@@ -226,3 +226,48 @@ def test_letter_requests_are_capped_per_client(client, people):
         assert ask_letter(client, **jeanne(prenom="Personne")).status == 201
     refused = ask_letter(client, **jeanne())
     assert refused.status == 429 and refused.errors
+
+
+# Printing from the Gestion pages -------------------------------------------
+
+
+@pytest.fixture
+def gestionnaire(client, sesame, people):
+    """Jeanne Dupont, gestionnaire of Collège Test (0130999A), signed in with her OTP app."""
+    from test_factors import Clock
+    from test_helpdesk import make_staff, sign_in
+
+    clock = Clock(1_800_000_000.0)
+    sesame.store.clock = clock
+    make_staff(sesame, "jdupont1", role="gestionnaire", uai="0130999A")
+    sign_in(client, clock, "jdupont1")
+    return clock
+
+
+def test_gestionnaire_prints_the_letters_of_an_etablissement(client, sesame, gestionnaire, tmp_path):
+    page = get(client, "/gestion/etablissement?uai=0130999A")
+    assert page.status == 200
+    form = page.form("/gestion/lettres?uai=0130999A")
+    response = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "attente"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert "attachment" in response.headers["content-disposition"]
+    # Jean is the only one not activated in Collège Test (Jeanne, the gestionnaire, is).
+    assert pdf_pages(response.content) == 1
+    url = qr_urls(response.content, tmp_path)[0]
+    assert "identifiant=jdupont#" in url
+    events = sesame.store.query("select actor from audit where event = 'letter.printed'")
+    assert [e["actor"] for e in events] == ["jdupont1"]
+
+
+def test_nothing_to_print_is_said_on_the_page(client, sesame, gestionnaire):
+    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
+    page = Page(client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "demandes"}))
+    assert page.status == 422 and "aucune lettre" in page.text()
+
+
+def test_letters_of_another_etablissement_are_refused(client, sesame, gestionnaire):
+    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
+    response = client.post("/gestion/lettres?uai=0130997C", data={**form, "lettres": "attente"})
+    assert response.status_code == 403
+    assert sesame.store.one("select count(*) as n from codes")["n"] == 0

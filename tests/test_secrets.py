@@ -4,6 +4,7 @@ in clear; the audit trail is kept 12 months."""
 from __future__ import annotations
 
 import logging
+import re
 
 from conftest import JEAN, date_fields, get
 from test_journeys import GOOD, login, retrieve, set_password_with_numen
@@ -50,3 +51,20 @@ def test_account_page_shows_recent_activity(client, people):
     assert any("Connexion" in a for a in activity)
     assert any("Mot de passe choisi avec le NUMEN" in a for a in activity)
     assert get(client, "/compte").status == 200
+
+
+def test_a_mailed_code_is_never_in_the_database_in_clear(sesame, people):
+    """Queued mails are encrypted at rest (they may carry a one-time code) and
+    their body is blanked once sent."""
+    account = sesame.directory.by_login("jdupont")
+    sesame.directory.set_backup_email(account.id, "jean.perso@exemple.fr")
+    agent = sesame.directory.by_login("jdupont1")
+    assert sesame.helpdesk.send_code_to_backup(sesame.directory.get(account.id), agent, "127.0.0.1")
+    row = sesame.store.one("select id, to_addr, body from outbox order by id desc limit 1")
+    dump = "\n".join(sesame.store.db.iterdump())
+    (claimed,) = [r for r in sesame.outbox.claim_due() if r["id"] == row["id"]]
+    code = re.search(r"\b[A-Z2-9]{8}\b", claimed["body"]).group(0)
+    assert sesame.codes.check(account.id, "helpdesk", code, consume=False).value == "ok"
+    assert code not in dump and "assistance" not in row["body"]
+    sesame.outbox.mark_sent(row["id"])
+    assert sesame.store.one("select body from outbox where id = ?", (row["id"],))["body"] == ""

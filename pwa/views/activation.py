@@ -98,6 +98,11 @@ async def enter_code(request: Request) -> Response:
     return redirect(request, "password_choose")
 
 
+async def self_help(request: Request) -> Response:
+    """Journey 5, M'auto dépanner: the ways back in without the NUMEN."""
+    return render(request, "activation/help.html")
+
+
 # Journey 5b: a new letter by post --------------------------------------------
 
 

@@ -4,6 +4,8 @@ checks and messages as `sesame import`: nothing is written when a row is bad).""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -12,7 +14,7 @@ from pwa.importer import RowError, UnreadableFile, import_staff, parse_staff_csv
 from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
-from pwa.views import BadForm, forms, render, sesame
+from pwa.views import BadForm, forms, read_form, render, sesame
 from pwa.views.staff import Staff, staff
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -31,7 +33,7 @@ async def etablissement(request: Request, ctx: Staff) -> Response:
     counts = activation_counts(s.store, [ctx.uai])[0]
     return render(
         request, "gestion/etablissement.html",
-        {"counts": counts, "waiting": not_activated(s.store, ctx.uai)},
+        {"counts": counts, "waiting": not_activated(s.store, ctx.uai), "queued": s.letters.queued(ctx.uai)},
     )
 
 
@@ -93,3 +95,39 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     s.audit.record("import", actor=ctx.agent.identifiant, client=request.state.client,
                    created=report.created, updated=report.updated)
     return render(request, "gestion/import.html", {**context, "report": summary(report)})
+
+
+@staff("gestionnaire", target="uai")
+async def letters(request: Request, ctx: Staff) -> Response:
+    """Print the établissement's activation letters as one PDF: everyone not
+    activated yet, or only the postal requests waiting. Printing issues new
+    codes, so older letters for these people stop working."""
+    s = sesame(request)
+    form = await read_form(request)
+    which = form.get("lettres", "")
+    if which == "demandes":
+        people = await run_in_threadpool(s.letters.queued, ctx.uai)
+    elif which == "attente":
+        people = await run_in_threadpool(s.letters.accounts, uai=ctx.uai)
+    else:
+        raise BadForm("unknown letters choice")
+    if not people:
+        counts = activation_counts(s.store, [ctx.uai])[0]
+        return render(
+            request, "gestion/etablissement.html",
+            {"counts": counts, "waiting": not_activated(s.store, ctx.uai),
+             "queued": s.letters.queued(ctx.uai),
+             "letters_error": "Il n'y a aucune lettre à imprimer pour ce choix."},
+            status=422,
+        )
+    base_url = s.settings.public_url or str(request.base_url).rstrip("/")
+    pdf = await run_in_threadpool(
+        s.letters.print, people, base_url=base_url, actor=ctx.agent.identifiant,
+        actor_id=ctx.agent.id, client=request.state.client,
+    )
+    name = f"lettres-activation-{ctx.uai}-{dt.date.today():%Y%m%d}.pdf"
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )

@@ -39,6 +39,10 @@
       css.rel = "stylesheet";
       css.href = VENDOR + ALTCHA_VERSION + ".css";
       document.head.appendChild(css);
+      var field = document.createElement("link");
+      field.rel = "stylesheet";
+      field.href = "/static/css/altcha-field.css";
+      document.head.appendChild(field);
       var script = document.createElement("script");
       script.src = VENDOR + ALTCHA_VERSION + ".min.js";
       // Runs right after the widget's code, before any widget fetches its challenge.
