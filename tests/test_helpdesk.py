@@ -391,3 +391,36 @@ def test_gestionnaire_dashboard_and_import(client, sesame, people, clock):
     assert sesame.directory.by_login("pblanc") is not None
     empty = Page(client.post("/gestion/import", data={"csrf_token": csrf(client)}))
     assert empty.status == 422 and empty.field_error("fichier")
+
+
+# -- found in review: scope over staff accounts and scoped imports -------------------
+
+
+def test_a_scoped_agent_cannot_act_on_a_staff_account(client, sesame, agent):
+    """An académie-wide admin attached to the agent's établissement is out of reach:
+    no code on a slip, no disabling (the agent would take over a wider account)."""
+    jean = account(sesame, IN_SCOPE)
+    sesame.roles.grant(jean.id, "admin", None, by="test")
+    form = get(client, "/compte").form("/deconnexion")
+    for path, data in (
+        (f"/gestion/compte?compte={jean.id}", None),
+        (f"/gestion/compte/code?compte={jean.id}", {"canal": "fiche"}),
+        (f"/gestion/compte/statut?compte={jean.id}", {"statut": "disabled", "motif": "test"}),
+    ):
+        response = client.post(path, data={**form, **data}) if data else client.get(path)
+        assert response.status_code == 403, path
+    assert sesame.store.one("select count(*) as n from codes")["n"] == 0
+    assert account(sesame, IN_SCOPE).active
+
+
+def test_a_scoped_import_does_not_move_someone_from_another_etablissement(client, sesame, people, clock):
+    make_staff(sesame, role="gestionnaire", uai="0130999A")
+    sign_in(client, clock)
+    lea_before = account(sesame, "lmartin")
+    # Léa Martin's NUMEN (École Test, 0130997C), written as if she worked at Collège Test.
+    csv = "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n" \
+          "Martin;Léa;05/09/1996;13E23TEST0003;aesh;0130999A;Collège Test\n"
+    page = upload(client, csv)
+    assert page.status == 422 and "autre établissement" in page.text()
+    after = account(sesame, "lmartin")
+    assert after.uai == lea_before.uai == "0130997C" and after.birth_digest == lea_before.birth_digest

@@ -271,3 +271,48 @@ def test_letters_of_another_etablissement_are_refused(client, sesame, gestionnai
     response = client.post("/gestion/lettres?uai=0130997C", data={**form, "lettres": "attente"})
     assert response.status_code == 403
     assert sesame.store.one("select count(*) as n from codes")["n"] == 0
+
+
+# Found in review ------------------------------------------------------------
+
+
+def test_two_sessions_with_the_same_code_get_one_password(app, client, sesame, people):
+    from starlette.testclient import TestClient
+
+    code = sesame.codes.issue(sesame.directory.by_login("jdupont").id, "letter")
+    with TestClient(app, base_url="https://testserver") as other:
+        first = enter_code(client, "jdupont", code)
+        second = enter_code(other, "jdupont", code)
+        assert first.h1 == second.h1 == "Choisissez votre mot de passe"
+        assert choose(client, first).status == 200
+        late = choose(other, second, password="Autre-Phrase-De-Passe-Tres-Longue")
+    assert late.status == 410 and "déjà servi" in late.field_error("code")
+    assert login(client, "jdupont", GOOD).h1 == "Mon compte"
+
+
+def test_a_reprint_also_voids_a_code_already_typed(client, sesame, people):
+    account = sesame.directory.by_login("jdupont")
+    page = enter_code(client, "jdupont", sesame.codes.issue(account.id, "letter"))
+    sesame.codes.issue(account.id, "letter")  # HR prints a new letter meanwhile
+    assert choose(client, page).status == 410
+    assert sesame.directory.get(account.id).password_hash is None
+
+
+def test_a_replaced_request_reads_like_a_queued_one(client, sesame, people):
+    """Otherwise asking twice would tell whether the details matched an account."""
+    def first_reference(**fields):
+        reference = ask_letter(client, **jeanne(**fields)).soup.find(id="reference").get_text(strip=True)
+        ask_letter(client, **jeanne(**fields))
+        return normalise(get(client, f"/courrier/suivi?reference={reference}").response.text)
+
+    assert first_reference() == first_reference(annee="1991")
+
+
+def test_absurd_birth_date_numbers_are_a_french_message(client, people):
+    page = ask_letter(client, **jeanne(jour="9" * 40))
+    assert page.status == 422 and any("date" in e for e in page.errors)
+
+
+def test_an_unknown_print_choice_is_a_4xx(client, sesame, gestionnaire):
+    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
+    assert client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "tout"}).status_code == 400

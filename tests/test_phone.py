@@ -272,3 +272,13 @@ def test_service_worker_never_keeps_these_documents(client):
     kept = precache(client)
     for url in ("/telephone", *AUTOCONFIG, PROFILE_URL, "/.well-known/security.txt"):
         assert url not in kept["PAGES"] and url not in kept["ASSETS"]
+
+
+def test_control_characters_in_the_address_are_refused_in_french(client):
+    page = get(client, "/telephone/iphone")
+    form = page.soup.find("form", attrs={"action": PROFILE_URL})
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input") if i.get("name")}
+    for bad in ("jean\x01.dupont@ac-aix-marseille.fr", 'je"an@ac-aix-marseille.fr'):
+        response = client.post(PROFILE_URL, data={**data, "adresse": bad})
+        assert response.status_code == 422
+        assert "adresse" in response.text

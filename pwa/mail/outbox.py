@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 
-from pwa.security.crypto import decrypt, encrypt
+from pwa.security.crypto import Undecryptable, decrypt, encrypt
 from pwa.security.keys import Keys
 from pwa.settings import Settings
 from pwa.store import Store
@@ -19,6 +20,7 @@ from pwa.store import Store
 log = logging.getLogger("sesame.outbox")
 
 MAX_ATTEMPTS = 8
+ENCRYPTED = re.compile(r"^v[0-9]+\$[A-Za-z0-9_=-]+$")
 LOCK_SECONDS = 120.0
 
 
@@ -58,9 +60,22 @@ class Outbox:
             )
             for row in rows:
                 db["outbox"].update(row["id"], {"locked_until": now + LOCK_SECONDS})
+        readable = []
         for row in rows:
-            row["body"] = decrypt(self.keys, row["to_addr"], row["body"], purpose="outbox")
-        return rows
+            try:
+                row["body"] = self._open(row)
+            except Undecryptable as exc:  # a key no longer available: give up on this one only
+                log.warning("outbox: message %s cannot be decrypted (%s)", row["id"], exc)
+                self.mark_failed({**row, "attempts": MAX_ATTEMPTS - 1}, "undecryptable")
+                continue
+            readable.append(row)
+        return readable
+
+    def _open(self, row: dict) -> str:
+        body = row["body"] or ""
+        if not ENCRYPTED.match(body):  # queued before bodies were encrypted
+            return body
+        return decrypt(self.keys, row["to_addr"], body, purpose="outbox")
 
     def mark_sent(self, row_id: int) -> None:
         with self.store.write() as db:

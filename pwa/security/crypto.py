@@ -27,8 +27,8 @@ def decrypt(keys: Keys, account_id: int | str, token: str, *, purpose: str = "se
     version, _, body = token.partition("$")
     if version != f"v{keys.version}":
         raise Undecryptable(f"key version {version} is not available")
-    raw = base64.urlsafe_b64decode(body.encode())
     try:
+        raw = base64.urlsafe_b64decode(body.encode())
         return AESGCM(keys.key(purpose)).decrypt(raw[:12], raw[12:], str(account_id).encode()).decode()
-    except InvalidTag as exc:
+    except (InvalidTag, ValueError) as exc:  # binascii.Error is a ValueError
         raise Undecryptable("ciphertext does not open with this key") from exc

@@ -154,6 +154,20 @@ class Codes:
             db["codes"].update(row["id"], changes)
             return Check.VOID if "voided_at" in changes else Check.WRONG
 
+    def use(self, code_id: int | None, account_id: int) -> bool:
+        """Use up one code checked earlier with consume=False, if it is still
+        live: True for the one caller who gets it (a code works once, even
+        when two sessions checked it)."""
+        if not code_id:
+            return False
+        with self.store.write() as db:
+            cursor = db.execute(
+                "update codes set used_at = ? where id = ? and account_id = ?"
+                " and used_at is null and voided_at is null and expires_at > ?",
+                (self.store.now(), code_id, account_id, self.store.now()),
+            )
+            return cursor.rowcount == 1
+
     def consume(self, account_id: int, purpose: str) -> None:
         """Use up the live code of a purpose (after a check with consume=False)."""
         with self.store.write() as db:

@@ -41,26 +41,29 @@ def code_purpose(typed: str) -> str | None:
     return None
 
 
-def check_code(request: Request, account: Account | None, typed: str) -> tuple[bool, str | None]:
+def check_code(request: Request, account: Account | None, typed: str) -> tuple[int | None, str | None]:
     """Check a letter or help-desk code for an account, throttled per client.
-    Returns (accepted, error message). The code is used up only when the
-    password is chosen (pwa.views.password.choose)."""
+    Returns (the code's id when accepted, error message). The code is used up
+    when the password is chosen (pwa.views.password.choose), so a letter still
+    works if someone stops before that step; only one password can come of it."""
     s = sesame(request)
     client = request.state.client
     subject = f"codes:{client}"
     verdict = s.throttle.check(subject, client)
     if not verdict.allowed:
-        return False, throttled_message(verdict)
+        return None, throttled_message(verdict)
     purpose = code_purpose(typed)
     result = Check.NONE
     if purpose and account is not None and account.active:
         result = s.codes.check(account.id, purpose, typed, consume=False)
-    if result is Check.OK:
-        s.throttle.succeed(subject, client)
-        return True, None
+    if result is Check.OK and account is not None:
+        live = s.codes.live(account.id, purpose)
+        if live is not None:
+            s.throttle.succeed(subject, client)
+            return live["id"], None
     s.throttle.fail(subject, client, "code")
     s.audit.record("letter.code_failed", account_id=account.id if account else None, client=client)
-    return False, CODE_FAILURE
+    return None, CODE_FAILURE
 
 
 async def enter_code(request: Request) -> Response:
@@ -89,12 +92,12 @@ async def enter_code(request: Request) -> Response:
         status = refused.status if refused else 422
         return render(request, "activation/code.html", {"values": values, "errors": errors}, status=status)
     account = await run_in_threadpool(s.directory.by_login, identifiant)
-    ok, message = await run_in_threadpool(check_code, request, account, typed)
-    if not ok or account is None:
+    code_id, message = await run_in_threadpool(check_code, request, account, typed)
+    if code_id is None or account is None:
         errors.add("code", message or CODE_FAILURE)
         status = 429 if message and message != CODE_FAILURE else 422
         return render(request, "activation/code.html", {"values": values, "errors": errors}, status=status)
-    grant_reset(request, account, via=code_purpose(typed) or "letter")
+    grant_reset(request, account, via=code_purpose(typed) or "letter", code_id=code_id)
     return redirect(request, "password_choose")
 
 
@@ -207,8 +210,10 @@ async def follow_request(request: Request) -> Response:
             row = s.letters.status(reference)
             if row is None:
                 errors.add("reference", "Aucune demande ne porte cette référence. Vérifiez-la.")
+    # A request replaced by a newer one reads like a queued one: otherwise the
+    # page would tell whether the first request's details matched an account.
     stale = bool(
-        row and row["status"] == "queued"
+        row and row["status"] != "printed"
         and s.store.now() - row["created_at"] > STALE_REQUEST_DAYS * 86400
     )
     status = 404 if errors and reference else (422 if errors else 200)

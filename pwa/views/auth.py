@@ -57,9 +57,9 @@ async def login(request: Request) -> Response:
         # "Log in with the code of your letter": an activation (or help-desk)
         # code typed as the password leads to choosing the password (DESIGN §3.3).
         account = await run_in_threadpool(s.directory.by_login, login_name)
-        accepted, _ = await run_in_threadpool(check_code, request, account, password)
-        if accepted and account is not None:
-            grant_reset(request, account, via=code_purpose(password) or "letter")
+        code_id, _ = await run_in_threadpool(check_code, request, account, password)
+        if code_id is not None and account is not None:
+            grant_reset(request, account, via=code_purpose(password) or "letter", code_id=code_id)
             return redirect(request, "password_choose")
     if not outcome.ok or outcome.account is None:
         errors.add("password", GENERIC_FAILURE)

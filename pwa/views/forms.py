@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pwa.services.identity import check_plausible_birth_date, normalise_numen, valid_numen
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ACADEMIC = re.compile(r"^[a-z0-9._+-]+@[a-z0-9.-]+$")  # what the académie's addresses are made of
 
 
 @dataclass
@@ -32,9 +33,9 @@ def academic_address(raw: str, domain: str, errors: Errors, name: str = "email")
     value = raw.strip().lower()
     if not value:
         errors.add(name, "Indiquez votre adresse académique.")
-    elif any(ord(c) > 127 or c.isspace() for c in value):
+    elif any(ord(c) > 127 or ord(c) < 32 or c.isspace() for c in value):
         errors.add(name, f"L'adresse s'écrit sans accent ni espace, par exemple eloise.delafontaine@{domain}.")
-    elif not EMAIL.match(value):
+    elif not EMAIL.match(value) or not ACADEMIC.match(value):
         errors.add(name, f"Indiquez une adresse complète, par exemple prenom.nom@{domain}.")
     elif not value.endswith("@" + domain):
         errors.add(name, f"Votre adresse académique se termine par @{domain}.")
@@ -91,7 +92,7 @@ def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = 
         return None
     try:
         value = dt.date(int(parts["annee"]), int(parts["mois"]), int(parts["jour"]))
-    except ValueError:
+    except (ValueError, OverflowError):
         errors.add("jour", "Cette date n'existe pas. Vérifiez le jour et le mois.")
         return None
     try:

@@ -14,6 +14,7 @@ from pwa.importer import RowError, UnreadableFile, import_staff, parse_staff_csv
 from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
+from pwa.services.identity import numen_index
 from pwa.views import BadForm, forms, read_form, render, sesame
 from pwa.views.staff import Staff, staff
 
@@ -81,6 +82,17 @@ async def import_page(request: Request, ctx: Staff) -> Response:
             for row in parsed.rows
             if row.uai not in uais
         ]
+        # A known person (same NUMEN) attached elsewhere is not moved by a scoped
+        # import: that would hand another établissement's account to this one.
+        for row in parsed.rows:
+            known = s.store.one(
+                "select uai from accounts where numen_index = ?", (numen_index(s.keys, row.numen),)
+            )
+            if row.uai in uais and known is not None and known["uai"] not in uais:
+                row_errors.append(RowError(
+                    row.line, "cette personne est rattachée à un autre établissement. "
+                    "Seul le service académique peut changer son rattachement.",
+                ))
     if row_errors:
         row_errors.sort(key=lambda e: e.line or 0)
         errors.add("fichier", "Le fichier contient des erreurs : aucune ligne n'a été importée. "
@@ -110,7 +122,7 @@ async def letters(request: Request, ctx: Staff) -> Response:
     elif which == "attente":
         people = await run_in_threadpool(s.letters.accounts, uai=ctx.uai)
     else:
-        raise BadForm("unknown letters choice")
+        raise BadForm(400, "Choisissez les lettres à imprimer.")
     if not people:
         counts = activation_counts(s.store, [ctx.uai])[0]
         return render(

@@ -78,10 +78,12 @@ RESET_EVENTS = {
     "helpdesk": "password.set_helpdesk",
     "backup": "password.reset_backup",
 }
-GRANT_KEYS = ("reset_account", "reset_until", "reset_needs_factor", "reset_factor_done", "reset_via")
+GRANT_KEYS = (
+    "reset_account", "reset_until", "reset_needs_factor", "reset_factor_done", "reset_via", "reset_code",
+)
 
 
-def grant_reset(request: Request, account: Account, *, via: str) -> bool:
+def grant_reset(request: Request, account: Account, *, via: str, code_id: int | None = None) -> bool:
     """Let this session choose the account's password for a short while.
     Returns whether the second factor must be given first."""
     s = sesame(request)
@@ -94,6 +96,7 @@ def grant_reset(request: Request, account: Account, *, via: str) -> bool:
         "reset_needs_factor": needs_factor,
         "reset_factor_done": False,
         "reset_via": via,
+        "reset_code": code_id,  # letter and help-desk codes: used up with the new password
     }
     if current is not None and current.authenticated:
         current.data.update(data)
@@ -156,12 +159,19 @@ async def choose(request: Request) -> Response:
         return render(request, "password/choose.html", context, status=422)
     keep = handle.get().id_hash if handle.get() and handle.get().authenticated else None
     client = request.state.client
+    if by_code and not s.codes.use(handle.get().data.get("reset_code"), account.id):
+        # Used meanwhile (another session), replaced by a newer letter, or expired.
+        for key in GRANT_KEYS:
+            handle.get().data.pop(key, None)
+        handle.save()
+        errors = forms.Errors()
+        errors.add("code", "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas été changé.")
+        return render(request, "activation/code.html", {"values": {"identifiant": account.identifiant}, "errors": errors}, status=410)
     await run_in_threadpool(
         s.accounts.set_password, account, password, event=RESET_EVENTS.get(via, "password.set"),
         client=client, keep_session=keep,
     )
     if by_code:
-        s.codes.consume(account.id, via)  # the letter or help-desk code is used up
         if context["offer_factor_reset"] and form.get("reset_factors"):
             await run_in_threadpool(s.factors.remove_all, account, client)
     session = handle.get()

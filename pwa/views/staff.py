@@ -87,6 +87,11 @@ def staff(role: str | None, *, target: str | None = None) -> Callable[[StaffView
                     return render(request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404)
                 if not allows(grants, role or "admin", account.uai):
                     return refuse(request, "scope")
+                if s.roles.grants(account.id) and not allows(grants, "admin", None):
+                    # A staff account (its roles may reach beyond this établissement) is
+                    # handled by an académie-wide admin only: no agent can take over a
+                    # wider account through a code, or disable it.
+                    return refuse(request, "scope")
                 context = Staff(agent, grants, account=account)
             elif target == "uai":
                 uai = request.query_params.get("uai", "").strip().upper()[:20]
