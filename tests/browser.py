@@ -424,6 +424,11 @@ def activate(page, person: DemoPerson, password: str) -> None:
     fill_birth_date(page, person)
     page.get_by_label("Votre NUMEN").fill(person.numen)
     page.get_by_role("button", name="Continuer", exact=True).click()
+    choose_password(page, password)
+
+
+def choose_password(page, password: str) -> None:
+    """The last screen of every reset: type the new password twice and save it."""
     page.get_by_role("heading", level=1, name="Choisissez votre mot de passe").wait_for()
     page.get_by_label("Nouveau mot de passe", exact=True).fill(password)
     page.get_by_label("Confirmez le mot de passe", exact=True).fill(password)

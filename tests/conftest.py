@@ -88,6 +88,23 @@ def people(sesame) -> dict[str, Person]:
     return {"jean": JEAN, "jeanne": JEANNE}
 
 
+class Clock:
+    """A settable clock for the store (`sesame.store.clock`)."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(sesame) -> Clock:
+    clock = Clock()
+    sesame.store.clock = clock
+    return clock
+
+
 @pytest.fixture
 def client(app) -> Iterator[TestClient]:
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:

@@ -9,7 +9,7 @@ import re
 import pyotp
 import pytest
 from conftest import JEAN, JEANNE, Page, date_fields, get, make_settings, submit
-from test_factors import Clock, enrol_totp
+from test_factors import enrol_totp
 from test_journeys import GOOD, OTHER_GOOD, login, normalise, set_password_with_numen
 from test_mail import run
 
@@ -48,13 +48,6 @@ def code_of(body: str) -> str:
     found = re.search(r"^Votre code[^:\n]*: ([A-Z0-9]{6})\s*$", body, re.M)
     assert found, body
     return found.group(1)
-
-
-@pytest.fixture
-def clock(sesame):
-    clock = Clock(1_800_000_000.0)
-    sesame.store.clock = clock
-    return clock
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ reaches the server's log (browsers never send what follows `#`)."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 
 import pypdfium2
 import pytest
-from browser import ROOT, axe, axe_report
+from browser import ROOT, axe, axe_report, choose_password
 
 pytest_plugins = ["browser"]
 pytestmark = pytest.mark.browser
@@ -59,11 +58,7 @@ def test_the_letter_qr_code_opens_the_page_with_the_code_and_it_works(phone, ses
     assert axe(phone) == [], axe_report(axe(phone))
     phone.get_by_role("button", name="Continuer", exact=True).click()
 
-    phone.get_by_role("heading", level=1, name="Choisissez votre mot de passe").wait_for()
-    phone.get_by_label("Nouveau mot de passe", exact=True).fill(PASSWORD)
-    phone.get_by_label("Confirmez le mot de passe", exact=True).fill(PASSWORD)
-    phone.get_by_role("button", name="Enregistrer mon mot de passe", exact=True).click()
-    phone.get_by_role("heading", level=1, name=re.compile("mot de passe est enregistré")).wait_for()
+    choose_password(phone, PASSWORD)
 
     # The server logs at info level (no access lines: URLs may carry an
     # identifiant); the code appears nowhere in what it wrote.

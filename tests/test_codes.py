@@ -13,21 +13,6 @@ def account(sesame, people):
     return sesame.directory.by_login("jdupont")
 
 
-class Clock:
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(sesame):
-    clock = Clock()
-    sesame.store.clock = clock
-    return clock
-
-
 @pytest.mark.parametrize(
     "purpose, length", [("backup_verify", 6), ("backup_reset", 6), ("helpdesk", 8), ("letter", 12)]
 )

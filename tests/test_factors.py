@@ -11,21 +11,6 @@ from conftest import JEAN, Page, date_fields, get, submit
 from test_journeys import GOOD, OTHER_GOOD, login, set_password_with_numen
 
 
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(sesame):
-    clock = Clock(1_800_000_000.0)
-    sesame.store.clock = clock
-    return clock
-
-
 @pytest.fixture
 def jean(client, people, clock):
     set_password_with_numen(client, JEAN, GOOD)

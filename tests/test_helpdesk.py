@@ -14,7 +14,6 @@ import pytest
 from conftest import JEAN, Page, date_fields, get, make_settings, submit
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from test_factors import Clock
 from test_journeys import GOOD, login
 from test_mail import run
 
@@ -25,13 +24,6 @@ IN_SCOPE = "jdupont"  # Jean Dupont, same établissement
 OUT_OF_SCOPE = "lmartin"  # Léa Martin, École Test 0130997C
 KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 BACKUP = "jean.perso@exemple.fr"
-
-
-@pytest.fixture
-def clock(sesame):
-    clock = Clock(1_800_000_000.0)
-    sesame.store.clock = clock
-    return clock
 
 
 def account(sesame, identifiant):

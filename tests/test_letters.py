@@ -234,10 +234,10 @@ def test_letter_requests_are_capped_per_client(client, people):
 @pytest.fixture
 def gestionnaire(client, sesame, people):
     """Jeanne Dupont, gestionnaire of Collège Test (0130999A), signed in with her OTP app."""
-    from test_factors import Clock
+    from conftest import Clock
     from test_helpdesk import make_staff, sign_in
 
-    clock = Clock(1_800_000_000.0)
+    clock = Clock()
     sesame.store.clock = clock
     make_staff(sesame, "jdupont1", role="gestionnaire", uai="0130999A")
     sign_in(client, clock, "jdupont1")

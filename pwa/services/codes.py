@@ -168,15 +168,6 @@ class Codes:
             )
             return cursor.rowcount == 1
 
-    def consume(self, account_id: int, purpose: str) -> None:
-        """Use up the live code of a purpose (after a check with consume=False)."""
-        with self.store.write() as db:
-            db.execute(
-                "update codes set used_at = ? where account_id = ? and purpose = ?"
-                " and used_at is null and voided_at is null",
-                (self.store.now(), account_id, purpose),
-            )
-
     def void(self, account_id: int, purpose: str) -> None:
         with self.store.write() as db:
             db.execute(
