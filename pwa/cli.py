@@ -78,6 +78,7 @@ def _prepare_demo(url: str) -> None:
             key_file.chmod(0o600)
         os.environ["SESAME_SECRET_KEY"] = key_file.read_text().strip()
     os.environ["SESAME_DEMO"] = "1"
+    os.environ.setdefault("SESAME_PUBLIC_URL", url)  # mails and letters give whole addresses
     os.environ.setdefault("SESAME_SECURE_COOKIES", "1")
     try:
         sesame = Sesame.build(Settings.from_env())
@@ -114,7 +115,7 @@ def import_(csv_file: Path) -> None:
 def letters(out: Path, uai: str | None, identifiants: tuple[str, ...], requests_only: bool, include_active: bool) -> None:
     """Print activation letters to OUT.pdf: one page per person, with a new
     one-time code (older letters stop working). By default, everyone not yet
-    activated."""
+    activated who has no letter still valid; --identifiant reprints."""
     from pwa.context import Sesame
 
     settings = Settings.from_env()

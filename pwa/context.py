@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from jinja2 import Environment
+from markupsafe import Markup
 from jinja2_fragments.starlette import Jinja2Blocks
 
 from pwa import __version__
@@ -136,7 +137,8 @@ class Sesame:
             demo=self.settings.demo,
             version=__version__,
             static_files=self.static_url,
-            title_suffix=lambda title: f"{title} – Sésame, {self.profile.short_name}",
+            # Markup: the title block is already escaped (an apostrophe must not show as &#39;).
+            title_suffix=lambda title: Markup("{} – Sésame, {}").format(title, self.profile.short_name),
             policy_criteria=self.policy.criteria,
             policy_json=self.policy.to_json(),
             # What the checklist shows before anything is typed: the empty password's states.

@@ -279,10 +279,11 @@ def test_printed_slip_shows_the_code_once(client, sesame, agent, clock):
     code = slip.soup.select_one("#slip-code").get_text(strip=True)
     assert "jdupont" in slip.text() and "/activation" in slip.text() and "en main propre" in slip.text()
     assert code not in account_page(client, sesame).response.text
-    clock.now += 29 * 60
-    assert sesame.codes.check(jean.id, "helpdesk", code, consume=False) is Check.OK
-    clock.now += 61
-    assert sesame.codes.check(jean.id, "helpdesk", code) is Check.EXPIRED, "30 minutes"
+    # The slip travels like a letter (head of the établissement): a letter code, 30 days.
+    clock.now += 29 * 86400
+    assert sesame.codes.check(jean.id, "letter", code, consume=False) is Check.OK
+    clock.now += 86400 + 1
+    assert sesame.codes.check(jean.id, "letter", code) is Check.EXPIRED, "30 days"
     assert sesame.store.one("select target from codes")["target"] == "slip"
 
 
@@ -369,7 +370,8 @@ def test_gestionnaire_dashboard_and_import(client, sesame, people, clock):
     assert rows == [["Collège Test 0130999A", "2", "1", "1", "1"]], "the agent herself is activated with a factor"
     etab = get(client, "/gestion/etablissement?uai=0130999A")
     assert etab.soup.select_one("#lettres-activation") is not None
-    assert [li.get_text(" ", strip=True) for li in etab.soup.select("ul.activity li")] == ["Dupont Jean — jdupont"]
+    waiting = [li.get_text(" ", strip=True) for li in etab.soup.select("ul.letters-list li")]
+    assert waiting == ["Dupont Jean — jdupont Imprimer sa lettre (Jean Dupont)"]
     before = sesame.directory.count()
     bad = upload(client, GOOD_CSV + "Noir;Zoé;31/02/1980;13E24TEST0101;aesh;0130999A;Collège Test\n"
                  "Gris;Léo;01/02/1980;13E24TEST0102;aesh;0130997C;École Test\n")

@@ -316,3 +316,22 @@ def test_absurd_birth_date_numbers_are_a_french_message(client, people):
 def test_an_unknown_print_choice_is_a_4xx(client, sesame, gestionnaire):
     form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
     assert client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "tout"}).status_code == 400
+
+
+def test_printing_for_everyone_skips_valid_letters_and_one_person_can_be_reprinted(client, sesame, gestionnaire, tmp_path):
+    jean = sesame.directory.by_login("jdupont")
+    first = print_letters(sesame, ["jdupont"])  # a letter already on its way
+    page = get(client, "/gestion/etablissement?uai=0130999A")
+    assert "lettre imprimée le" in page.text()
+    assert page.soup.find("button", attrs={"value": "attente"}) is None  # nobody left without one
+    form = page.form("/gestion/lettres?uai=0130999A")
+    again = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "attente"})
+    assert again.status_code == 422
+    old_code = qr_urls(first, tmp_path)[0].split("#")[1]
+    assert sesame.codes.check(jean.id, "letter", old_code, consume=False).value == "ok"
+    reprint = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "personne", "compte": str(jean.id)})
+    assert reprint.status_code == 200 and pdf_pages(reprint.content) == 1
+    assert sesame.codes.check(jean.id, "letter", old_code, consume=False).value == "wrong"
+    other = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "personne",
+                                                               "compte": str(sesame.directory.by_login("lmartin").id)})
+    assert other.status_code == 400

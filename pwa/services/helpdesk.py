@@ -6,6 +6,8 @@ identifiant as actor. No HTTP here."""
 
 from __future__ import annotations
 
+from pwa.services.codes import grouped
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -162,14 +164,16 @@ class HelpDesk:
         return True
 
     def code_for_slip(self, account: Account, agent: Account, client: str) -> tuple[str, float]:
-        """A help-desk code for a printed slip (handed over by the head of the
-        établissement). Returns the clear code, shown once, and its expiry."""
-        code = self.s.codes.issue(account.id, "helpdesk", target="slip", issued_by=agent.id)
+        """A code for a printed slip, handed over in person by the head of the
+        établissement. The slip travels like a letter, so it carries an
+        activation-letter code (12 symbols, 30 days; it voids any earlier
+        letter). Returns the clear code, shown once, and its expiry."""
+        code = self.s.codes.issue(account.id, "letter", target="slip", issued_by=agent.id)
         self.s.audit.record(
             "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client, channel="slip"
         )
-        live = self.s.codes.live(account.id, "helpdesk")
-        return code, live["expires_at"] if live else self.s.store.now()
+        live = self.s.codes.live(account.id, "letter")
+        return grouped(code), live["expires_at"] if live else self.s.store.now()
 
     # -- unlock, disable, enable ------------------------------------------------------
     def unlock(self, account: Account, agent: Account, client: str) -> None:

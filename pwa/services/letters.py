@@ -141,11 +141,24 @@ class Letters:
         self.s = sesame
 
     def accounts(
-        self, *, uai: str | None = None, identifiants: list[str] | None = None, include_active: bool = False
+        self,
+        *,
+        uai: str | None = None,
+        identifiants: list[str] | None = None,
+        include_active: bool = False,
+        include_printed: bool = False,
     ) -> list[tuple[Account, str]]:
         """Accounts to print for, with their établissement's name, sorted by
-        établissement then name. By default only accounts not activated yet."""
+        établissement then name. By default only accounts not activated yet
+        and without a letter still valid (a new letter would void it: reprint
+        by naming the person)."""
         where, params = ["a.status = 'active'"], []
+        if not include_printed and not identifiants:
+            where.append(
+                "not exists (select 1 from codes c where c.account_id = a.id and c.purpose = 'letter'"
+                " and c.used_at is null and c.voided_at is null and c.expires_at > ?)"
+            )
+            params.append(self.s.store.now())
         if uai:
             where.append("a.uai = ?")
             params.append(uai)
@@ -185,6 +198,16 @@ class Letters:
             self.s.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
         self._mark_requests_printed([a.id for a, _ in people], actor_id)
         return bytes(pdf.output())
+
+    def valid_letters(self, uai: str) -> dict[int, float]:
+        """Account id → when its letter still valid was printed, for one établissement."""
+        rows = self.s.store.query(
+            "select c.account_id, max(c.created_at) as printed_at from codes c"
+            " join accounts a on a.id = c.account_id where a.uai = ? and c.purpose = 'letter'"
+            " and c.used_at is null and c.voided_at is null and c.expires_at > ? group by c.account_id",
+            (uai, self.s.store.now()),
+        )
+        return {r["account_id"]: r["printed_at"] for r in rows}
 
     # Postal requests (journey 5b) ------------------------------------------
 

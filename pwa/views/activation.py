@@ -27,7 +27,8 @@ from pwa.views.password import grant_reset
 
 CODE_FAILURE = (
     "Ce code ne correspond pas à cet identifiant, ou il n'est plus valable. Vérifiez les deux. "
-    "Si votre lettre a été réimprimée, seul le code de la dernière lettre marche."
+    "Si votre lettre a été réimprimée, seul le code de la dernière lettre marche. "
+    "Vous avez déjà choisi votre mot de passe avec ce code ? Connectez-vous."
 )
 CODE_PURPOSE = {12: "letter", 8: "helpdesk"}
 
@@ -167,7 +168,7 @@ async def request_letter(request: Request) -> Response:
         elif not choices:
             errors.add(
                 "etablissement",
-                "Nous ne trouvons pas cet établissement. Tapez un mot de son nom (par exemple « Pagnol ») "
+                "Nous ne trouvons pas cet établissement. Tapez un seul mot de son nom (par exemple « Hugo ») "
                 "ou son code à 7 chiffres et une lettre.",
             )
         elif len(choices) > 1:
@@ -198,7 +199,7 @@ async def follow_request(request: Request) -> Response:
     """Status of a request by its reference. Unknown details gave a reference
     too: it reads the same until a letter is printed."""
     s = sesame(request)
-    reference = request.query_params.get("reference", "").strip().upper()[:20]
+    reference = "".join(request.query_params.get("reference", "").split()).upper()[:20]
     errors = forms.Errors()
     row = None
     if "reference" in request.query_params:

@@ -31,11 +31,19 @@ async def dashboard(request: Request, ctx: Staff) -> Response:
 @staff("gestionnaire", target="uai")
 async def etablissement(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    counts = activation_counts(s.store, [ctx.uai])[0]
-    return render(
-        request, "gestion/etablissement.html",
-        {"counts": counts, "waiting": not_activated(s.store, ctx.uai), "queued": s.letters.queued(ctx.uai)},
-    )
+    return render(request, "gestion/etablissement.html", _etablissement_context(s, ctx.uai))
+
+
+def _etablissement_context(s, uai: str) -> dict:
+    waiting = not_activated(s.store, uai)
+    printed = s.letters.valid_letters(uai)
+    return {
+        "counts": activation_counts(s.store, [uai])[0],
+        "waiting": waiting,
+        "printed": printed,
+        "to_print": sum(1 for p in waiting if p["id"] not in printed and p["status"] == "active"),
+        "queued": s.letters.queued(uai),
+    }
 
 
 async def read_upload(request: Request) -> tuple[dict[str, str], bytes | None]:
@@ -121,17 +129,19 @@ async def letters(request: Request, ctx: Staff) -> Response:
         people = await run_in_threadpool(s.letters.queued, ctx.uai)
     elif which == "attente":
         people = await run_in_threadpool(s.letters.accounts, uai=ctx.uai)
+    elif which == "personne":
+        # One person, even with a letter still valid: the reprint voids it.
+        raw = form.get("compte", "")
+        person = s.directory.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        if person is None or person.uai != ctx.uai:
+            raise BadForm(400, "Cette personne n'est pas dans cet établissement.")
+        people = await run_in_threadpool(s.letters.accounts, identifiants=[person.identifiant])
     else:
         raise BadForm(400, "Choisissez les lettres à imprimer.")
     if not people:
-        counts = activation_counts(s.store, [ctx.uai])[0]
-        return render(
-            request, "gestion/etablissement.html",
-            {"counts": counts, "waiting": not_activated(s.store, ctx.uai),
-             "queued": s.letters.queued(ctx.uai),
-             "letters_error": "Il n'y a aucune lettre à imprimer pour ce choix."},
-            status=422,
-        )
+        context = _etablissement_context(s, ctx.uai)
+        context["letters_error"] = "Il n'y a aucune lettre à imprimer pour ce choix."
+        return render(request, "gestion/etablissement.html", context, status=422)
     base_url = s.settings.public_url or str(request.base_url).rstrip("/")
     pdf = await run_in_threadpool(
         s.letters.print, people, base_url=base_url, actor=ctx.agent.identifiant,

@@ -88,7 +88,7 @@ async def check_caller(request: Request, ctx: Staff) -> Response:
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("jour", "mois", "annee")}
     if errors:
-        return _page(request, ctx, 422, errors=errors, values=values)
+        return _page(request, ctx, 422, errors=_for_the_agent(errors), values=values)
     outcome = await run_in_threadpool(
         s.helpdesk.check_caller, ctx.account, ctx.agent, birth=birth, numen=numen, client=request.state.client
     )
@@ -97,6 +97,18 @@ async def check_caller(request: Request, ctx: Staff) -> Response:
                    "Réessayez demain, ou proposez la fiche remise par le chef d'établissement.")
         return _page(request, ctx, 429, errors=errors, values=values)
     return _page(request, ctx, check=outcome)
+
+
+def _for_the_agent(errors: forms.Errors) -> forms.Errors:
+    """The shared field messages speak to the owner ("votre NUMEN"); here the
+    agent types what the caller says."""
+    said = forms.Errors()
+    for name, message in errors.items.items():
+        message = message.replace("Indiquez votre NUMEN. Il figure sur le courrier qui vous l'a donné.",
+                                  "Indiquez le NUMEN dit par la personne.")
+        message = message.replace("votre date de naissance", "la date de naissance dite par la personne")
+        said.add(name, message.replace("Vérifiez l'année de naissance.", "Vérifiez l'année dite par la personne."))
+    return said
 
 
 @staff("assistance", target="account")

@@ -19,7 +19,7 @@
     expired: "La vérification a expiré : elle recommence.",
     footer: "",
     getAudioChallenge: "Écouter le code",
-    label: "Je ne suis pas un robot (vérifié automatiquement)",
+    label: "Vérification anti-robot automatique : rien à faire",
     loading: "Chargement…",
     reload: "Recommencer",
     verify: "Vérifier",

@@ -63,7 +63,8 @@
   function authenticate(box, mediation) {
     var csrf = box.dataset.csrf;
     var purpose = box.dataset.purpose;
-    if (conditionalAbort && !mediation) { conditionalAbort.abort(); conditionalAbort = null; }
+    // One pending request at a time: a new page (htmx swap) or the button replaces the autofill one.
+    if (conditionalAbort) { conditionalAbort.abort(); conditionalAbort = null; }
     if (!mediation) say(box, "Suivez les instructions de votre téléphone…");
     return post("/cle/options", { purpose: purpose }, csrf)
       .then(function (options) {
@@ -80,7 +81,9 @@
         return post("/cle/verifier", { purpose: purpose, credential: credential.toJSON() }, csrf);
       })
       .then(function (data) { if (data) window.location.assign(data.redirect); })
-      .catch(function (error) { if (!mediation || error.name !== "AbortError") failure(box, error); });
+      // The silent autofill request only speaks when the server refused a passkey
+      // actually chosen; the browser's own refusals are not the person's doing.
+      .catch(function (error) { if (!mediation || (error && error.fromServer)) failure(box, error); });
   }
 
   function enhance(root) {
