@@ -52,6 +52,7 @@ def _page(request: Request, ctx: Staff, status: int = 200, **extra) -> Response:
             "info": s.helpdesk.summary(account),
             "events": s.helpdesk.trail(account, limit=10),
             "checks_per_day": CALLER_CHECKS_PER_DAY,
+            "letter": s.codes.live(account.id, "letter"),
             "errors": forms.Errors(),
             "values": {},
             **extra,
