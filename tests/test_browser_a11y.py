@@ -508,7 +508,7 @@ def test_staff_area_states(tablet, demo_people):
     expect_(page.locator("#caller-result")).to_contain_text("Ne correspond pas")
     audit("gestion: caller check, no match")
     page.get_by_role("button", name="Préparer une fiche pour le chef d'établissement").click()
-    expect_(page.locator("#slip-code")).to_have_text(re.compile("^[A-Z2-9]{8}$"))
+    expect_(page.locator("#slip-code")).to_have_text(re.compile("^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$"))
     audit("gestion: printed slip")
     page.goto("/gestion/recherche?q=ndiaye")
     page.get_by_role("link", name="Aminata N'Diaye").click()
