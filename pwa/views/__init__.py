@@ -136,3 +136,19 @@ async def read_form(request: Request, *, long_fields: dict[str, int] | None = No
     if any(len(v) > limits.get(k, MAX_FIELD) for k, v in data.items()):
         raise BadForm(413, "Un des champs est beaucoup trop long.")
     return data
+
+
+def flash(request: Request, message: str) -> None:
+    """A confirmation shown once by the next page (post/redirect/get)."""
+    session = request.state.session.get()
+    session.data["flash"] = message
+    request.state.session.save()
+
+
+def take_flash(request: Request) -> str | None:
+    """The confirmation left by flash(), once."""
+    session = request.state.session.get()
+    message = session.data.pop("flash", None) if session is not None else None
+    if message:
+        request.state.session.save()
+    return message

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
-from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
+from pwa.views import forms, read_form, redirect, redirect_to, render, sesame, take_flash
 from pwa.views.errors import throttled_message
 from pwa.views.password import new_password_errors
 
@@ -51,21 +51,18 @@ def recent(view: Handler) -> Handler:
 @signed_in
 async def overview(request: Request, account: Account) -> Response:
     s = sesame(request)
-    session = request.state.session.get()
-    flash = session.data.pop("flash", None)
-    if flash:
-        request.state.session.save()
     return render(
         request,
         "account/overview.html",
         {
             "account": account,
-            "flash": flash,
+            "flash": take_flash(request),
             "activity": s.audit.for_account(account.id, limit=10),
             "other_sessions": max(0, s.sessions.count_for(account.id) - 1),
             "has_factor": s.authenticators.has_factor(account.id),
             "is_staff": bool(s.roles.grants(account.id)),
-            "suggest_passkey": session.data.get("suggest_passkey") and not s.authenticators.has_factor(account.id),
+            "suggest_passkey": request.state.session.get().data.get("suggest_passkey")
+            and not s.authenticators.has_factor(account.id),
         },
     )
 

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from pwa.directory import Account
 from pwa.services.backup import RESEND_AFTER, AddressRefused, masked
 from pwa.services.codes import Check
-from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views import flash, forms, read_form, redirect, render, sesame, take_flash
 from pwa.views.account import recent, signed_in
 
 CODE_MESSAGES = {
@@ -47,12 +47,6 @@ def countdown(request: Request, sent_at: float, until: float) -> dict:
         "resend_in": max(0, math.ceil(sent_at + RESEND_AFTER - now)),
         "until": until,
     }
-
-
-def _flash(request: Request, message: str) -> None:
-    session = request.state.session.get()
-    session.data["flash"] = message
-    request.state.session.save()
 
 
 @signed_in
@@ -114,11 +108,7 @@ async def code(request: Request, account: Account) -> Response:
     latest = s.codes.latest(account.id, "backup_verify")
     if latest is None or latest["used_at"]:
         return redirect(request, "backup_address")
-    session = request.state.session.get()
-    flash = session.data.pop("flash", None)
-    if flash:
-        request.state.session.save()
-    context = {**_code_context(request, account, latest), "flash": flash, "errors": forms.Errors()}
+    context = {**_code_context(request, account, latest), "flash": take_flash(request), "errors": forms.Errors()}
     if request.method == "GET":
         return render(request, "account/backup_code.html", context)
     form = await read_form(request)
@@ -136,7 +126,7 @@ async def code(request: Request, account: Account) -> Response:
         return render(
             request, "account/backup_code.html", {**context, "errors": errors}, status=422
         )
-    _flash(request, f"Votre adresse de secours est enregistrée : {masked(latest['target'])}.")
+    flash(request, f"Votre adresse de secours est enregistrée : {masked(latest['target'])}.")
     return redirect(request, "account")
 
 
@@ -161,7 +151,7 @@ async def resend(request: Request, account: Account) -> Response:
     if not sent:
         context["errors"].add("code", TOO_MANY)
         return render(request, "account/backup_code.html", context, status=429)
-    _flash(request, "Un nouveau code vient d'être envoyé. Seul le dernier code reçu est valable.")
+    flash(request, "Un nouveau code vient d'être envoyé. Seul le dernier code reçu est valable.")
     return redirect(request, "backup_address_code")
 
 
@@ -172,7 +162,7 @@ async def remove(request: Request, account: Account) -> Response:
     await read_form(request)
     if account.backup_email:
         await run_in_threadpool(s.backup.remove, account, request.state.client)
-        _flash(
+        flash(
             request,
             "Votre adresse de secours est supprimée. Un courriel de confirmation vous a été envoyé.",
         )

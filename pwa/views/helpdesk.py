@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.services.helpdesk import CALLER_CHECKS_PER_DAY, scope_uais
-from pwa.views import forms, read_form, redirect_to, render, sesame
+from pwa.views import flash, forms, read_form, redirect_to, render, sesame, take_flash
 from pwa.views.staff import Staff, staff
 
 MAX_REASON = 300
@@ -65,18 +65,12 @@ def _page(request: Request, ctx: Staff, status: int = 200, **extra) -> Response:
 async def account_page(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
     s.helpdesk.viewed(ctx.account, ctx.agent, request.state.client)
-    session = request.state.session.get()
-    flash = session.data.pop("flash", None)
-    if flash:
-        request.state.session.save()
-    return _page(request, ctx, flash=flash)
+    return _page(request, ctx, flash=take_flash(request))
 
 
 def _done(request: Request, ctx: Staff, message: str) -> Response:
     """After an action: back to the account page with a confirmation (PRG)."""
-    session = request.state.session.get()
-    session.data["flash"] = message
-    request.state.session.save()
+    flash(request, message)
     return redirect_to(request, _account_url(ctx))
 
 

@@ -20,7 +20,7 @@ from pwa.directory import Account
 from pwa.services import absence as rules
 from pwa.services.mailbox import Diagnosis, MailError
 from pwa.services.notices import PARIS
-from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.views import forms, read_form, redirect, render, sesame, take_flash
 from pwa.views.account import signed_in
 from pwa.views.errors import throttled_message
 
@@ -178,11 +178,7 @@ MAIL_PROBLEMS = {
 async def absence(request: Request, account: Account) -> Response:
     s = sesame(request)
     if request.method == "GET":
-        session = request.state.session.get()
-        flash = session.data.pop("flash", None)
-        if flash:
-            request.state.session.save()
-        return render(request, "account/absence.html", _page(request, account, flash=flash))
+        return render(request, "account/absence.html", _page(request, account, flash=take_flash(request)))
     form = await read_form(
         request,
         long_fields={"message": 2 * rules.MAX_TEXT, "message_exterieur": 2 * rules.MAX_TEXT},

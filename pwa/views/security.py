@@ -17,6 +17,7 @@ from pwa.mfa import totp
 from pwa.mfa.passkeys import PasskeyError
 from pwa.security.crypto import decrypt, encrypt
 from pwa.views import (
+    flash,
     forms,
     read_form,
     read_json,
@@ -24,6 +25,7 @@ from pwa.views import (
     relying_party,
     render,
     sesame,
+    take_flash,
 )
 from pwa.views.account import recent, signed_in
 
@@ -50,11 +52,7 @@ def _page(request: Request, account: Account, status: int = 200, **extra) -> Res
 
 @signed_in
 async def overview(request: Request, account: Account) -> Response:
-    session = request.state.session.get()
-    flash = session.data.pop("flash", None)
-    if flash:
-        request.state.session.save()
-    return _page(request, account, flash=flash)
+    return _page(request, account, flash=take_flash(request))
 
 
 # -- passkeys ----------------------------------------------------------------------------
@@ -84,7 +82,7 @@ async def passkey_add(request: Request, account: Account) -> Response:
         return JSONResponse(
             {"error": "La clé d'accès n'a pas pu être enregistrée. Réessayez."}, status_code=400
         )
-    _flash(request, f"La clé d'accès « {name} » est ajoutée.")
+    flash(request, f"La clé d'accès « {name} » est ajoutée.")
     return JSONResponse({"redirect": "/compte/securite/codes" if first else "/compte/securite"})
 
 
@@ -102,7 +100,7 @@ async def passkey_rename(request: Request, account: Account) -> Response:
         return _page(request, account, status=422, errors=errors, values={f"name-{authenticator.id}": name})
     s.authenticators.rename(authenticator, name)
     s.audit.record("factor.renamed", account_id=account.id, client=request.state.client)
-    _flash(request, f"La clé d'accès s'appelle maintenant « {name} ».")
+    flash(request, f"La clé d'accès s'appelle maintenant « {name} ».")
     return redirect(request, "security")
 
 
@@ -114,7 +112,7 @@ async def factor_remove(request: Request, account: Account) -> Response:
     authenticator = s.authenticators.get(account.id, request.path_params["id"])
     if authenticator is not None and authenticator.type in ("passkey", "totp"):
         s.factors.removed(account, authenticator, request.state.client)
-        _flash(request, "La protection est retirée. Un courriel vous le confirme.")
+        flash(request, "La protection est retirée. Un courriel vous le confirme.")
     return redirect(request, "security")
 
 
@@ -136,7 +134,7 @@ async def totp_enrol(request: Request, account: Account) -> Response:
             request.state.session.save()
             if first:
                 return _show_codes(request, account, intro="L'application est prête.")
-            _flash(request, "L'application de codes est prête.")
+            flash(request, "L'application de codes est prête.")
             return redirect(request, "security")
         errors.add("code", "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.")
     else:
@@ -181,9 +179,3 @@ async def hide_suggestion(request: Request, account: Account) -> Response:
     session.data["suggest_passkey"] = False
     request.state.session.save()
     return redirect(request, "account")
-
-
-def _flash(request: Request, message: str) -> None:
-    session = request.state.session.get()
-    session.data["flash"] = message
-    request.state.session.save()
