@@ -155,7 +155,7 @@ class Page:
         return main.get_text(" ", strip=True)
 
 
-def submit(client: TestClient, page: Page, action: str, **fields: str) -> Page:
+def submit(client: TestClient, page: Page, action: str, /, **fields: str) -> Page:
     """Fill the form found on the page (hidden fields and CSRF included) and post it.
     A form with the anti-robot widget gets a real solution, as the browser's widget would
     send it (`altcha=""` posts without one, as a browser without JavaScript does)."""

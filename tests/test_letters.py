@@ -244,11 +244,16 @@ def gestionnaire(client, sesame, people):
     return clock
 
 
+def print_from_gestion(client, lettres: str, *, uai: str = "0130999A", **fields: str):
+    """Press a print button of Collège Test's page (its form and CSRF token),
+    sending it for `uai`. Returns the raw response: a PDF when all went well."""
+    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
+    return client.post(f"/gestion/lettres?uai={uai}", data={**form, "lettres": lettres, **fields})
+
+
 def test_gestionnaire_prints_the_letters_of_an_etablissement(client, sesame, gestionnaire, tmp_path):
-    page = get(client, "/gestion/etablissement?uai=0130999A")
-    assert page.status == 200
-    form = page.form("/gestion/lettres?uai=0130999A")
-    response = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "attente"})
+    assert get(client, "/gestion/etablissement?uai=0130999A").status == 200
+    response = print_from_gestion(client, "attente")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert "attachment" in response.headers["content-disposition"]
@@ -261,14 +266,12 @@ def test_gestionnaire_prints_the_letters_of_an_etablissement(client, sesame, ges
 
 
 def test_nothing_to_print_is_said_on_the_page(client, sesame, gestionnaire):
-    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
-    page = Page(client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "demandes"}))
+    page = Page(print_from_gestion(client, "demandes"))
     assert page.status == 422 and "aucune lettre" in page.text()
 
 
 def test_letters_of_another_etablissement_are_refused(client, sesame, gestionnaire):
-    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
-    response = client.post("/gestion/lettres?uai=0130997C", data={**form, "lettres": "attente"})
+    response = print_from_gestion(client, "attente", uai="0130997C")
     assert response.status_code == 403
     assert sesame.store.one("select count(*) as n from codes")["n"] == 0
 
@@ -314,8 +317,7 @@ def test_absurd_birth_date_numbers_are_a_french_message(client, people):
 
 
 def test_an_unknown_print_choice_is_a_4xx(client, sesame, gestionnaire):
-    form = get(client, "/gestion/etablissement?uai=0130999A").form("/gestion/lettres?uai=0130999A")
-    assert client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "tout"}).status_code == 400
+    assert print_from_gestion(client, "tout").status_code == 400
 
 
 def test_printing_for_everyone_skips_valid_letters_and_one_person_can_be_reprinted(client, sesame, gestionnaire, tmp_path):
@@ -324,14 +326,12 @@ def test_printing_for_everyone_skips_valid_letters_and_one_person_can_be_reprint
     page = get(client, "/gestion/etablissement?uai=0130999A")
     assert "lettre imprimée le" in page.text()
     assert page.soup.find("button", attrs={"value": "attente"}) is None  # nobody left without one
-    form = page.form("/gestion/lettres?uai=0130999A")
-    again = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "attente"})
+    again = print_from_gestion(client, "attente")
     assert again.status_code == 422
     old_code = qr_urls(first, tmp_path)[0].split("#")[1]
     assert sesame.codes.check(jean.id, "letter", old_code, consume=False).value == "ok"
-    reprint = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "personne", "compte": str(jean.id)})
+    reprint = print_from_gestion(client, "personne", compte=str(jean.id))
     assert reprint.status_code == 200 and pdf_pages(reprint.content) == 1
     assert sesame.codes.check(jean.id, "letter", old_code, consume=False).value == "wrong"
-    other = client.post("/gestion/lettres?uai=0130999A", data={**form, "lettres": "personne",
-                                                               "compte": str(sesame.directory.by_login("lmartin").id)})
+    other = print_from_gestion(client, "personne", compte=str(sesame.directory.by_login("lmartin").id))
     assert other.status_code == 400

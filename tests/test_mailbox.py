@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from conftest import JEAN, STAFF_CSV, Page, fast_hashing, get, make_settings
+from conftest import JEAN, STAFF_CSV, Page, fast_hashing, get, make_settings, submit
 from dovecot import Dovecot, free_port
 from starlette.testclient import TestClient
 from test_journeys import GOOD, login, set_password_with_numen
@@ -61,9 +61,8 @@ def jean(tmp_path, dovecot) -> Iterator[Signed]:
     yield from signed_in(tmp_path, dovecot)
 
 
-def post(client: TestClient, page: Page, url: str, /, **fields: str) -> Page:
-    """Send the page's form posting to `url` (hidden fields and CSRF) with `fields`."""
-    return Page(client.post(url, data={**page.form(url), **fields}, follow_redirects=True))
+def check_connection(client: TestClient, password: str) -> Page:
+    return submit(client, get(client, "/compte/connexion-test"), "/compte/connexion-test", password=password)
 
 
 def diagnosis(page: Page) -> str:
@@ -83,12 +82,12 @@ def test_connection_test_opens_the_mailbox_and_diagnoses_a_wrong_password(jean: 
     form = get(client, "/compte/connexion-test")
     assert form.h1 == "Tester ma connexion"
 
-    ok = post(client, form, "/compte/connexion-test", password=GOOD)
+    ok = submit(client, form, "/compte/connexion-test", password=GOOD)
     assert ok.status == 200
     assert "Ça marche : votre boîte aux lettres s'ouvre" in diagnosis(ok)
     assert "Elle contient 0 message" in diagnosis(ok)
 
-    wrong = post(client, form, "/compte/connexion-test", password=WRONG)
+    wrong = submit(client, form, "/compte/connexion-test", password=WRONG)
     assert wrong.status == 422
     assert (
         wrong.field_error("password")
@@ -108,7 +107,7 @@ def test_connection_test_opens_the_mailbox_and_diagnoses_a_wrong_password(jean: 
     dump = json.dumps(s.store.query("select * from audit"), ensure_ascii=False)
     assert GOOD not in dump and WRONG not in dump
 
-    empty = post(client, form, "/compte/connexion-test", password="")
+    empty = submit(client, form, "/compte/connexion-test", password="")
     assert empty.status == 422 and "Tapez votre mot de passe" in empty.errors[0]
 
 
@@ -116,8 +115,8 @@ def test_connection_test_after_too_many_failures_is_paused(jean: Signed):
     client = jean.client
     form = get(client, "/compte/connexion-test")
     for _ in range(5):
-        assert post(client, form, "/compte/connexion-test", password=WRONG).status == 422
-    blocked = post(client, form, "/compte/connexion-test", password=GOOD)
+        assert submit(client, form, "/compte/connexion-test", password=WRONG).status == 422
+    blocked = submit(client, form, "/compte/connexion-test", password=GOOD)
     assert blocked.status == 429
     assert "Trop d'essais" in blocked.field_error("password")
     assert not diagnosis(blocked), "the mail server is not even tried"
@@ -125,12 +124,7 @@ def test_connection_test_after_too_many_failures_is_paused(jean: Signed):
 
 def test_connection_test_account_refused_by_the_mail_server(jean: Signed, dovecot: Dovecot):
     dovecot.deny(JEAN.identifiant)
-    page = post(
-        jean.client,
-        get(jean.client, "/compte/connexion-test"),
-        "/compte/connexion-test",
-        password=GOOD,
-    )
+    page = check_connection(jean.client, GOOD)
     assert page.status == 200
     assert "Le serveur de messagerie refuse la connexion" in diagnosis(page)
     assert "Votre mot de passe est bon" in diagnosis(page)
@@ -138,24 +132,14 @@ def test_connection_test_account_refused_by_the_mail_server(jean: Signed, doveco
 
 def test_connection_test_closed_port(tmp_path, dovecot: Dovecot):
     for signed in signed_in(tmp_path, dovecot, imap_port=free_port()):
-        page = post(
-            signed.client,
-            get(signed.client, "/compte/connexion-test"),
-            "/compte/connexion-test",
-            password=GOOD,
-        )
+        page = check_connection(signed.client, GOOD)
         assert page.status == 200
         assert "Le serveur de messagerie est injoignable" in diagnosis(page)
 
 
 def test_connection_test_untrusted_certificate(tmp_path, dovecot: Dovecot):
     for signed in signed_in(tmp_path, dovecot, mail_ca_file=""):
-        page = post(
-            signed.client,
-            get(signed.client, "/compte/connexion-test"),
-            "/compte/connexion-test",
-            password=GOOD,
-        )
+        page = check_connection(signed.client, GOOD)
         assert "La connexion sécurisée a échoué" in diagnosis(page)
 
 
@@ -195,14 +179,14 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     assert page.h1 == "Message d'absence"
     assert "Sésame ne garde pas de copie" in page.text()
     # Wrong password: refused before the mail server, fields kept.
-    wrong = post(client, page, "/compte/absence", action="save", password=WRONG, **absence_fields())
+    wrong = submit(client, page, "/compte/absence", action="save", password=WRONG, **absence_fields())
     assert wrong.status == 422
     assert wrong.field_error("password").startswith("Ce n'est pas votre mot de passe")
     assert form_text(wrong, "objet") == absence_fields()["objet"]
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts()[0] == "mes-filtres"
 
-    done = post(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
+    done = submit(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
     assert done.status == 200
     end = (paris_today() + dt.timedelta(days=14)).strftime("%d/%m/%Y")
     assert (
@@ -223,7 +207,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     assert ":days 3" in script
 
     # Read back from the server: the form shows exactly what was typed, hostile text included.
-    check = post(
+    check = submit(
         client,
         get(client, "/compte/absence"),
         "/compte/absence/etat",
@@ -236,7 +220,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     assert form_text(check, "frequence") == "3"
 
     # Saved again with an outside message: still one include of the user's script, not of itself.
-    again = post(
+    again = submit(
         client,
         check,
         "/compte/absence",
@@ -254,7 +238,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     assert 'envelope :domain :is "from" "ac-aix-marseille.fr"' in script
 
     # Switched off: the user's own script is active again, Sésame's is gone.
-    stop = post(
+    stop = submit(
         client,
         get(client, "/compte/absence"),
         "/compte/absence/etat",
@@ -279,7 +263,7 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
     client, s = jean.client, jean.sesame
     page = get(client, "/compte/absence")
     today = paris_today()
-    bad = post(
+    bad = submit(
         client,
         page,
         "/compte/absence",
@@ -300,12 +284,12 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts() == (None, []), "nothing reached the server"
 
-    done = post(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
+    done = submit(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
     assert done.status == 200
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts()[0] == SCRIPT_NAME
         assert "include" not in sieve.get(SCRIPT_NAME)
-    stop = post(
+    stop = submit(
         client,
         get(client, "/compte/absence"),
         "/compte/absence/etat",
@@ -320,7 +304,7 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
 def test_out_of_office_as_the_user_only(jean: Signed, dovecot: Dovecot):
     """Sésame holds no mail-server credential of its own: a refused user cannot write."""
     dovecot.deny(JEAN.identifiant)
-    page = post(
+    page = submit(
         jean.client,
         get(jean.client, "/compte/absence"),
         "/compte/absence",

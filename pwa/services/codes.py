@@ -18,11 +18,14 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum
 
+# The 32 unambiguous symbols (no I, O, 0, 1) and the case- and spacing-blind reading of
+# recovery codes: every one-time code in Sésame is read the same way.
+from pwa.mfa.recovery import ALPHABET, normalise
 from pwa.security.keys import Keys
 from pwa.store import Store
 
-# 32 unambiguous symbols (no I, O, 0, 1): the same alphabet as recovery codes.
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+__all__ = ["ALPHABET", "PURPOSES", "Check", "Codes", "grouped", "normalise"]
+
 DAY = 86400.0
 
 
@@ -54,11 +57,6 @@ class Check(Enum):
     VOID = "void"  # too many wrong attempts, used, or replaced: ask for a new one
     EXPIRED = "expired"
     NONE = "none"  # no code was issued
-
-
-def normalise(code: str) -> str:
-    """Case-insensitive; spaces, hyphens and dots ignored."""
-    return "".join(c for c in code.upper() if c.isalnum())
 
 
 def grouped(code: str, size: int = 4) -> str:

@@ -6,8 +6,6 @@ identifiant as actor. No HTTP here."""
 
 from __future__ import annotations
 
-from pwa.services.codes import grouped
-
 import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +13,8 @@ from typing import TYPE_CHECKING
 from pwa.directory import Account
 from pwa.names import ascii_fold
 from pwa.security.roles import Grant
+from pwa.services.backup import masked
+from pwa.services.codes import grouped
 from pwa.services.identity import check_identity
 
 if TYPE_CHECKING:
@@ -27,14 +27,6 @@ PAGE_SIZE = 20
 
 def _fold(value: str | None) -> str:
     return ascii_fold(value or "")
-
-
-def mask_email(address: str | None) -> str:
-    """`jeanne.martin@exemple.fr` → `j•••@exemple.fr`."""
-    if not address or "@" not in address:
-        return ""
-    local, domain = address.rsplit("@", 1)
-    return f"{local[:1]}•••@{domain}"
 
 
 def scope_uais(grants: list[Grant], role: str) -> list[str] | None:
@@ -106,7 +98,7 @@ class HelpDesk:
         return {
             "etablissement": etab["name"] if etab else "",
             "has_factor": s.authenticators.has_factor(account.id),
-            "backup_masked": mask_email(account.backup_email),
+            "backup_masked": masked(account.backup_email),
             "paused_until": paused if paused > now else None,
             "disabled_at": row["disabled_at"] if row else None,
             "live_code": s.codes.live(account.id, "helpdesk"),

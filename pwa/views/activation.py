@@ -9,13 +9,14 @@ identifiant exists or has a code."""
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.directory import Account
+from pwa.names import ascii_fold
 from pwa.services import codes as one_time
 from pwa.services.codes import Check
 from pwa.services.identity import check_birth
@@ -111,8 +112,8 @@ async def self_help(request: Request) -> Response:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if c.isalnum())
+    """Accents, case, spaces and punctuation ignored (`N'Diaye` = `ndiaye`)."""
+    return re.sub(r"[^a-z0-9]", "", ascii_fold(text))
 
 
 def find_etablissement(s, typed: str) -> list[dict]:
