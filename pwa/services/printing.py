@@ -17,10 +17,12 @@ Services only: no HTTP, no click. Every step is audited with the agent as actor.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pwa.directory import Account
+from pwa.services.notices import PARIS
 
 if TYPE_CHECKING:
     from pwa.context import Sesame
@@ -87,6 +89,11 @@ class NeedsConfirmation(Exception):
     def __init__(self, plan: PrintPlan) -> None:
         super().__init__("printing would void valid codes")
         self.plan = plan
+
+
+def fr_datetime(timestamp: float) -> str:
+    """`01/12/2026 à 15:40`, Paris time (the pages' frdatetime filter)."""
+    return dt.datetime.fromtimestamp(timestamp, PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
 def _kind(row: dict) -> str:
