@@ -13,16 +13,19 @@
     if (live) live.textContent = text;
   }
 
+  // The page's content, swapped by htmx itself so app.js enhances it as after any navigation.
   function show(html) {
-    var page = new DOMParser().parseFromString(html, "text/html");
-    var fresh = page.getElementById("main");
     var main = document.getElementById("main");
-    if (!fresh || !main) return false;
-    main.innerHTML = fresh.innerHTML;
-    if (page.title) document.title = page.title;
-    if (window.htmx) window.htmx.process(main);
-    (main.querySelector("[data-focus]") || main).focus();
+    if (!main || !window.htmx) return false;
+    window.htmx.swap(main, html, { swapStyle: "innerHTML" }, { eventInfo: { target: main } });
+    var focus = main.querySelector("[data-focus]");
+    if (focus) focus.focus();
     return true;
+  }
+
+  function refreshed(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (page) { return page.text(); });
   }
 
   function save(blob, response) {
@@ -48,16 +51,19 @@
     buttons.forEach(function (button) { button.disabled = true; });
     say("Préparation des lettres…");
     var refresh = form.getAttribute("data-letters");
-    fetch(form.action, { method: "POST", body: body, credentials: "same-origin" })
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) {
         var type = response.headers.get("content-type") || "";
+        // 204: every request was already served, nothing to download; the page says so.
+        if (response.status === 204) return refreshed(refresh);
         if (type.indexOf("application/pdf") !== 0) return response.text();
         return response.blob().then(function (blob) {
           save(blob, response);
-          return fetch(refresh, { credentials: "same-origin" });
-        }).then(function (page) { return page.text(); });
+          return refreshed(refresh);
+        });
       })
       .then(function (html) {
+        say("");
         if (!show(html)) throw new Error("no page");
       })
       .catch(function () {
