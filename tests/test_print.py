@@ -146,6 +146,28 @@ def test_a_confirmation_covers_only_the_codes_the_agent_saw(client, sesame, agen
     assert Page(press(client, "personne", compte=str(jean.id), confirme="12,abc")).status == 409
 
 
+def test_a_request_newer_than_the_letter_reprints_after_confirmation(client, sesame, agent, clock, tmp_path):
+    """Jean lost the letter printed last week and asks for a new one: printing the
+    requests would void the lost letter's code, so the agent confirms it."""
+    jean = sesame.directory.by_login("jdupont")
+    assert press(client, "personne", compte=str(jean.id)).headers["content-type"] == "application/pdf"
+    clock.now += 600
+    reference = ask_letter(client, "jean", "DUPONT", JEAN.birth, "college test")
+    page = get(client, PAGE)
+    assert page.soup.find("button", attrs={"value": "demandes"}) is not None
+    assert page.soup.select_one("#served-requests") is None  # the letter is older than the request
+
+    asked = Page(press(client, "demandes"))
+    assert asked.status == 409 and asked.title.startswith("Confirmer l'impression")
+    assert "Jean Dupont (jdupont) : lettre imprimée le" in asked.soup.select_one("#codes-to-void").get_text(" ", strip=True)
+    assert request_status(sesame, reference) == "queued"
+    confirm = asked.soup.find("input", attrs={"name": "confirme"})["value"]
+    printed = press(client, "demandes", confirme=confirm)
+    assert printed.headers["content-type"] == "application/pdf"
+    assert request_status(sesame, reference) == "printed"
+    assert "imprimée" in get(client, f"/courrier/suivi?reference={reference}").text()
+
+
 def test_the_etablissement_page_after_printing_shows_the_new_state(client, sesame, agent, clock):
     page = get(client, PAGE)
     assert page.soup.find("button", attrs={"value": "attente"}) is not None
