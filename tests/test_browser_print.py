@@ -73,7 +73,7 @@ def test_reprint_over_a_valid_letter_asks_who_then_the_page_refreshes(gestionnai
         page.get_by_role("button", name="Imprimer sa lettre (Hugo Moreau)", exact=True).click()
     first_pdf = tmp_path / "premiere.pdf"
     first.value.save_as(first_pdf)
-    expect_(page.locator("#print-result")).to_contain_text("1 lettre(s) imprimée(s)")
+    expect_(page.locator("#print-result")).to_contain_text("1 lettre imprimée :")
     expect_(waiting_row(page, "Moreau Hugo")).to_contain_text("lettre imprimée le")
     expect_(page.get_by_role("button", name="Imprimer sa lettre (Hugo Moreau)", exact=True)).to_have_count(0)
     expect_(batch).to_contain_text(f"({before - 1})")

@@ -130,7 +130,7 @@ def test_reprinting_over_a_valid_slip_needs_confirmation(app, client, sesame, ag
     replaced = sesame.store.one("select actor, details from audit where event = 'letter.code_replaced'")
     assert replaced["actor"] == "jdupont1" and "slip" in replaced["details"]
     result = get(client, PAGE).soup.select_one("#print-result").get_text(" ", strip=True)
-    assert "1 lettre(s) imprimée(s)" in result and "Jean Dupont" in result
+    assert "1 lettre imprimée :" in result and "Jean Dupont" in result
 
 
 def test_a_confirmation_covers_only_the_codes_the_agent_saw(client, sesame, agent, clock):
@@ -175,7 +175,7 @@ def test_the_etablissement_page_after_printing_shows_the_new_state(client, sesam
     assert response.headers["content-type"] == "application/pdf"
 
     after = get(client, PAGE)
-    assert "1 lettre(s) imprimée(s)" in after.soup.select_one("#print-result").get_text(" ", strip=True)
+    assert "1 lettre imprimée :" in after.soup.select_one("#print-result").get_text(" ", strip=True)
     # It no longer offers to print Jean's letter as a new one: only a reprint, which asks first.
     assert after.soup.find("button", attrs={"value": "attente"}) is None
     assert "Toutes les personnes pas encore activées ont une lettre valable" in after.text()
