@@ -112,11 +112,16 @@ def import_(csv_file: Path) -> None:
 @click.option("--identifiant", "identifiants", multiple=True, help="Only this person (repeatable); prints even if already activated.")
 @click.option("--requests", "requests_only", is_flag=True, help="Only the queued postal letter requests.")
 @click.option("--all", "include_active", is_flag=True, help="Also people who already chose a password.")
-def letters(out: Path, uai: str | None, identifiants: tuple[str, ...], requests_only: bool, include_active: bool) -> None:
+@click.option("--yes", "-y", "confirmed", is_flag=True, help="Print even when it voids a code still valid (listed otherwise).")
+def letters(
+    out: Path, uai: str | None, identifiants: tuple[str, ...], requests_only: bool, include_active: bool, confirmed: bool
+) -> None:
     """Print activation letters to OUT.pdf: one page per person, with a new
-    one-time code (older letters stop working). By default, everyone not yet
-    activated who has no letter still valid; --identifiant reprints."""
+    one-time code. By default, everyone not yet activated who has no letter
+    still valid; --identifiant reprints. A request a newer code already serves
+    is skipped; a print that would void a valid code needs --yes (exit 1)."""
     from pwa.context import Sesame
+    from pwa.services.printing import carry_out, fr_datetime, plan_people, plan_requests
 
     settings = Settings.from_env()
     if not settings.public_url:
@@ -125,7 +130,7 @@ def letters(out: Path, uai: str | None, identifiants: tuple[str, ...], requests_
     if uai and sesame.store.one("select uai from etablissements where uai = ?", (uai.upper(),)) is None:
         _fail(f"aucun établissement {uai.upper()} dans l'annuaire.")
     if requests_only:
-        people = sesame.letters.queued(uai.upper() if uai else None)
+        plan = plan_requests(sesame, uai.upper() if uai else None)
     else:
         people = sesame.letters.accounts(
             uai=uai.upper() if uai else None, identifiants=list(identifiants), include_active=include_active
@@ -133,10 +138,28 @@ def letters(out: Path, uai: str | None, identifiants: tuple[str, ...], requests_
         missing = set(identifiants) - {a.identifiant for a, _ in people}
         if missing:
             _fail(f"identifiant inconnu ou compte désactivé : {', '.join(sorted(missing))}.")
-    if not people:
+        plan = plan_people(sesame, people)
+    if plan.empty:
         _fail("aucune lettre à imprimer.")
-    out.write_bytes(sesame.letters.print(people, base_url=settings.public_url, actor="cli"))
-    click.echo(f"{len(people)} lettre(s) dans {out}. Les lettres imprimées avant pour ces personnes ne marchent plus.")
+    if plan.voids and not confirmed:
+        click.echo("Ces lettres annuleraient un code encore valable :", err=True)
+        for info in plan.voids:
+            click.echo(f"  - {info.name} ({info.account.identifiant}) : {info.label} {fr_datetime(info.issued_at)}", err=True)
+        click.echo("Rien n'a été imprimé. Pour imprimer quand même (ces codes ne marcheront plus), "
+                   "relancez la commande avec --yes.", err=True)
+        sys.exit(1)
+    pdf = carry_out(sesame, plan, confirmed={v.code_id for v in plan.voids}, base_url=settings.public_url, actor="cli")
+    for info in plan.served:
+        used = f", {info.used_label}" if info.used else ""
+        click.echo(f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
+                   f"{info.label} {fr_datetime(info.issued_at)}{used}. Pas de nouvelle lettre.")
+    if pdf is None:
+        click.echo("Aucune lettre imprimée : les demandes étaient déjà servies.")
+        return
+    out.write_bytes(pdf)
+    click.echo(f"{len(plan.people)} lettre(s) dans {out}.")
+    if plan.voids:
+        click.echo(f"Les anciens codes de {', '.join(v.name for v in plan.voids)} ne marchent plus.")
 
 
 @main.command()

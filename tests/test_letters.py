@@ -330,7 +330,11 @@ def test_printing_for_everyone_skips_valid_letters_and_one_person_can_be_reprint
     assert again.status_code == 422
     old_code = qr_urls(first, tmp_path)[0].split("#")[1]
     assert sesame.codes.check(jean.id, "letter", old_code, consume=False).value == "ok"
-    reprint = print_from_gestion(client, "personne", compte=str(jean.id))
+    # Reprinting voids Jean's valid letter: the agent confirms first (tests/test_print.py).
+    ask = Page(print_from_gestion(client, "personne", compte=str(jean.id)))
+    assert ask.status == 409 and "Jean Dupont" in ask.soup.select_one("#codes-to-void").get_text()
+    confirm = ask.soup.find("input", attrs={"name": "confirme"})["value"]
+    reprint = print_from_gestion(client, "personne", compte=str(jean.id), confirme=confirm)
     assert reprint.status_code == 200 and pdf_pages(reprint.content) == 1
     assert sesame.codes.check(jean.id, "letter", old_code, consume=False).value == "wrong"
     other = print_from_gestion(client, "personne", compte=str(sesame.directory.by_login("lmartin").id))

@@ -36,6 +36,8 @@ EVENTS = {
     "password.reset_backup": "Mot de passe choisi avec l'adresse de secours",
     "letter.printed": "Lettre d'activation imprimée",
     "letter.requested": "Lettre d'activation demandée par courrier",
+    "letter.request_served": "Demande de lettre déjà servie par un code plus récent : pas de nouvelle lettre",
+    "letter.code_replaced": "Code encore valable annulé par une nouvelle lettre (confirmé)",
     "letter.code_failed": "Échec : code d'activation ou de l'assistance",
     "password.set_letter": "Mot de passe choisi avec le code d'activation",
     "password.set_helpdesk": "Mot de passe choisi avec le code de l'assistance",

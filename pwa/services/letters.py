@@ -2,7 +2,8 @@
 the identifiant and a one-time activation code, never a password.
 
 Printing issues a new code for each person, which voids the code of any
-earlier letter. The QR code opens the code-entry page with the code after
+earlier letter (pwa.services.printing decides what a batch may print without
+voiding a newer code). The QR code opens the code-entry page with the code after
 `#`, so it never reaches a server log."""
 
 from __future__ import annotations

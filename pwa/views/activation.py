@@ -215,7 +215,7 @@ async def follow_request(request: Request) -> Response:
     # A request replaced by a newer one reads like a queued one: otherwise the
     # page would tell whether the first request's details matched an account.
     stale = bool(
-        row and row["status"] != "printed"
+        row and row["status"] not in ("printed", "served")
         and s.store.now() - row["created_at"] > STALE_REQUEST_DAYS * 86400
     )
     status = 404 if errors and reference else (422 if errors else 200)

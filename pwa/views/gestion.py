@@ -1,10 +1,10 @@
 """Journey 10 — the gestionnaire's pages: activation dashboard per
 établissement, the not-yet-activated list, and the staff CSV import (the same
-checks and messages as `sesame import`: nothing is written when a row is bad)."""
+checks and messages as `sesame import`: nothing is written when a row is bad).
+Printing letters: pwa.views.letters_print."""
 
 from __future__ import annotations
 
-import datetime as dt
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,7 +15,8 @@ from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
 from pwa.services.identity import numen_index
-from pwa.views import BadForm, forms, read_form, render, sesame
+from pwa.views import BadForm, forms, render, sesame
+from pwa.views.letters_print import print_context, take_result
 from pwa.views.staff import Staff, staff
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -31,18 +32,17 @@ async def dashboard(request: Request, ctx: Staff) -> Response:
 @staff("gestionnaire", target="uai")
 async def etablissement(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    return render(request, "gestion/etablissement.html", _etablissement_context(s, ctx.uai))
+    context = _etablissement_context(s, ctx.uai)
+    context["print_result"] = take_result(request)
+    return render(request, "gestion/etablissement.html", context)
 
 
 def _etablissement_context(s, uai: str) -> dict:
     waiting = not_activated(s.store, uai)
-    printed = s.letters.valid_letters(uai)
     return {
         "counts": activation_counts(s.store, [uai])[0],
         "waiting": waiting,
-        "printed": printed,
-        "to_print": sum(1 for p in waiting if p["id"] not in printed and p["status"] == "active"),
-        "queued": s.letters.queued(uai),
+        **print_context(s, uai, waiting),
     }
 
 
@@ -115,41 +115,3 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     s.audit.record("import", actor=ctx.agent.identifiant, client=request.state.client,
                    created=report.created, updated=report.updated)
     return render(request, "gestion/import.html", {**context, "report": summary(report)})
-
-
-@staff("gestionnaire", target="uai")
-async def letters(request: Request, ctx: Staff) -> Response:
-    """Print the établissement's activation letters as one PDF: everyone not
-    activated yet, or only the postal requests waiting. Printing issues new
-    codes, so older letters for these people stop working."""
-    s = sesame(request)
-    form = await read_form(request)
-    which = form.get("lettres", "")
-    if which == "demandes":
-        people = await run_in_threadpool(s.letters.queued, ctx.uai)
-    elif which == "attente":
-        people = await run_in_threadpool(s.letters.accounts, uai=ctx.uai)
-    elif which == "personne":
-        # One person, even with a letter still valid: the reprint voids it.
-        raw = form.get("compte", "")
-        person = s.directory.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
-        if person is None or person.uai != ctx.uai:
-            raise BadForm(400, "Cette personne n'est pas dans cet établissement.")
-        people = await run_in_threadpool(s.letters.accounts, identifiants=[person.identifiant])
-    else:
-        raise BadForm(400, "Choisissez les lettres à imprimer.")
-    if not people:
-        context = _etablissement_context(s, ctx.uai)
-        context["letters_error"] = "Il n'y a aucune lettre à imprimer pour ce choix."
-        return render(request, "gestion/etablissement.html", context, status=422)
-    base_url = s.settings.public_url or str(request.base_url).rstrip("/")
-    pdf = await run_in_threadpool(
-        s.letters.print, people, base_url=base_url, actor=ctx.agent.identifiant,
-        actor_id=ctx.agent.id, client=request.state.client,
-    )
-    name = f"lettres-activation-{ctx.uai}-{dt.date.today():%Y%m%d}.pdf"
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
-    )
