@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.importer import RowError, UnreadableFile, import_staff, parse_staff_csv, summary
+from pwa.parse import ascii_int
 from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
@@ -132,7 +133,8 @@ async def letters(request: Request, ctx: Staff) -> Response:
     elif which == "personne":
         # One person, even with a letter still valid: the reprint voids it.
         raw = form.get("compte", "")
-        person = s.directory.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        person_id = ascii_int(raw)
+        person = s.directory.get(person_id) if person_id else None
         if person is None or person.uai != ctx.uai:
             raise BadForm(400, "Cette personne n'est pas dans cet établissement.")
         people = await run_in_threadpool(s.letters.accounts, identifiants=[person.identifiant])
