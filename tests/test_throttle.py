@@ -98,3 +98,42 @@ def test_trusted_proxy_decides_the_client_address(tmp_path):
     assert client_address(scope, trusted) == "198.51.100.1"
     spoofed = {"client": ("198.51.100.77", 1), "headers": [(b"x-forwarded-for", b"1.2.3.4")]}
     assert client_address(spoofed, trusted) == "198.51.100.77"
+
+
+def test_concurrent_guesses_never_exceed_the_daily_budget(sesame, people):
+    """64 wrong passwords at once, from 64 addresses: each guess is counted before it
+    is evaluated, in one write transaction, so at most the CNIL's 25 are evaluated."""
+    import threading
+
+    account = sesame.directory.by_login(JEAN.identifiant)
+    sesame.directory.set_password_hash(account.id, sesame.hashing.hash("Calanque-Bleue-Soleil-42"))
+    evaluated = []
+    verify = sesame.hashing.verify
+    lock = threading.Lock()
+
+    def counting_verify(stored, password):
+        with lock:
+            evaluated.append(password)
+        return verify(stored, password)
+
+    sesame.hashing.verify = counting_verify
+    start = threading.Barrier(64)
+    outcomes = []
+
+    def guess(i: int) -> None:
+        start.wait()
+        outcome = sesame.accounts.authenticate(JEAN.identifiant, f"mauvais-{i}", f"198.51.100.{i}")
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 64 and not any(o.ok for o in outcomes)
+    assert len(evaluated) <= DAILY_BUDGET, f"{len(evaluated)} guesses evaluated"
+    assert sum(o.throttled for o in outcomes) >= 64 - DAILY_BUDGET
+    assert sesame.throttle.paused_until(f"account:{account.id}") > sesame.store.now()
+    pending = sesame.store.one("select count(*) as n from failures where kind = 'pending'")
+    assert pending["n"] == 0

@@ -49,6 +49,7 @@ class AccountService:
         good = check() and account is not None
         if good and not account.active:
             # Only someone who proved the secret learns that the account is disabled.
+            self.s.throttle.release(subject, client)
             return Outcome(False, None, verdict, disabled=True)
         if good:
             self.s.throttle.succeed(subject, client)
