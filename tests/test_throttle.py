@@ -137,3 +137,22 @@ def test_concurrent_guesses_never_exceed_the_daily_budget(sesame, people):
     assert sesame.throttle.paused_until(f"account:{account.id}") > sesame.store.now()
     pending = sesame.store.one("select count(*) as n from failures where kind = 'pending'")
     assert pending["n"] == 0
+
+
+def test_refusals_are_folded_into_one_audit_row_per_hour(client, sesame, people):
+    """A guessing run leaves a readable trail: one row per account, event and hour,
+    with the count and the distinct addresses, not one row per guess."""
+    account = sesame.directory.by_login(JEAN.identifiant)
+    for i in range(12):
+        sesame.accounts.authenticate(JEAN.identifiant, f"mauvais-{i}", f"203.0.113.{i % 3}")
+    rows = sesame.store.query(
+        "select * from audit where event = 'login.failed' and account_id = ?", (account.id,)
+    )
+    assert len(rows) == 1
+    trail = sesame.audit.for_account(account.id)
+    assert trail[0]["label"] == "Échec de connexion (12 fois en moins d'une heure, depuis 3 adresses)"
+    sesame.store.clock = lambda: rows[0]["at"] + 3601  # the next hour opens a new row
+    sesame.accounts.authenticate(JEAN.identifiant, "mauvais", "203.0.113.9")
+    assert sesame.store.one(
+        "select count(*) as n from audit where event = 'login.failed' and account_id = ?", (account.id,)
+    )["n"] == 2
