@@ -8,7 +8,7 @@ import json
 import threading
 
 import pytest
-from conftest import Page, get, submit
+from conftest import STAFF_CSV, Page, get, submit
 
 from pwa.parse import ascii_int
 
@@ -164,3 +164,34 @@ def test_staff_pages_read_unicode_or_huge_numbers_as_no_number(client, agent, di
     )
     assert letters.status_code == 400
     assert "pas dans cet établissement" in Page(letters).text()
+
+
+def test_password_checks_beyond_the_hashing_queue_get_a_french_503_and_count_nothing(settings, people):
+    """argon2id runs behind a gate (slots + bounded queue): a burst beyond it is a
+    French 503 with Retry-After, and the refused attempt is not counted as a failure."""
+    from argon2 import PasswordHasher
+    from starlette.testclient import TestClient
+
+    from pwa.app import create_app
+    from pwa.importer import import_staff, parse_staff_csv
+    from pwa.security.passwords import PasswordHashing
+
+    hashing = PasswordHashing(
+        PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1), slots=1, queue=0, wait_seconds=0.2
+    )
+    app = create_app(settings, hashing=hashing)
+    with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
+        sesame = app.state.sesame
+        import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=sesame.store,
+                     directory=sesame.directory, keys=sesame.keys)
+        page = get(client, "/connexion")
+        hashing._gate.acquire()  # a hash is running and holds the only slot
+        try:
+            busy = submit(client, page, "/connexion", login="jdupont", password="Mauvais-mot-de-passe-1")
+        finally:
+            hashing._gate.release()
+        assert busy.status == 503
+        assert busy.response.headers["Retry-After"] == "5"
+        assert "Réessayez dans un instant" in busy.h1
+        assert sesame.store.one("select count(*) as n from failures")["n"] == 0
+        assert hashing.memory_bound_kib == 8192
