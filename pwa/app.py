@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.convertors import register_url_convertor
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route
@@ -15,6 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from pwa import offline
 from pwa.context import Sesame
+from pwa.parse import RowIdConvertor
 from pwa.security.middleware import SecurityMiddleware
 from pwa.security.passwords import PasswordHashing
 from pwa.settings import Settings
@@ -40,6 +42,9 @@ from pwa.views import (
     security,
     staff,
 )
+
+# Route ids are SQLite rowids: an id out of its range matches no route (404), never a 500.
+register_url_convertor("rowid", RowIdConvertor())
 
 
 def routes(settings: Settings) -> list:
@@ -78,8 +83,8 @@ def routes(settings: Settings) -> list:
         Route("/compte/securite", security.overview, name="security"),
         Route("/compte/securite/cle/options", security.passkey_options, methods=["POST"], name="passkey_new_options"),
         Route("/compte/securite/cle", security.passkey_add, methods=["POST"], name="passkey_add"),
-        Route("/compte/securite/cle/{id:int}/renommer", security.passkey_rename, methods=["POST"], name="passkey_rename"),
-        Route("/compte/securite/{id:int}/supprimer", security.factor_remove, methods=["POST"], name="factor_remove"),
+        Route("/compte/securite/cle/{id:rowid}/renommer", security.passkey_rename, methods=["POST"], name="passkey_rename"),
+        Route("/compte/securite/{id:rowid}/supprimer", security.factor_remove, methods=["POST"], name="factor_remove"),
         Route("/compte/securite/otp", security.totp_enrol, methods=["GET", "POST"], name="totp_enrol"),
         Route("/compte/securite/codes", security.codes_page, name="codes"),
         Route("/compte/securite/codes/nouveaux", security.codes_generate, methods=["POST"], name="codes_generate"),

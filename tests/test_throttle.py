@@ -98,3 +98,63 @@ def test_trusted_proxy_decides_the_client_address(tmp_path):
     assert client_address(scope, trusted) == "198.51.100.1"
     spoofed = {"client": ("198.51.100.77", 1), "headers": [(b"x-forwarded-for", b"1.2.3.4")]}
     assert client_address(spoofed, trusted) == "198.51.100.77"
+
+
+def test_concurrent_guesses_never_exceed_the_daily_budget(sesame, people):
+    """64 wrong passwords at once, from 64 addresses: each guess is counted before it
+    is evaluated, in one write transaction, so at most the CNIL's 25 are evaluated."""
+    import threading
+
+    account = sesame.directory.by_login(JEAN.identifiant)
+    sesame.directory.set_password_hash(account.id, sesame.hashing.hash("Calanque-Bleue-Soleil-42"))
+    sesame.hashing.queue = 64  # every guess waits for its turn (no 503 here)
+    sesame.hashing.wait_seconds = 60
+    evaluated = []
+    verify = sesame.hashing.verify
+    lock = threading.Lock()
+
+    def counting_verify(stored, password):
+        with lock:
+            evaluated.append(password)
+        return verify(stored, password)
+
+    sesame.hashing.verify = counting_verify
+    start = threading.Barrier(64)
+    outcomes = []
+
+    def guess(i: int) -> None:
+        start.wait()
+        outcome = sesame.accounts.authenticate(JEAN.identifiant, f"mauvais-{i}", f"198.51.100.{i}")
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(64)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 64 and not any(o.ok for o in outcomes)
+    assert len(evaluated) <= DAILY_BUDGET, f"{len(evaluated)} guesses evaluated"
+    assert sum(o.throttled for o in outcomes) >= 64 - DAILY_BUDGET
+    assert sesame.throttle.paused_until(f"account:{account.id}") > sesame.store.now()
+    pending = sesame.store.one("select count(*) as n from failures where kind = 'pending'")
+    assert pending["n"] == 0
+
+
+def test_refusals_are_folded_into_one_audit_row_per_hour(client, sesame, people):
+    """A guessing run leaves a readable trail: one row per account, event and hour,
+    with the count and the distinct addresses, not one row per guess."""
+    account = sesame.directory.by_login(JEAN.identifiant)
+    for i in range(12):
+        sesame.accounts.authenticate(JEAN.identifiant, f"mauvais-{i}", f"203.0.113.{i % 3}")
+    rows = sesame.store.query(
+        "select * from audit where event = 'login.failed' and account_id = ?", (account.id,)
+    )
+    assert len(rows) == 1
+    trail = sesame.audit.for_account(account.id)
+    assert trail[0]["label"] == "Échec de connexion (12 fois en moins d'une heure, depuis 3 adresses)"
+    sesame.store.clock = lambda: rows[0]["at"] + 3601  # the next hour opens a new row
+    sesame.accounts.authenticate(JEAN.identifiant, "mauvais", "203.0.113.9")
+    assert sesame.store.one(
+        "select count(*) as n from audit where event = 'login.failed' and account_id = ?", (account.id,)
+    )["n"] == 2

@@ -4,6 +4,7 @@ aiosmtplib, so a slow or stalled SMTP server never slows a page (DESIGN §5)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ class Outbox:
         self.store = store
         self.keys = keys
         self.wakeup = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None  # the worker's, once it runs
 
     def enqueue(self, to_addr: str, subject: str, body: str) -> None:
         now = self.store.now()
@@ -46,7 +48,27 @@ class Outbox:
                     "next_attempt_at": now,
                 }
             )
-        self.wakeup.set()
+        self.wake()
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The event loop the worker waits on (set by OutboxWorker.run)."""
+        self._loop = loop
+
+    def wake(self) -> None:
+        """Wake the worker. Mails are queued from thread-pool threads too, where
+        asyncio objects must not be touched: hand the call to the worker's loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # no worker in this process: it polls the table when one runs
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            self.wakeup.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                loop.call_soon_threadsafe(self.wakeup.set)
 
     def claim_due(self, limit: int = 20) -> list[dict]:
         """Rows due now, locked for this worker so another process skips them."""
@@ -155,6 +177,7 @@ class OutboxWorker:
         return sent
 
     async def run(self) -> None:
+        self.outbox.bind(asyncio.get_running_loop())
         while True:
             try:
                 await self.drain_once()

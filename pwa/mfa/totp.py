@@ -32,7 +32,7 @@ def matching_step(secret: str, code: str, *, now: float, last_step: int | None) 
     """The time step the code belongs to, or None. Steps at or before
     `last_step` are refused: a code cannot be replayed, even within its window."""
     code = clean_code(code)
-    if len(code) != DIGITS or not code.isdigit():
+    if len(code) != DIGITS or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret, digits=DIGITS, interval=STEP_SECONDS)
     current = int(now // STEP_SECONDS)

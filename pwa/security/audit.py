@@ -56,6 +56,24 @@ EVENTS = {
     "absence.disabled": "Message d'absence arrêté",
 }
 
+# Refusals are folded into one row per account, event and hour (with a count and
+# the distinct addresses), so a guessing attack cannot drown the trail people read.
+REFUSALS = frozenset(name for name in EVENTS if name.endswith("failed"))
+AGGREGATE_WINDOW = 3600.0
+MAX_LISTED_CLIENTS = 20
+
+
+def label(row: dict) -> str:
+    """The French label, with the count of a folded refusal."""
+    text = EVENTS.get(row["event"], row["event"])
+    details = json.loads(row.get("details") or "{}")
+    count = details.get("count", 1) if isinstance(details, dict) else 1
+    if count > 1:
+        addresses = details.get("distinct_clients", 1)
+        text += f" ({count} fois en moins d'une heure"
+        text += f", depuis {addresses} adresses)" if addresses > 1 else ")"
+    return text
+
 
 class Audit:
     def __init__(self, store: Store) -> None:
@@ -73,6 +91,8 @@ class Audit:
         if event not in EVENTS:
             raise ValueError(f"unknown audit event {event!r}")
         with self.store.write() as db:
+            if event in REFUSALS and self._aggregate(event, account_id, client):
+                return
             db["audit"].insert(
                 {
                     "at": self.store.now(),
@@ -84,13 +104,43 @@ class Audit:
                 }
             )
 
+    def _aggregate(self, event: str, account_id: int | None, client: str | None) -> bool:
+        """Fold a refusal into the account's open row for that event (less than
+        AGGREGATE_WINDOW old): its count, last time and distinct addresses grow.
+        Called inside the write transaction. Returns False when a new row is due."""
+        now = self.store.now()
+        row = self.store.one(
+            "select id, client, details from audit where event = ? and account_id is ? and at > ?"
+            " order by id desc limit 1",
+            (event, account_id, now - AGGREGATE_WINDOW),
+        )
+        if row is None:
+            return False
+        details = json.loads(row["details"] or "{}")
+        first = [row["client"]] if row["client"] else []
+        clients = details.get("clients", first)
+        distinct = details.get("distinct_clients", len(first))
+        if client and client not in clients:
+            distinct += 1
+            if len(clients) < MAX_LISTED_CLIENTS:
+                clients.append(client)
+        details.update(
+            count=details.get("count", 1) + 1, last_at=now, clients=clients,
+            distinct_clients=distinct,
+        )
+        self.store.db.execute(
+            "update audit set details = ?, client = ? where id = ?",
+            (json.dumps(details, ensure_ascii=False), client, row["id"]),
+        )
+        return True
+
     def for_account(self, account_id: int, limit: int = 20) -> list[dict]:
         rows = self.store.query(
             "select * from audit where account_id = ? order by at desc, id desc limit ?",
             (account_id, limit),
         )
         for row in rows:
-            row["label"] = EVENTS.get(row["event"], row["event"])
+            row["label"] = label(row)
         return rows
 
     def purge(self) -> int:

@@ -41,4 +41,7 @@ def check_csrf(request: Request, keys: Keys, submitted: str | None, public_url: 
     if not origin_ok(request, public_url):
         return False
     token = submitted or request.headers.get(HEADER, "")
-    return hmac.compare_digest(csrf_token(request, keys), token)
+    # compare_digest refuses str with non-ASCII characters: compare bytes, so a
+    # token such as "é" is simply wrong (403), never a 500.
+    expected = csrf_token(request, keys).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", "surrogatepass"))

@@ -1,9 +1,26 @@
-"""argon2id password hashing (DESIGN §5). The hash string is what Dovecot reads."""
+"""argon2id password hashing (DESIGN §5). The hash string is what Dovecot reads.
+
+argon2id is slow and memory-hard by design, so hashing runs through a small gate:
+at most `slots` hashes at once (one per core by default) and a bounded queue
+behind them. Beyond it, or after `wait_seconds` in the queue, `HashingBusy` is
+raised and the page answers a French 503 "réessayez dans un instant": a burst of
+sign-ins never takes all the memory (slots × memory_cost) nor starves the pages."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+from collections.abc import Iterator
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+
+class HashingBusy(Exception):
+    """Too many password checks waiting: the client should retry shortly."""
+
+    retry_after = 5
 
 
 class PasswordHashing:
@@ -11,18 +28,55 @@ class PasswordHashing:
     Unknown accounts are checked against a dummy hash, so a wrong login costs
     the same time as a wrong password."""
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self,
+        hasher: PasswordHasher | None = None,
+        *,
+        slots: int | None = None,
+        queue: int | None = None,
+        wait_seconds: float = 10.0,
+    ) -> None:
         self.hasher = hasher or PasswordHasher()
+        self.slots = max(1, slots or os.cpu_count() or 1)
+        self.queue = 8 * self.slots if queue is None else queue
+        self.wait_seconds = wait_seconds
+        self._gate = threading.BoundedSemaphore(self.slots)
+        self._lock = threading.Lock()
+        self._inside = 0  # running + waiting
         self._dummy = self.hasher.hash("sesame dummy password, never valid")
 
+    @property
+    def memory_bound_kib(self) -> int:
+        """What hashing can hold at most at once, per process."""
+        return self.slots * self.hasher.memory_cost
+
+    @contextlib.contextmanager
+    def _slot(self) -> Iterator[None]:
+        with self._lock:
+            if self._inside >= self.slots + self.queue:
+                raise HashingBusy
+            self._inside += 1
+        try:
+            if not self._gate.acquire(timeout=self.wait_seconds):
+                raise HashingBusy
+            try:
+                yield
+            finally:
+                self._gate.release()
+        finally:
+            with self._lock:
+                self._inside -= 1
+
     def hash(self, password: str) -> str:
-        return self.hasher.hash(password)
+        with self._slot():
+            return self.hasher.hash(password)
 
     def verify(self, stored: str | None, password: str) -> bool:
-        try:
-            self.hasher.verify(stored or self._dummy, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            return False
+        with self._slot():
+            try:
+                self.hasher.verify(stored or self._dummy, password)
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                return False
         return stored is not None
 
     def needs_rehash(self, stored: str) -> bool:

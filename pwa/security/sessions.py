@@ -57,8 +57,11 @@ class SessionStore:
             self.delete(session.id_hash)
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
+            # Plain UPDATE: a session deleted meanwhile (logout on another tab) is no error.
             with self.store.write() as db:
-                db["sessions"].update(session.id_hash, {"last_seen_at": now})
+                db.execute(
+                    "update sessions set last_seen_at = ? where id_hash = ?", (now, session.id_hash)
+                )
             session.last_seen_at = now
         return session
 
@@ -99,8 +102,13 @@ class SessionStore:
         return raw_id, session
 
     def save_data(self, session: Session) -> None:
+        """Saves nothing when the session was deleted while the request ran (a logout
+        racing it): the request's changes die with the session, never a 500."""
         with self.store.write() as db:
-            db["sessions"].update(session.id_hash, {"data": json.dumps(session.data)})
+            db.execute(
+                "update sessions set data = ? where id_hash = ?",
+                (json.dumps(session.data), session.id_hash),
+            )
 
     def delete(self, id_hash: str) -> None:
         with self.store.write() as db:

@@ -24,6 +24,7 @@ DAILY_BUDGET = 25
 WINDOW = 24 * 3600.0
 FLOOD_CAP = 300
 FLOOD_WINDOW = 3600.0
+PENDING = "pending"  # an attempt being evaluated: counted until resolved
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,23 @@ class Throttle:
         self.flood_cap = flood_cap
 
     def check(self, subject: str, client: str) -> Verdict:
+        """May this secret be checked now? When it may, the attempt is counted
+        at once, in the same write transaction (a `pending` failure row), so
+        concurrent guesses cannot all pass before any is counted: at most
+        DAILY_BUDGET are ever evaluated per subject and window. The caller then
+        calls `fail` (the guess was wrong), `succeed` (right: the pair's failures
+        are forgotten) or `release` (neither: the attempt is not counted). A
+        pending row nobody resolved (a crash) counts as a failure: fail closed."""
         now = self.store.now()
+        with self.store.write() as db:
+            verdict = self._verdict(subject, client, now)
+            if verdict.allowed:
+                db["failures"].insert(
+                    {"at": now, "subject": subject, "client": client, "kind": PENDING}
+                )
+            return verdict
+
+    def _verdict(self, subject: str, client: str, now: float) -> Verdict:
         flood = self.store.one(
             "select count(*) as n, min(at) as first from failures where client = ? and at > ?",
             (client, now - FLOOD_WINDOW),
@@ -56,6 +73,9 @@ class Throttle:
         paused = self.paused_until(subject)
         if paused > now:
             return Verdict(False, paused - now, "paused")
+        budget = self._budget_used(subject, now)
+        if len(budget) >= DAILY_BUDGET:
+            return Verdict(False, budget[-1]["at"] + WINDOW - now, "paused")
         pair = self.store.one(
             "select count(*) as n, max(at) as last from failures"
             " where subject = ? and client = ? and at > ?",
@@ -68,20 +88,28 @@ class Throttle:
                 return Verdict(False, wait, "delay")
         return ALLOWED
 
+    def _budget_used(self, subject: str, now: float) -> list[dict]:
+        """The subject's newest failures in the window, at most DAILY_BUDGET of them."""
+        return self.store.query(
+            "select at from failures where subject = ? and at > ? order by at desc limit ?",
+            (subject, now - WINDOW, DAILY_BUDGET),
+        )
+
     def paused_until(self, subject: str) -> float:
         row = self.store.one("select until from pauses where subject = ?", (subject,))
         return row["until"] if row else 0.0
 
     def fail(self, subject: str, client: str, kind: str) -> bool:
-        """Record a failure. Returns True when this failure starts a pause of
+        """The attempt was wrong. Returns True when this failure starts a pause of
         the subject (the caller then tells the owner)."""
         now = self.store.now()
         with self.store.write() as db:
-            db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": kind})
-            rows = self.store.query(
-                "select at from failures where subject = ? and at > ? order by at desc limit ?",
-                (subject, now - WINDOW, DAILY_BUDGET),
-            )
+            pending = self._pending(subject, client)
+            if pending is None:
+                db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": kind})
+            else:
+                db.execute("update failures set kind = ? where id = ?", (kind, pending))
+            rows = self._budget_used(subject, now)
             if len(rows) < DAILY_BUDGET or self.paused_until(subject) > now:
                 return False
             until = rows[-1]["at"] + WINDOW
@@ -95,6 +123,22 @@ class Throttle:
             db.execute(
                 "delete from failures where subject = ? and client = ?", (subject, client)
             )
+
+    def release(self, subject: str, client: str) -> None:
+        """The attempt neither failed nor succeeded (a right secret for a disabled
+        account, a recovery code that keeps earlier failures): uncount it."""
+        with self.store.write() as db:
+            pending = self._pending(subject, client)
+            if pending is not None:
+                db.execute("delete from failures where id = ?", (pending,))
+
+    def _pending(self, subject: str, client: str) -> int | None:
+        row = self.store.one(
+            "select id from failures where subject = ? and client = ? and kind = ?"
+            " order by id desc limit 1",
+            (subject, client, PENDING),
+        )
+        return row["id"] if row else None
 
     def lift(self, subject: str) -> None:
         """Help desk: lift a pause and forget the failures that caused it."""

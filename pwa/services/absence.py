@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING
 from sievelib import commands, tools
 from sievelib.parser import Parser
 
+from pwa.parse import ascii_int
+
 if TYPE_CHECKING:
     from pwa.directory import Account
     from pwa.services.mailbox import MailServers, SieveSession
@@ -129,7 +131,7 @@ def read_form(form: dict[str, str], today: dt.date) -> tuple[Absence | None, dic
         if len(text) > MAX_TEXT and name not in errors:
             errors[name] = f"Le message est trop long : {len(text)} caractères, {MAX_TEXT} au plus."
     raw_days = form.get("frequence", "").strip()
-    days = int(raw_days) if raw_days.isdigit() and len(raw_days) < 4 else 0
+    days = ascii_int(raw_days, max_digits=3) or 0
     if not DAYS_RANGE[0] <= days <= DAYS_RANGE[1]:
         errors["frequence"] = (
             f"Indiquez un nombre de jours entre {DAYS_RANGE[0]} et {DAYS_RANGE[1]}, par exemple 7."

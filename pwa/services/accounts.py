@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pwa.directory import Account
+from pwa.security.passwords import HashingBusy
 from pwa.security.throttle import ALLOWED, Verdict
 from pwa.services.identity import check_birth, check_identity
 
@@ -46,9 +47,14 @@ class AccountService:
         verdict = self.s.throttle.check(subject, client)
         if not verdict.allowed:
             return Outcome(False, None, verdict)
-        good = check() and account is not None
+        try:
+            good = check() and account is not None
+        except HashingBusy:
+            self.s.throttle.release(subject, client)  # not evaluated: not counted
+            raise
         if good and not account.active:
             # Only someone who proved the secret learns that the account is disabled.
+            self.s.throttle.release(subject, client)
             return Outcome(False, None, verdict, disabled=True)
         if good:
             self.s.throttle.succeed(subject, client)

@@ -146,6 +146,7 @@ class FactorService:
         if not verdict.allowed:
             return verdict
         if self.store.use_recovery_code(account.id, code):
+            self.s.throttle.release(subject, client)
             self.s.audit.record("recovery.used", account_id=account.id, client=client)
             self.s.notices.send("recovery_code_used", account, when=self.s.store.now(), client=client)
             return True

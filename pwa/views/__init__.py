@@ -94,11 +94,27 @@ async def read_json(request: Request, max_bytes: int = 32_000) -> dict[str, Any]
         raise BadForm(413, "Les informations envoyées sont trop longues.")
     try:
         data = json.loads(body or b"{}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # deep nesting ([[[[…) raises RecursionError
         raise BadForm(400, "La demande est illisible.") from exc
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or _depth(data) > MAX_JSON_DEPTH:
         raise BadForm(400, "La demande est illisible.")
     return data
+
+
+MAX_JSON_DEPTH = 16  # a WebAuthn credential nests 3 levels; libraries below recurse
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            break
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def safe_next(value: str | None, default: str = "/compte") -> str:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from pwa.profile import Profile
+from pwa.security.passwords import HashingBusy
 from pwa.security.throttle import Verdict
 from pwa.views import BadForm, render
 
@@ -62,6 +63,18 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return _page(request, 500, "Une erreur est survenue de notre côté. Réessayez dans un instant.")
 
 
+async def busy(request: Request, exc: Exception) -> Response:
+    """Too many password checks at once: a short wait, said plainly."""
+    log.warning("password hashing busy on %s %s", request.method, request.url.path)
+    response = _page(
+        request, 503,
+        "Beaucoup de personnes se connectent en ce moment. Réessayez dans un instant : "
+        "ce que vous avez saisi n'a pas été compté comme une erreur.",
+    )
+    response.headers["Retry-After"] = str(HashingBusy.retry_after)
+    return response
+
+
 def _page(request: Request, status: int, message: str) -> Response:
     try:
         return render(request, "error.html", {"status": status, "message": message}, status=status)
@@ -75,5 +88,6 @@ def handlers() -> dict:
     return {
         HTTPException: http_error,
         BadForm: http_error,
+        HashingBusy: busy,
         Exception: server_error,
     }

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from pwa.parse import ascii_digits
 from pwa.services.identity import check_plausible_birth_date, normalise_numen, valid_numen
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -81,7 +82,7 @@ def birth_date(form: dict[str, str], errors: Errors, *, today: dt.date | None = 
         if not parts[key]:
             errors.add(key, f"La date de naissance doit comporter {label}.")
             return None
-        if not parts[key].isdigit():
+        if not ascii_digits(parts[key]):
             errors.add(
                 key,
                 "Écrivez le jour, le mois et l'année en chiffres, chacun dans sa case, par exemple 9, 1 et 1992.",

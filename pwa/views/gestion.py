@@ -5,7 +5,6 @@ Printing letters: pwa.views.letters_print."""
 
 from __future__ import annotations
 
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response

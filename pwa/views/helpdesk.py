@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pwa.parse import ascii_int
 from pwa.services.helpdesk import CALLER_CHECKS_PER_DAY, scope_uais
 from pwa.views import flash, forms, read_form, redirect_to, render, sesame, take_flash
 from pwa.views.staff import Staff, staff
@@ -26,7 +27,7 @@ async def search(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
     query = request.query_params.get("q", "").strip()[:100]
     raw_page = request.query_params.get("page", "1")
-    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 6 else 1
+    page = ascii_int(raw_page, max_digits=5) or 1
     results = None
     errors = forms.Errors()
     if "q" in request.query_params:

@@ -18,7 +18,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.services.printing import NeedsConfirmation, PrintPlan, carry_out, plan_people, plan_requests, valid_codes
+from pwa.parse import ascii_int
+from pwa.services.printing import (
+    NeedsConfirmation,
+    PrintPlan,
+    carry_out,
+    plan_people,
+    plan_requests,
+    valid_codes,
+)
 from pwa.views import BadForm, read_form, redirect_to, render, sesame
 from pwa.views.staff import Staff, staff
 
@@ -47,7 +55,8 @@ def _plan(s, uai: str, form: dict[str, str]) -> PrintPlan:
     if which == "personne":
         # One person, even with a letter still valid: the reprint voids it (after confirmation).
         raw = form.get("compte", "")
-        person = s.directory.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        person_id = ascii_int(raw)
+        person = s.directory.get(person_id) if person_id else None
         if person is None or person.uai != uai:
             raise BadForm(400, "Cette personne n'est pas dans cet établissement.")
         return plan_people(s, s.letters.accounts(identifiants=[person.identifiant]))
@@ -57,9 +66,10 @@ def _plan(s, uai: str, form: dict[str, str]) -> PrintPlan:
 def _confirmed(raw: str) -> set[int]:
     """The code ids the agent confirmed voiding (`12,15`); anything else confirms nothing."""
     ids = [part for part in raw.split(",") if part.strip()]
-    if len(ids) > MAX_CONFIRMED or not all(part.strip().isdigit() and len(part.strip()) < 12 for part in ids):
+    numbers = [ascii_int(part) for part in ids]
+    if len(ids) > MAX_CONFIRMED or any(n is None for n in numbers):
         return set()
-    return {int(part) for part in ids}
+    return {n for n in numbers if n is not None}
 
 
 def remember(request: Request, plan: PrintPlan) -> None:

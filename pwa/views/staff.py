@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.directory import Account
+from pwa.parse import ascii_int
 from pwa.security.roles import ROLES, Grant, allows
 from pwa.views import redirect_to, render, sesame
 
@@ -82,7 +83,8 @@ def staff(role: str | None, *, target: str | None = None) -> Callable[[StaffView
             context = Staff(agent, grants)
             if target == "account":
                 raw = request.query_params.get("compte", "")
-                account = s.directory.get(int(raw)) if raw.isdigit() and len(raw) < 12 else None
+                account_id = ascii_int(raw)
+                account = s.directory.get(account_id) if account_id else None
                 if account is None:
                     return render(request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404)
                 if not allows(grants, role or "admin", account.uai):
