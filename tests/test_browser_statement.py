@@ -26,7 +26,7 @@ def public_sample() -> list[str]:
     """The grid's sample pages that need no sign-in, and a guide step."""
     from pwa.legal import rgaa
 
-    paths = [p for p, _ in rgaa.load().sample if not p.startswith(("/gestion", "/compte"))]
+    paths = [s.path for s in rgaa.load().sample if not s.path.startswith(("/gestion", "/compte"))]
     return [*paths, "/guide/lettre", "/telephone/gmail"]
 
 
@@ -97,8 +97,12 @@ def test_text_spacing_loses_nothing(chromium, sesame_server):
 
 
 def test_skip_link_comes_first_and_reaches_the_content(chromium, sesame_server):
-    with new_context(chromium, sesame_server, without_service_worker=True,
-                     viewport={"width": 1024, "height": 768}) as context:
+    with new_context(
+        chromium,
+        sesame_server,
+        without_service_worker=True,
+        viewport={"width": 1024, "height": 768},
+    ) as context:
         page = context.new_page()
         for path in ("/connexion", "/accessibilite"):
             page.goto(path)
@@ -110,7 +114,9 @@ def test_skip_link_comes_first_and_reaches_the_content(chromium, sesame_server):
             assert focused == ["Aller au contenu", True], path  # first, and visible once focused
             page.keyboard.press("Enter")
             page.keyboard.press("Tab")
-            inside = page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
+            inside = page.evaluate(
+                "() => document.getElementById('main').contains(document.activeElement)"
+            )
             assert inside, f"{path}: Tab after the skip link does not land in the content"
         assert page.problems == []
 

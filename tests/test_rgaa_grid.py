@@ -28,7 +28,7 @@ def test_the_grid_has_every_criterion_once_and_names_real_tests():
     for criterion in audit.criteria:
         assert criterion.status in rgaa.STATUSES and criterion.method in rgaa.METHODS
     # The sample covers the pages RGAA asks for.
-    paths = {path for path, _ in audit.sample}
+    paths = {page.path for page in audit.sample}
     assert {"/", "/connexion", "/mentions-legales", "/accessibilite", "/plan-du-site"} <= paths
 
 
@@ -61,7 +61,10 @@ def test_a_broken_grid_is_refused_with_every_problem():
     for change, message in [
         (('status = "conforme"', 'status = "presque"'), "6.2: status 'presque'"),
         (('method = "automatique"', 'method = "au feeling"'), "6.2: method 'au feeling'"),
-        ((re.search(r"tests = .*\n", block).group(), ""), "6.2: a automatique check names its tests"),
+        (
+            (re.search(r"tests = .*\n", block).group(), ""),
+            "6.2: a automatique check names its tests",
+        ),
         (('tests = ["', 'tests = ["nowhere", "'), "tests/<file>.py::<function>"),
         (('status = "conforme"', 'status = "non conforme"'), "6.2: a non-conformity says"),
     ]:
@@ -77,9 +80,7 @@ def test_a_reference_to_a_test_that_does_not_exist_is_found():
     block = criterion_block(GRID_TEXT, "6.2")
     renamed = block.replace("::test_every_page_of_the_route_table", "::test_gone")
     audit = rgaa.parse(GRID_TEXT.replace(block, renamed))
-    assert rgaa.missing_tests(audit, ROOT) == [
-        "6.2: tests/test_browser_a11y.py::test_gone"
-    ]
+    assert rgaa.missing_tests(audit, ROOT) == ["6.2: tests/test_browser_a11y.py::test_gone"]
     moved = GRID_TEXT.replace(block, block.replace("tests/test_browser_a11y.py", "tests/nope.py"))
     assert rgaa.missing_tests(rgaa.parse(moved), ROOT)
 
@@ -110,16 +111,23 @@ def test_rate_and_level_the_rgaa_way():
     )
     assert (three.applicable, three.rate_text, three.level) == (3, "66 %", "partiellement conforme")
     # Exactly half is still "partiellement", below half is "non conforme".
-    half = with_statuses({c: ("non conforme" if i % 2 else "conforme") for i, c in enumerate(applicable[:40])}
-                         | {c: "non applicable" for c in applicable[40:]})
+    half = with_statuses(
+        {c: ("non conforme" if i % 2 else "conforme") for i, c in enumerate(applicable[:40])}
+        | {c: "non applicable" for c in applicable[40:]}
+    )
     assert (half.rate, half.level) == (50.0, "partiellement conforme")
-    worse = with_statuses({c: "non conforme" for c in applicable[:41]}
-                          | {c: "non applicable" for c in applicable[41:]}
-                          | {applicable[0]: "conforme"})
+    worse = with_statuses(
+        {c: "non conforme" for c in applicable[:41]}
+        | {c: "non applicable" for c in applicable[41:]}
+        | {applicable[0]: "conforme"}
+    )
     assert worse.level == "non conforme" and worse.rate_text == "2 %"
     # Rounded down: 69 of 70 (98.6 %) reads 98 %, and 99.x % would never read 100 %.
-    many = with_statuses({c: "conforme" for c in applicable[:69]} | {applicable[69]: "non conforme"}
-                         | {c: "non applicable" for c in applicable[70:]})
+    many = with_statuses(
+        {c: "conforme" for c in applicable[:69]}
+        | {applicable[69]: "non conforme"}
+        | {c: "non applicable" for c in applicable[70:]}
+    )
     assert many.rate_text == "98 %" and many.level == "partiellement conforme"
 
 
@@ -129,8 +137,11 @@ def test_the_statement_shows_what_the_grid_says(client):
     conformes, wrong = statuses.count("conforme"), statuses.count("non conforme")
     rate = 100 * conformes / (conformes + wrong)
     level = (
-        "totalement conforme" if wrong == 0
-        else "partiellement conforme" if rate >= 50 else "non conforme"
+        "totalement conforme"
+        if wrong == 0
+        else "partiellement conforme"
+        if rate >= 50
+        else "non conforme"
     )
     page = get(client, "/accessibilite")
     assert page.status == 200 and page.h1 == "Déclaration d'accessibilité"
@@ -145,16 +156,20 @@ def test_the_statement_shows_what_the_grid_says(client):
     assert "Critère 6.2" not in listed
     # Every criterion, grouped by theme in folding lists.
     themes = page.soup.select("details.statement-theme")
-    assert [t.summary.get_text(strip=True).split(".")[0] for t in themes] == [str(n) for n in range(1, 14)]
+    assert [t.summary.get_text(strip=True).split(".")[0] for t in themes] == [
+        str(n) for n in range(1, 14)
+    ]
     items = page.soup.select("details li[id^=critere-]")
     assert [li["id"].removeprefix("critere-") for li in items] == rgaa.CRITERIA
     assert "non conforme" in page.soup.select_one("#critere-11\\.10").get_text(" ", strip=True)
     # The sample, the date, the usual sections.
     links = {a["href"] for a in page.soup.select("main a")}
-    assert {path for path, _ in rgaa.load().sample} <= links
+    assert {page.path for page in rgaa.load().sample} <= links
     assert rgaa.load().date_text in page.text() and "Défenseur des droits" in page.text()
     # Every footer states the same level.
-    footer = get(client, "/").soup.select_one("footer a[href='/accessibilite']").get_text(strip=True)
+    footer = (
+        get(client, "/").soup.select_one("footer a[href='/accessibilite']").get_text(strip=True)
+    )
     assert footer == f"Accessibilité : {level}"
 
 
@@ -173,7 +188,21 @@ def test_site_map_links_every_public_page(client):
         assert get(client, path).soup.select_one("footer nav a[href='/plan-du-site']"), path
 
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 class WellFormed(HTMLParser):
@@ -204,15 +233,18 @@ class WellFormed(HTMLParser):
         if tag in VOID:
             self.problems.append(f"</{tag}> closes a void element")
         elif not self.stack or self.stack[-1] != tag:
-            self.problems.append(f"</{tag}> closes <{self.stack[-1] if self.stack else '?'}> (line {self.getpos()[0]})")
+            open_tag = self.stack[-1] if self.stack else "?"
+            self.problems.append(f"</{tag}> closes <{open_tag}> (line {self.getpos()[0]})")
             if tag in self.stack:
-                del self.stack[len(self.stack) - 1 - self.stack[::-1].index(tag):]
+                del self.stack[len(self.stack) - 1 - self.stack[::-1].index(tag) :]
         else:
             self.stack.pop()
 
 
 def well_formed(html: str) -> list[str]:
-    problems = [] if re.match(r"<!doctype html>\s*<html lang=\"fr\">", html, re.I) else ["no doctype"]
+    problems = (
+        [] if re.match(r"<!doctype html>\s*<html lang=\"fr\">", html, re.I) else ["no doctype"]
+    )
     parser = WellFormed()
     parser.feed(html)
     parser.close()
@@ -222,9 +254,14 @@ def well_formed(html: str) -> list[str]:
 def test_well_formed_finds_problems():
     page = '<!doctype html><html lang="fr"><body><p id="a"><b>x</p><i id="a"></body></html>'
     assert well_formed(page) == [
-        "</p> closes <b> (line 1)", "id 'a' used twice", "</body> closes <i> (line 1)"
+        "</p> closes <b> (line 1)",
+        "id 'a' used twice",
+        "</body> closes <i> (line 1)",
     ]
-    assert well_formed("<html><br></br></html>")[:2] == ["no doctype", "</br> closes a void element"]
+    assert well_formed("<html><br></br></html>")[:2] == [
+        "no doctype",
+        "</br> closes a void element",
+    ]
 
 
 def test_sample_pages_are_well_formed(client, sesame, people):
@@ -232,15 +269,22 @@ def test_sample_pages_are_well_formed(client, sesame, people):
     from conftest import Clock
     from test_helpdesk import make_staff, sign_in
 
-    paths = [path for path, _ in rgaa.load().sample if not path.startswith("/gestion")]
+    paths = [s.path for s in rgaa.load().sample if not s.path.startswith("/gestion")]
     paths += ["/guide/lettre", "/guide/numen/service", "/telephone/gmail", "/nulle-part"]
     paths += [a["href"] for a in get(client, "/guide").soup.select("main a[href^='/guide/']")][:3]
     clock = Clock()
     sesame.store.clock = clock
     make_staff(sesame, "jdupont1", role="gestionnaire", uai="0130999A")
     sign_in(client, clock, "jdupont1")
-    paths += ["/compte", "/compte/securite", "/gestion", "/gestion/activation",
-              "/gestion/etablissement?uai=0130999A", "/gestion/import", "/gestion/recherche?q=dupont"]
+    paths += [
+        "/compte",
+        "/compte/securite",
+        "/gestion",
+        "/gestion/activation",
+        "/gestion/etablissement?uai=0130999A",
+        "/gestion/import",
+        "/gestion/recherche?q=dupont",
+    ]
     found = {}
     for path in paths:
         response = client.get(path, follow_redirects=True)

@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 GRID = Path(__file__).with_name("rgaa.toml")
 
@@ -47,6 +48,12 @@ TESTED = ("automatique", "test navigateur")
 MONTHS = (
     "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
 ).split()
+
+
+class SamplePage(NamedTuple):
+    path: str
+    title: str
+    detail: str  # the states and pages walked from there
 
 
 class GridError(ValueError):
@@ -91,7 +98,7 @@ class Audit:
     environment: str
     tools: tuple[str, ...]
     technologies: tuple[str, ...]
-    sample: tuple[tuple[str, str], ...]  # (path, title)
+    sample: tuple[SamplePage, ...]
     out_of_scope: tuple[tuple[str, str], ...]  # (title, reason)
     derogations: tuple[tuple[str, str], ...]  # (title, reason)
     criteria: tuple[Criterion, ...]
@@ -152,8 +159,11 @@ def parse(text: str) -> Audit:
     for key in ("auditor", "environment"):
         if not isinstance(head.get(key), str) or not head.get(key):
             problems.append(f"[audit] {key} is missing")
-    sample = tuple((s.get("path", ""), s.get("title", "")) for s in data.get("sample", []))
-    if not sample or any(not p.startswith("/") or not t for p, t in sample):
+    sample = tuple(
+        SamplePage(s.get("path", ""), s.get("title", ""), s.get("detail", ""))
+        for s in data.get("sample", [])
+    )
+    if not sample or any(not s.path.startswith("/") or not s.title for s in sample):
         problems.append("the sample needs pages, each with a path and a title")
     criteria, seen = [], set()
     for raw in data.get("criteria", []):
