@@ -36,6 +36,8 @@ EVENTS = {
     "password.reset_backup": "Mot de passe choisi avec l'adresse de secours",
     "letter.printed": "Lettre d'activation imprimée",
     "letter.requested": "Lettre d'activation demandée par courrier",
+    "letter.request_attached": "Demande de courrier rattachée au compte par un agent",
+    "letter.request_rejected": "Demande de courrier refusée par un agent",
     "letter.code_failed": "Échec : code d'activation ou de l'assistance",
     "password.set_letter": "Mot de passe choisi avec le code d'activation",
     "password.set_helpdesk": "Mot de passe choisi avec le code de l'assistance",

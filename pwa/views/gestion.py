@@ -10,7 +10,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.importer import RowError, UnreadableFile, import_staff, parse_staff_csv, summary
+from pwa.importer import (
+    RowError,
+    UnreadableFile,
+    check_rows,
+    import_staff,
+    parse_staff_csv,
+    pending_note,
+    summary,
+)
 from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
@@ -101,6 +109,10 @@ async def import_page(request: Request, ctx: Staff) -> Response:
                     row.line, "cette personne est rattachée à un autre établissement. "
                     "Seul le service académique peut changer son rattachement.",
                 ))
+    if not row_errors:
+        row_errors = await run_in_threadpool(
+            check_rows, parsed.rows, directory=s.directory, keys=s.keys
+        )
     if row_errors:
         row_errors.sort(key=lambda e: e.line or 0)
         errors.add("fichier", "Le fichier contient des erreurs : aucune ligne n'a été importée. "
@@ -114,7 +126,8 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     )
     s.audit.record("import", actor=ctx.agent.identifiant, client=request.state.client,
                    created=report.created, updated=report.updated)
-    return render(request, "gestion/import.html", {**context, "report": summary(report)})
+    return render(request, "gestion/import.html",
+                  {**context, "report": summary(report), "pending": pending_note(report)})
 
 
 @staff("gestionnaire", target="uai")
