@@ -211,9 +211,20 @@ class Letters:
 
     # Postal requests (journey 5b) ------------------------------------------
 
-    def request(self, account: Account | None, uai: str, client: str) -> str:
-        """Queue a request; the same reference comes back whether or not the
-        details matched (`account` None). A new request replaces a queued one."""
+    def request(
+        self,
+        account: Account | None,
+        uai: str,
+        client: str,
+        *,
+        first_name: str = "",
+        last_name: str = "",
+        review_reason: str | None = None,
+    ) -> str:
+        """Record a request; the same reference comes back whether or not the
+        details matched. Matched (`account`): queued for printing, replacing a
+        queued one. Not matched: waits for an agent's review
+        (pwa.services.letter_requests). The names typed are kept for the agent."""
         reference = "L-" + "".join(secrets.choice(ALPHABET) for _ in range(REQUEST_REFERENCE_LENGTH))
         now = self.s.store.now()
         with self.s.store.write() as db:
@@ -229,7 +240,10 @@ class Letters:
                     "account_id": account.id if account else None,
                     "uai": uai,
                     "created_at": now,
-                    "status": "queued",
+                    "status": "queued" if account is not None else "review",
+                    "review_reason": None if account is not None else review_reason or "unmatched",
+                    "first_name": first_name[:120],
+                    "last_name": last_name[:120],
                     "client": client,
                 }
             )
