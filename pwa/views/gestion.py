@@ -22,6 +22,7 @@ from pwa.importer import (
 from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
+from pwa.services.letter_requests import LetterRequests
 from pwa.services.identity import numen_index
 from pwa.views import BadForm, forms, read_form, render, sesame
 from pwa.views.staff import Staff, staff
@@ -32,8 +33,11 @@ MAX_UPLOAD = 5 * 1024 * 1024
 @staff("gestionnaire")
 async def dashboard(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    rows = activation_counts(s.store, scope_uais(ctx.grants, "gestionnaire"))
-    return render(request, "gestion/dashboard.html", {"rows": rows})
+    uais = scope_uais(ctx.grants, "gestionnaire")
+    rows = activation_counts(s.store, uais)
+    to_review = LetterRequests(s).count_to_review(uais)
+    return render(request, "gestion/dashboard.html",
+                  {"rows": rows, "to_review": to_review, "to_review_total": sum(to_review.values())})
 
 
 @staff("gestionnaire", target="uai")
