@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -74,6 +75,25 @@ class LetterPdf(FPDF):
         self.set_font("helvetica", style=style, size=size)
         self.multi_cell(0, height, _latin(text), new_x="LMARGIN", new_y="NEXT")
 
+    def login_line(self, text: str, *, size: float, height: float) -> None:
+        """An identifiant or address on one line: the font shrinks (down to
+        9 pt) to fit the width; past that, the line breaks only after a '.'
+        or the '@', never inside a name (a 64-character local part fits)."""
+        text = _latin(text)
+        while size > 9:
+            self.set_font("helvetica", style="B", size=size)
+            if self.get_string_width(text) <= self.epw:
+                break
+            size -= 0.5
+        self.set_font("helvetica", style="B", size=size)
+        line = ""
+        for piece in re.split(r"(?<=[.@])", text):
+            if line and self.get_string_width(line + piece) > self.epw:
+                self.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
+                line = ""
+            line += piece
+        self.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
+
     def page_for(self, letter: Letter, profile) -> None:
         a = letter.account
         self.add_page()
@@ -89,9 +109,9 @@ class LetterPdf(FPDF):
         )
         self.ln(4)
         self.text_line("Votre identifiant", size=10)
-        self.text_line(a.identifiant, size=16, style="B", height=8)
+        self.login_line(a.identifiant, size=16, height=8)
         self.text_line("Votre adresse académique", size=10)
-        self.text_line(a.email, size=12, style="B")
+        self.login_line(a.email, size=12, height=6)
         self.ln(2)
         self.text_line("Votre code d'activation (à usage unique)", size=10)
         self.set_font("courier", style="B", size=20)
