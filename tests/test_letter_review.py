@@ -159,3 +159,19 @@ def test_an_ambiguous_request_waits_for_an_agent(client, sesame, marie):
     import_staff(parse_staff_csv(twin.encode()).rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
     row = request_row(sesame, reference_of(ask(client)))
     assert (row["account_id"], row["status"], row["review_reason"]) == (None, "review", "ambiguous")
+
+
+def test_a_staff_account_cannot_be_given_a_letter_by_a_scoped_agent(client, sesame, marie, agent):
+    """Jean Dupont is an assistance agent: a letter for him would open a wider account."""
+    make_staff(sesame, "jdupont", role="assistance", uai=None, factor=False)
+    reference = reference_of(ask(client, prenom="Jean", nom="Inconnu"))
+    row_id = request_row(sesame, reference)["id"]
+    sign_in(client, agent, "jdupont1")
+    page = get(client, f"/gestion/courrier?demande={row_id}&q=jean")
+    jean = sesame.directory.by_login("jdupont")
+    refused = client.post("/gestion/courrier/rattacher", data={
+        "csrf_token": page.form("/gestion/courrier/refuser")["csrf_token"],
+        "demande": str(row_id), "compte": str(jean.id)})
+    assert refused.status_code == 403
+    row = request_row(sesame, reference)
+    assert (row["status"], row["account_id"]) == ("review", None)

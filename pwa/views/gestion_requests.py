@@ -70,6 +70,10 @@ async def attach(request: Request, ctx: Staff) -> Response:
     account = s.directory.get(_number(form.get("compte", "")) or 0)
     if account is None:
         raise BadForm(400, "Choisissez la personne à qui rattacher la demande.")
+    if s.roles.grants(account.id) and not allows(ctx.grants, "admin", None):
+        # A staff account's letter would open a wider account: académie-wide admins only
+        # (as for the help desk's codes, pwa.views.staff).
+        return refuse(request, "scope")
     try:
         LetterRequests(s).attach(row["id"], account, agent=ctx.agent, client=request.state.client)
     except Unresolvable as problem:
