@@ -170,3 +170,26 @@ def test_the_rules_are_the_same_in_a_second_database(tmp_path):
         results.append([(r["identifiant"], r["email"]) for r in store.query("select * from accounts order by id")])
         store.close()
     assert results[0] == results[1]
+
+
+def test_import_staff_itself_refuses_a_clash_and_writes_nothing(sesame, people):
+    """The callers check first; the import function checks again, inside its transaction."""
+    from pwa.importer import ImportRefused, import_staff
+    from pwa.importer_csv import parse_staff_text
+
+    before = accounts(sesame)
+    rows = parse_staff_text(staff_file(NINA, f"Roux;Lina;05/06/1991;13E24FILE0004;aesh;0130999A;Collège Test;jdupont1;;")).rows
+    with pytest.raises(ImportRefused) as refused:
+        import_staff(rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
+    assert [str(e) for e in refused.value.errors] == [
+        "Ligne 3 : identifiant « jdupont1 » déjà attribué à une autre personne"]
+    assert accounts(sesame) == before
+
+
+def test_the_command_line_reports_pending_backup_addresses(tmp_path, sesame, people):
+    csv = tmp_path / "agents.csv"
+    csv.write_text(staff_file(PAUL, NINA))
+    env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET}
+    result = CliRunner().invoke(main, ["import", str(csv)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "1 adresse personnelle (ligne 3) : elle deviendra adresse de secours" in result.output
