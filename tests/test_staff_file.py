@@ -193,3 +193,17 @@ def test_the_command_line_reports_pending_backup_addresses(tmp_path, sesame, peo
     result = CliRunner().invoke(main, ["import", str(csv)], env=env)
     assert result.exit_code == 0, result.output
     assert "1 adresse personnelle (ligne 3) : elle deviendra adresse de secours" in result.output
+
+
+def test_a_64_character_local_part_given_by_the_file_prints_on_one_line(client, sesame, gestionnaire):
+    local = "marie-claire-odile.de-la-rochefoucauld-saint-exupery-vasconcelos"[:64]
+    assert len(local) == 64
+    too_long = f"Roux;Lina;05/06/1991;13E24FILE0005;aesh;0130999A;Collège Test;;{local}x@{DOMAIN};"
+    refused = upload(client, staff_file(too_long))
+    assert row_errors(refused) == ["Ligne 2 : adresse académique trop longue (64 caractères au plus avant le @)"]
+    row = f"Roux;Lina;05/06/1991;13E24FILE0005;aesh;0130999A;Collège Test;;{local}@{DOMAIN};"
+    assert upload(client, staff_file(row)).status == 200
+    account = sesame.directory.by_login(f"{local}@{DOMAIN}")
+    pdf = sesame.letters.print([(account, "Collège Test")], base_url="https://sesame.test", actor="test")
+    text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    assert any(account.email in line for line in text.splitlines()), text
