@@ -38,6 +38,8 @@ EVENTS = {
     "letter.requested": "Lettre d'activation demandée par courrier",
     "letter.request_served": "Demande de lettre déjà servie par un code plus récent : pas de nouvelle lettre",
     "letter.code_replaced": "Code encore valable annulé par une nouvelle lettre (confirmé)",
+    "letter.request_attached": "Demande de courrier rattachée au compte par un agent",
+    "letter.request_rejected": "Demande de courrier refusée par un agent",
     "letter.code_failed": "Échec : code d'activation ou de l'assistance",
     "password.set_letter": "Mot de passe choisi avec le code d'activation",
     "password.set_helpdesk": "Mot de passe choisi avec le code de l'assistance",
