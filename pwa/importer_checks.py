@@ -60,9 +60,19 @@ def check_rows(rows: Sequence[StaffRow], *, directory: SqliteDirectory, keys: Ke
                                              "(colonnes e-mail et adresse académique)"))
             continue
         me = numen_index(keys, row.numen)
+        known = directory.store.one(
+            "select identifiant, email, password_hash from accounts where numen_index = ?", (me,)
+        )
         for column, label, value in (("identifiant", "identifiant", given.identifiant),
                                      ("email", "adresse académique", given.email)):
             if not value:
+                continue
+            if known and known["password_hash"] and known[column] != value:
+                # The mail server knows this person by it already: it never changes (DESIGN §2).
+                errors.append(RowError(
+                    row.line, f"{label} « {value} » refusé : cette personne utilise déjà "
+                              f"« {known[column]} » (compte activé). Laissez la case vide ou "
+                              f"écrivez « {known[column]} »."))
                 continue
             if (column, value) in first_line:
                 errors.append(RowError(row.line, f"{label} « {value} » en double "

@@ -207,3 +207,22 @@ def test_a_64_character_local_part_given_by_the_file_prints_on_one_line(client, 
     pdf = sesame.letters.print([(account, "Collège Test")], base_url="https://sesame.test", actor="test")
     text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
     assert any(account.email in line for line in text.splitlines()), text
+
+
+def test_an_activated_persons_login_never_changes_on_reimport(client, sesame, gestionnaire):
+    """Before activation the file's login replaces the generated one; once the person
+    has chosen a password the mail server knows them by it: a different value is a line
+    error, and the same value (or an empty cell) imports as usual."""
+    upload(client, staff_file(NINA))
+    nina = sesame.directory.by_login("nblanc")
+    renamed = NINA.replace(";;;nina.perso", ";nblanc-rh;;nina.perso")
+    assert upload(client, staff_file(renamed)).status == 200
+    assert sesame.directory.get(nina.id).identifiant == "nblanc-rh"  # not activated: adopted
+    sesame.directory.set_password_hash(nina.id, sesame.hashing.hash(GOOD))
+    refused = upload(client, staff_file(renamed.replace("nblanc-rh", "nblanc-autre")))
+    assert refused.status == 422
+    assert any("utilise déjà « nblanc-rh » (compte activé)" in e for e in row_errors(refused))
+    assert sesame.directory.get(nina.id).identifiant == "nblanc-rh"
+    assert upload(client, staff_file(renamed)).status == 200
+    assert upload(client, staff_file(NINA)).status == 200
+    assert sesame.directory.get(nina.id).identifiant == "nblanc-rh"
