@@ -42,7 +42,7 @@ def test_home_offers_every_journey(client):
     page = get(client, "/")
     assert page.status == 200
     links = {a["href"] for a in page.soup.select("main a")}
-    assert {"/identifiant", "/mot-de-passe", "/connexion"} <= links
+    assert {"/identifiant", "/mot-de-passe/numen", "/mot-de-passe", "/connexion"} <= links
 
 
 def test_retrieve_identifiant(client, people):
@@ -231,7 +231,7 @@ def test_numen_typed_as_password_leads_to_choosing_one(client, people):
     assert page.status == 422
     panel = page.soup.select_one("main .panel")
     assert "Vous avez saisi un NUMEN" in panel.get_text(" ", strip=True)
-    assert panel.select_one("a.button")["href"] == "/mot-de-passe?identifiant=jdupont"
+    assert panel.select_one("a.button")["href"] == "/mot-de-passe/numen"  # no identifiant needed
     # The same words for an identifiant that does not exist: nothing is revealed.
     other = login(client, "personne", "13E24TEST0001")
     assert other.soup.select_one("main .panel").get_text() == panel.get_text().replace("jdupont", "personne")
