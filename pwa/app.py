@@ -50,6 +50,7 @@ def routes(settings: Settings) -> list:
         # Journey 1: retrouver mon identifiant
         Route("/identifiant", identifiant.ask_address, methods=["GET", "POST"], name="identifiant"),
         Route("/identifiant/verification", identifiant.verify, methods=["GET", "POST"], name="identifiant_verify"),
+        Route("/identifiant/trouve", identifiant.found, name="identifiant_found"),
         # Journey 2: choisir / réinitialiser mon mot de passe avec mon NUMEN
         Route("/mot-de-passe", password.ask_identifiant, methods=["GET", "POST"], name="password"),
         Route("/mot-de-passe/verification", password.verify, methods=["GET", "POST"], name="password_verify"),

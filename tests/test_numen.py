@@ -42,8 +42,8 @@ def test_numen_and_birth_date_alone_show_the_identifiant_then_the_password(clien
     done = submit(client, page, "/mot-de-passe/nouveau", password=GOOD, confirmation=GOOD)
     assert "enregistré" in done.h1
     client.cookies.clear()
-    signed_in = submit(client, get(client, "/connexion"), "/connexion", login=JEANNE.identifiant, password=GOOD)
-    assert signed_in.h1 == "Mon compte"
+    login = get(client, "/connexion")
+    assert submit(client, login, "/connexion", login=JEANNE.identifiant, password=GOOD).h1 == "Mon compte"
 
 
 def test_the_identifiant_first_path_does_not_show_the_identity_block(client, people):
@@ -57,12 +57,13 @@ def test_unknown_numen_and_wrong_birth_date_get_identical_answers(client, people
     unknown = by_numen(client, UNKNOWN_NUMEN, WRONG_BIRTH)
     assert wrong.status == unknown.status == 422
     assert main_shape(wrong) == main_shape(unknown)
-    assert wrong.errors == [wrong.field_error("numen")] and wrong.errors[0].startswith("Ces informations ne correspondent pas")
+    assert wrong.errors == [wrong.field_error("numen")]
+    assert wrong.errors[0].startswith("Ces informations ne correspondent pas")
     assert wrong.value("numen") == "" and JEAN.numen not in wrong.response.text
     assert (wrong.value("jour"), wrong.value("annee")) == ("14", "1984"), "the date is kept"
 
 
-def test_bad_inputs_are_explained_on_the_same_page(client, people):
+def test_bad_inputs_are_explained_on_the_same_page(client, sesame, people):
     page = get(client, "/mot-de-passe/numen")
     assert page.soup.find("form", attrs={"action": "/mot-de-passe/numen"}).find("altcha-widget") is not None
     empty = submit(client, page, "/mot-de-passe/numen", jour="", mois="", annee="", numen="")
@@ -70,8 +71,12 @@ def test_bad_inputs_are_explained_on_the_same_page(client, people):
     short = submit(client, page, "/mot-de-passe/numen", numen="13E24", **date_fields(JEAN.birth))
     assert short.field_error("numen") == "Le NUMEN compte 13 caractères ; vous en avez saisi 5."
     assert short.value("jour") == "14"
-    robot = submit(client, page, "/mot-de-passe/numen", numen=JEAN.numen, altcha="forged", **date_fields(JEAN.birth))
-    assert robot.status in (400, 422, 429) and robot.h1.startswith("Première connexion")
+    robot = submit(
+        client, page, "/mot-de-passe/numen", numen=JEAN.numen, altcha="forged", **date_fields(JEAN.birth)
+    )
+    assert robot.status == 400 and robot.h1.startswith("Première connexion")
+    assert robot.field_error("altcha") and robot.value("jour") == "14"
+    assert sesame.store.one("select count(*) as n from audit")["n"] == 0, "refused before any check"
 
 
 def test_throttle_counts_per_numen_tried_and_per_client(client, sesame, people):
@@ -114,7 +119,8 @@ def test_audit_and_logs_hold_no_secret(client, sesame, people, caplog, settings)
     sesame.store.db.conn.execute("PRAGMA wal_checkpoint(FULL)")
     raw = b"".join(p.read_bytes() for p in settings.db_path.parent.glob("sesame.db*"))
     assert "POST https://testserver/mot-de-passe/numen" in caplog.text
-    for secret in (JEAN.numen, UNKNOWN_NUMEN, JEAN.numen.lower(), "14/07/1985", "1985-07-14", "1984-07-14", GOOD):
+    secrets = (JEAN.numen, UNKNOWN_NUMEN, JEAN.numen.lower(), "14/07/1985", "1985-07-14", "1984-07-14", GOOD)
+    for secret in secrets:
         assert secret.encode() not in raw, f"{secret} stored in clear"
         assert secret not in caplog.text, f"{secret} logged"
         assert all(secret not in (r["details"] or "") for r in rows)
@@ -143,7 +149,8 @@ def test_second_factor_still_asked_when_enrolled(client, sesame, people):
 def test_namesake_typing_the_base_identifiant_is_told_about_the_digit(client, people):
     """Jeanne Dupont is jdupont1: typing jdupont with her own date and NUMEN fails, and says why."""
     step2 = submit(client, get(client, "/mot-de-passe"), "/mot-de-passe", identifiant="jdupont")
-    failed = submit(client, step2, "/mot-de-passe/verification", numen=JEANNE.numen, **date_fields(JEANNE.birth))
+    identity = {"numen": JEANNE.numen, **date_fields(JEANNE.birth)}
+    failed = submit(client, step2, "/mot-de-passe/verification", **identity)
     assert failed.status == 422
     assert "se termine peut-être par un chiffre, par exemple jdupont1" in failed.errors[0]
     route = failed.soup.select_one("main a[href='/mot-de-passe/numen']")
@@ -192,3 +199,20 @@ def test_every_entry_point_leads_to_the_numen_journey(client):
     for url in ("/", "/connexion", "/depannage", "/identifiant", "/mot-de-passe"):
         links = {a["href"] for a in get(client, url).soup.select("main a")}
         assert "/mot-de-passe/numen" in links, url
+
+
+def test_identifiant_found_by_address_leads_to_the_password_without_the_numen_again(client, people):
+    step2 = submit(client, get(client, "/identifiant"), "/identifiant", email=JEAN.email)
+    found = submit(client, step2, "/identifiant/verification", numen=JEAN.numen, **date_fields(JEAN.birth))
+    assert found.response.url.path == "/identifiant/trouve"
+    assert found.soup.select_one("#identifiant-value").get_text(strip=True) == JEAN.identifiant
+    assert get(client, "/identifiant/trouve").h1 == "Votre identifiant", "reload keeps the page"
+    button = found.soup.select_one("main a.button")
+    assert button["href"] == "/mot-de-passe/nouveau"
+    choose = get(client, button["href"])
+    assert choose.h1 == "Choisissez votre mot de passe" and choose.soup.select_one("input[name=numen]") is None
+    done = submit(client, choose, "/mot-de-passe/nouveau", password=GOOD, confirmation=GOOD)
+    assert "enregistré" in done.h1
+    # Without a proof of identity in this session, the page sends back to the start.
+    client.cookies.clear()
+    assert get(client, "/identifiant/trouve").h1 == "Retrouver mon identifiant"

@@ -13,6 +13,7 @@ from pwa.services.namesakes import namesake_sentence
 from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
 from pwa.views.antibot import anti_automation
 from pwa.views.errors import throttled_message
+from pwa.views.password import grant_reset, granted_account
 
 GENERIC_FAILURE = (
     "Ces informations ne permettent pas de retrouver votre identifiant. "
@@ -72,4 +73,14 @@ async def verify(request: Request) -> Response:
         errors.add("numen", f"{GENERIC_FAILURE} {namesake_sentence(email)}")
         context = {"values": values, "errors": errors, "namesake": True}
         return render(request, "identifiant/verify.html", context, status=422)
-    return render(request, "identifiant/found.html", {"account": outcome.account})
+    # The same proof as the identifiant-first path: the password may follow in the same
+    # grant, without typing the NUMEN again. Post/redirect/get: reload keeps the page.
+    grant_reset(request, outcome.account, via="numen")
+    return redirect(request, "identifiant_found")
+
+
+async def found(request: Request) -> Response:
+    account = granted_account(request, factor_done=False)
+    if account is None:
+        return redirect(request, "identifiant")
+    return render(request, "identifiant/found.html", {"account": account})
