@@ -77,6 +77,9 @@ def test_bad_inputs_are_explained_on_the_same_page(client, sesame, people):
     assert robot.status == 400 and robot.h1.startswith("Première connexion")
     assert robot.field_error("altcha") and robot.value("jour") == "14"
     assert sesame.store.one("select count(*) as n from audit")["n"] == 0, "refused before any check"
+    # Without JavaScript (no widget solution), the form still works, within the no-JS budget.
+    nojs = submit(client, page, "/mot-de-passe/numen", numen=JEAN.numen, altcha="", **date_fields(JEAN.birth))
+    assert nojs.status == 200 and nojs.h1 == "Choisissez votre mot de passe"
 
 
 def test_throttle_counts_per_numen_tried_and_per_client(client, sesame, people):
