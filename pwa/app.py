@@ -36,6 +36,7 @@ from pwa.views import (
     legal,
     letters_print,
     mailbox,
+    numen,
     pages,
     password,
     phone,
@@ -55,10 +56,12 @@ def routes(settings: Settings) -> list:
         Route("/sante", pages.health, name="health"),
         # Journey 1: retrouver mon identifiant
         Route("/identifiant", identifiant.ask_address, methods=["GET", "POST"], name="identifiant"),
-        Route("/identifiant/verification", identifiant.verify, methods=["POST"], name="identifiant_verify"),
+        Route("/identifiant/verification", identifiant.verify, methods=["GET", "POST"], name="identifiant_verify"),
+        Route("/identifiant/trouve", identifiant.found, name="identifiant_found"),
         # Journey 2: choisir / réinitialiser mon mot de passe avec mon NUMEN
         Route("/mot-de-passe", password.ask_identifiant, methods=["GET", "POST"], name="password"),
-        Route("/mot-de-passe/verification", password.verify, methods=["POST"], name="password_verify"),
+        Route("/mot-de-passe/verification", password.verify, methods=["GET", "POST"], name="password_verify"),
+        Route("/mot-de-passe/numen", numen.identify, methods=["GET", "POST"], name="numen_identify"),
         Route("/mot-de-passe/nouveau", password.choose, methods=["GET", "POST"], name="password_choose"),
         Route("/mot-de-passe/facteur", second_step.reset_factor, methods=["GET", "POST"], name="reset_factor"),
         Route("/mot-de-passe/termine", password.done, name="password_done"),

@@ -91,6 +91,7 @@ class StaffRecord:
 class Directory(Protocol):
     def get(self, account_id: int) -> Account | None: ...
     def by_login(self, login: str) -> Account | None: ...
+    def by_numen_index(self, index: str) -> Account | None: ...
     def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
 
 
@@ -108,6 +109,11 @@ class SqliteDirectory:
         login = login.strip().lower()
         column = "email" if "@" in login else "identifiant"
         row = self.store.one(f"select * from accounts where {column} = ?", (login,))
+        return Account.from_row(row) if row else None
+
+    def by_numen_index(self, index: str) -> Account | None:
+        """The person whose NUMEN has this unbound keyed hash (identity.numen_index)."""
+        row = self.store.one("select * from accounts where numen_index = ?", (index,))
         return Account.from_row(row) if row else None
 
     def set_password_hash(self, account_id: int, password_hash: str) -> None:

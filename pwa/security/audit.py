@@ -12,6 +12,9 @@ RETENTION_SECONDS = 365 * 24 * 3600
 EVENTS = {
     "identifiant.retrieved": "Identifiant retrouvé",
     "identifiant.failed": "Échec : identifiant non retrouvé",
+    "identity.verified": "Identité vérifiée avec le NUMEN et la date de naissance",
+    "identity.failed": "Échec : NUMEN et date de naissance",
+    "identity.disabled": "NUMEN et date de naissance exacts, compte désactivé",
     "password.set": "Mot de passe choisi avec le NUMEN",
     "password.changed": "Mot de passe modifié",
     "password.failed": "Échec : vérification NUMEN",
