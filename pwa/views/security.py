@@ -165,7 +165,10 @@ def _second_factor_proven(request: Request, account: Account, method: str) -> No
 @signed_in
 async def codes_page(request: Request, account: Account) -> Response:
     codes = sesame(request).authenticators.for_account(account.id, "recovery_codes")
-    return render(request, "account/codes_intro.html", {"account": account, "existing": codes})
+    return render(
+        request, "account/codes_intro.html",
+        {"account": account, "existing": codes, "flash": take_flash(request)},
+    )
 
 
 @signed_in

@@ -227,6 +227,10 @@
   }
 
   function enhance(root) {
+    // A confirmation on a new page (a passkey added): a status region that arrives
+    // with its text is not reliably read out, so it is said once through the live one.
+    var flash = root.querySelector("[data-flash]");
+    if (flash) announce(flash.textContent.trim());
     codeFromHash(root);
     addPrintDownload(root);
     addToggles(root);
