@@ -56,7 +56,7 @@
 
   // Password checklist: summary for screen readers, spoken when typing pauses.
   function checklistSummary(list) {
-    var items = list.querySelectorAll(":scope > li[data-criterion]");
+    var items = list.querySelectorAll(":scope > ul > li[data-criterion], :scope > details > ul > li[data-criterion]");
     var met = 0, missing = [];
     items.forEach(function (li) {
       if (li.dataset.state === "met") met += 1;
@@ -71,16 +71,21 @@
   }
 
   function refreshPattern(input) {
-    var data = document.getElementById(input.dataset.policy);
-    var list = document.querySelector('[data-policy-checklist="' + input.id + '"]');
-    if (!data || !list || !window.SesamePolicy) return;
-    var states = window.SesamePolicy.evaluate(JSON.parse(data.textContent), input.value);
-    Object.keys(states).forEach(function (id) {
-      var li = list.querySelector('li[data-criterion="' + id + '"]');
-      if (!li) return;
-      li.dataset.state = states[id] ? "met" : "unmet";
-      var label = li.querySelector(".criterion-state");
-      if (label) label.textContent = states[id] ? "validé" : "non validé";
+    if (window.SesamePolicy && window.SesamePolicy.refresh) window.SesamePolicy.refresh(input);
+  }
+
+  // The met rules' line stays open (or closed) when htmx brings the server's checklist.
+  var checklistOpen = {};
+  document.addEventListener("toggle", function (event) {
+    var group = event.target;
+    var box = group.closest && group.closest("[data-policy-checklist]");
+    if (box && group.matches("[data-checklist-group]")) checklistOpen[box.dataset.policyChecklist] = group.open;
+  }, true);
+  function keepOpen() {
+    document.querySelectorAll("[data-policy-checklist]").forEach(function (box) {
+      var group = box.querySelector("[data-checklist-group]");
+      var open = !!checklistOpen[box.dataset.policyChecklist];
+      if (group && group.open !== open) group.open = open;
     });
   }
 
@@ -117,6 +122,7 @@
     document.querySelectorAll("input[data-policy]").forEach(function (input) {
       if (input.value !== input.dataset.sentValue) refreshPattern(input);
     });
+    keepOpen();
   });
 
   // A double tap sends a form once: its buttons wait for the answer.

@@ -5,10 +5,15 @@
  * criteria are left alone; htmx refreshes them.
  *
  * Markup: <input data-policy="ID of a <script type=application/json> holding
- * the policy"> and <ul data-policy-checklist="INPUT ID"> whose
+ * the policy"> and <div data-policy-checklist="INPUT ID"> whose
  * <li data-criterion="…"> get data-state="met|unmet" and the text of their own
- * .criterion-state span. Screen-reader announcements belong to the page's
- * aria-live region, not to this script.
+ * .criterion-state span. Then the list is arranged as the server renders it
+ * (templates/_password_checklist.html): top-level rules not met in
+ * [data-checklist-todo], met ones in [data-checklist-done] inside a collapsed
+ * <details> whose summary counts them; in a rule made of parts (ul[data-parts])
+ * the missing parts first; data-order keeps the declaration order otherwise.
+ * Screen-reader announcements belong to the page's aria-live region, not to
+ * this script.
  */
 (function () {
   "use strict";
@@ -69,6 +74,48 @@
     return null;
   }
 
+  function items(list) {
+    return Array.prototype.filter.call(list.children, function (li) {
+      return li.hasAttribute("data-criterion");
+    });
+  }
+
+  function byOrder(a, b) {
+    return Number(a.getAttribute("data-order")) - Number(b.getAttribute("data-order"));
+  }
+
+  function isMet(li) { return li.getAttribute("data-state") === "met"; }
+  function notMet(li) { return !isMet(li); }
+
+  /* Puts `wanted` in `list`, in that order; touches nothing when already so. */
+  function place(list, wanted) {
+    var current = items(list);
+    var same = current.length === wanted.length &&
+      current.every(function (li, i) { return li === wanted[i]; });
+    if (!same) wanted.forEach(function (li) { list.appendChild(li); });
+  }
+
+  function arrange(box) {
+    box.querySelectorAll("ul[data-parts]").forEach(function (list) {
+      var parts = items(list).sort(byOrder);
+      place(list, parts.filter(notMet).concat(parts.filter(isMet)));
+    });
+    var todo = box.querySelector("[data-checklist-todo]");
+    var done = box.querySelector("[data-checklist-done]");
+    var group = box.querySelector("[data-checklist-group]");
+    var count = box.querySelector("[data-checklist-count]");
+    if (!todo || !done || !group || !count) return;
+    var top = items(todo).concat(items(done)).sort(byOrder);
+    var met = top.filter(isMet);
+    place(todo, top.filter(notMet));
+    place(done, met);
+    todo.hidden = met.length === top.length;
+    group.hidden = met.length === 0;
+    var plural = met.length > 1 ? "s" : "";
+    var text = met.length + " règle" + plural + " respectée" + plural;
+    if (count.textContent !== text) count.textContent = text;
+  }
+
   function render(input, policy) {
     // Looked up each time: htmx may have swapped the list in the meantime.
     var list = document.querySelector(
@@ -91,6 +138,18 @@
       if (item.getAttribute("data-state") !== state) item.setAttribute("data-state", state);
       if (span && span.textContent !== STATE_TEXT[state]) span.textContent = STATE_TEXT[state];
     });
+    arrange(list);
+  }
+
+  /* The instant checks again, for what is typed now (after htmx swapped the list). */
+  function refresh(input) {
+    var source = document.getElementById(input.getAttribute("data-policy"));
+    if (!source) return;
+    try {
+      render(input, JSON.parse(source.textContent));
+    } catch (error) {
+      // no live checklist; the server still checks on submit
+    }
   }
 
   function bind(input) {
@@ -112,7 +171,7 @@
     document.querySelectorAll("input[data-policy]").forEach(bind);
   }
 
-  window.SesamePolicy = { evaluate: evaluate, init: init };
+  window.SesamePolicy = { evaluate: evaluate, init: init, refresh: refresh };
 
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
