@@ -171,6 +171,69 @@
     document.querySelectorAll("input[data-policy]").forEach(bind);
   }
 
+  // Page-wide listeners, once: htmx runs this file again with each password page.
+  if (!window.SesamePolicy) {
+    // The confirmation is checked before sending: a mismatch never leaves the page, so
+    // the first field keeps what was typed, and the message says which field to retype.
+    // (Without JavaScript the server says it; it never writes a password back.)
+    function confirmationProblem(first, confirm) {
+      var here = "« " + confirm.labels[0].textContent.trim() + " »";
+      if (!confirm.value) return "Tapez une deuxième fois votre mot de passe ici, dans " + here + ".";
+      if (confirm.value === first.value) return "";
+      return "Les deux mots de passe ne sont pas identiques. Le premier est gardé dans « " +
+        first.labels[0].textContent.trim() + " » : retapez-le ici, dans " + here + ".";
+    }
+
+    function showConfirmationError(confirm, text) {
+      var id = confirm.id + "-error";
+      var error = document.getElementById(id);
+      if (!error) {
+        error = document.createElement("p");
+        error.className = "error-message";
+        error.id = id;
+        var anchor = confirm.closest(".password-wrap") || confirm;
+        anchor.parentNode.insertBefore(error, anchor);
+        var described = (confirm.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+        if (described.indexOf(id) < 0) confirm.setAttribute("aria-describedby", described.concat(id).join(" "));
+      }
+      var prefix = document.createElement("span");
+      prefix.className = "visually-hidden";
+      prefix.textContent = "Erreur :";
+      error.replaceChildren(prefix, document.createTextNode(" " + text));
+      confirm.closest(".field").classList.add("field-has-error");
+      confirm.setAttribute("aria-invalid", "true");
+      confirm.value = "";
+      confirm.focus();
+    }
+
+    document.addEventListener("submit", function (event) {
+      var confirm = event.target.querySelector && event.target.querySelector("input[data-confirms]");
+      var first = confirm && document.getElementById(confirm.dataset.confirms);
+      if (!first || !first.value || !confirm.labels.length || !first.labels.length) return;
+      var problem = confirmationProblem(first, confirm);
+      if (!problem) return;
+      event.preventDefault();
+      event.stopImmediatePropagation(); // htmx's boosted submit too: nothing is sent
+      showConfirmationError(confirm, problem);
+    }, true);
+
+    // The met rules' line stays open (or closed) when htmx brings the server's checklist.
+    var checklistOpen = {};
+    document.addEventListener("toggle", function (event) {
+      var group = event.target;
+      var box = group.closest && group.closest("[data-policy-checklist]");
+      if (box && group.matches("[data-checklist-group]")) checklistOpen[box.dataset.policyChecklist] = group.open;
+    }, true);
+    function keepOpen() {
+      document.querySelectorAll("[data-policy-checklist]").forEach(function (box) {
+        var group = box.querySelector("[data-checklist-group]");
+        var open = !!checklistOpen[box.dataset.policyChecklist];
+        if (group && group.open !== open) group.open = open;
+      });
+    }
+    document.addEventListener("htmx:afterSwap", keepOpen);
+  }
+
   window.SesamePolicy = { evaluate: evaluate, init: init, refresh: refresh };
 
   if (document.readyState === "loading") {
