@@ -178,6 +178,16 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
         # Said once: not again on the next page.
         page.goto("/compte/securite")
         expect()(page.locator("main")).not_to_contain_text("est ajoutée")
+
+        # Mon compte's change-password page shares the fields: same checklist, same check.
+        page.goto("/compte/mot-de-passe")
+        expect()(page.get_by_role("heading", level=1)).to_have_text("Changer mon mot de passe")
+        expect()(page.locator("details.checklist-done > summary")).to_have_text("1 règle respectée")
+        page.get_by_label("Nouveau mot de passe", exact=True).fill(GOOD + "!")
+        page.get_by_label("Confirmez le mot de passe", exact=True).fill(GOOD)
+        page.get_by_role("button", name="Changer mon mot de passe", exact=True).click()
+        expect()(page.locator("#confirmation-error")).to_contain_text("« Confirmez le mot de passe »")
+        expect()(page.get_by_label("Nouveau mot de passe", exact=True)).to_have_value(GOOD + "!")
         assert not page.problems, page.problems
 
 
