@@ -67,8 +67,15 @@ def checklist_showing(page) -> list[str]:
 def wait_server_states(page) -> None:
     """The server's checks (htmx) came back for what is typed."""
     page.wait_for_function(
-        "() => document.querySelector('li[data-criterion=\"strength\"]').dataset.state !== 'pending'"
+        "() => document.querySelector('[data-criterion=strength]').dataset.state !== 'pending'"
     )
+
+
+def type_new_password(page, password: str) -> None:
+    """Types it and waits for the server's live check: the checklist above the buttons
+    then stops moving (a click during the swap could land beside the button)."""
+    with page.expect_response("**/mot-de-passe/verifier"):
+        page.get_by_label("Nouveau mot de passe", exact=True).fill(password)
 
 
 def person_named(demo_people, name: str):
@@ -93,7 +100,11 @@ def test_the_confirmation_field_is_within_two_screens(chromium, sesame_server, d
         wait_server_states(page)
         parts = page.locator('li[data-criterion="classic"] > ul > li')
         assert parts.evaluate_all("lis => lis.map(li => li.dataset.state)") == [
-            "unmet", "unmet", "met", "met", "met"
+            "unmet",
+            "unmet",
+            "met",
+            "met",
+            "met",
         ]
         shown = checklist_showing(page)
         assert "une majuscule (A, É…) validé" in shown and "Encore 4 caractères." in " ".join(shown)
@@ -128,11 +139,16 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
     with new_context(chromium, sesame_server, without_service_worker=True, **MOBILE) as context:
         page = context.new_page()
         posts = []
-        page.on("request", lambda r: r.method == "POST" and r.url.endswith("/mot-de-passe/nouveau") and posts.append(r))
+        page.on(
+            "request",
+            lambda r: (
+                r.method == "POST" and r.url.endswith("/mot-de-passe/nouveau") and posts.append(r)
+            ),
+        )
         to_password_screen(page, person)
         first = page.get_by_label("Nouveau mot de passe", exact=True)
         confirm = page.get_by_label("Confirmez le mot de passe", exact=True)
-        first.fill(GOOD)
+        type_new_password(page, GOOD)
         confirm.fill(GOOD.replace("Digue", "Dique"))
         page.get_by_role("button", name="Enregistrer mon mot de passe", exact=True).click()
 
@@ -154,11 +170,19 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
         # Mon compte > Sécurité: add a passkey (a virtual authenticator plays the phone).
         cdp = context.new_cdp_session(page)
         cdp.send("WebAuthn.enable", {"enableUI": False})
-        cdp.send("WebAuthn.addVirtualAuthenticator", {"options": {
-            "protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-            "hasUserVerification": True, "isUserVerified": True,
-            "automaticPresenceSimulation": True,
-        }})
+        cdp.send(
+            "WebAuthn.addVirtualAuthenticator",
+            {
+                "options": {
+                    "protocol": "ctap2",
+                    "transport": "internal",
+                    "hasResidentKey": True,
+                    "hasUserVerification": True,
+                    "isUserVerified": True,
+                    "automaticPresenceSimulation": True,
+                }
+            },
+        )
         page.goto("/connexion")
         page.get_by_label("Identifiant ou adresse académique").fill(person.identifiant)
         page.get_by_label("Mot de passe", exact=True).fill(GOOD)
@@ -183,10 +207,12 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
         page.goto("/compte/mot-de-passe")
         expect()(page.get_by_role("heading", level=1)).to_have_text("Changer mon mot de passe")
         expect()(page.locator("details.checklist-done > summary")).to_have_text("1 règle respectée")
-        page.get_by_label("Nouveau mot de passe", exact=True).fill(GOOD + "!")
+        type_new_password(page, GOOD + "!")
         page.get_by_label("Confirmez le mot de passe", exact=True).fill(GOOD)
         page.get_by_role("button", name="Changer mon mot de passe", exact=True).click()
-        expect()(page.locator("#confirmation-error")).to_contain_text("« Confirmez le mot de passe »")
+        expect()(page.locator("#confirmation-error")).to_contain_text(
+            "« Confirmez le mot de passe »"
+        )
         expect()(page.get_by_label("Nouveau mot de passe", exact=True)).to_have_value(GOOD + "!")
         assert not page.problems, page.problems
 
