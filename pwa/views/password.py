@@ -201,6 +201,15 @@ async def choose(request: Request) -> Response:
     return redirect(request, "password_done")
 
 
+# Without JavaScript (the page's script checks the match before sending, keeping the
+# first field): passwords are never written back into a page, so say both are empty.
+MISMATCH = (
+    "Les deux mots de passe ne sont pas identiques. Par sécurité, les champs ont été vidés : "
+    "tapez votre mot de passe dans « Nouveau mot de passe », puis de nouveau dans "
+    "« Confirmez le mot de passe »."
+)
+
+
 def new_password_errors(password: str, confirm: str, result) -> forms.Errors:
     errors = forms.Errors()
     if not password:
@@ -210,7 +219,7 @@ def new_password_errors(password: str, confirm: str, result) -> forms.Errors:
     if password and not confirm:
         errors.add("confirmation", "Saisissez une deuxième fois le mot de passe.")
     elif password != confirm:
-        errors.add("confirmation", "Les deux mots de passe ne sont pas identiques.")
+        errors.add("confirmation", MISMATCH)
     return errors
 
 
