@@ -13,6 +13,7 @@ from jinja2_fragments.starlette import Jinja2Blocks
 
 from pwa import __version__
 from pwa.directory import Account, SqliteDirectory
+from pwa.legal import rgaa
 from pwa.mail.outbox import Outbox, OutboxWorker
 from pwa.mfa.store import Authenticators
 from pwa.policy import PersonalData, Policy, build_policy
@@ -143,6 +144,8 @@ class Sesame:
             policy_json=self.policy.to_json(),
             # What the checklist shows before anything is typed: the empty password's states.
             policy_initial={i.id: i.met for i in self.policy.check_pattern("").items},
+            # The conformance level every footer states, from the RGAA self-audit grid.
+            accessibility_level=rgaa.load().level,
         )
         env.filters["isodatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).isoformat()
         env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(

@@ -30,6 +30,9 @@ class Account:
     personal_digests: frozenset[str]
     backup_email: str | None
     demo: bool
+    personal_email: str | None = None  # from the staff file, not verified
+    first_names_folded: str = ""  # space-separated forms (pwa.names.first_name_forms)
+    birth_name_folded: str = ""
 
     @property
     def active(self) -> bool:
@@ -56,6 +59,9 @@ class Account:
             personal_digests=frozenset(json.loads(row["personal_digests"] or "[]")),
             backup_email=row["backup_email"],
             demo=bool(row["demo"]),
+            personal_email=row.get("personal_email"),
+            first_names_folded=row.get("first_names_folded") or "",
+            birth_name_folded=row.get("birth_name_folded") or "",
         )
 
 
@@ -72,11 +78,20 @@ class StaffRecord:
     numen_index: str
     personal_email: str | None = None
     demo: bool = False
+    # Issue 11: the file's own identifiant and academic address win (kept
+    # exactly); generation fills only what is missing and avoids `reserved`,
+    # every value the file gives to someone.
+    identifiant: str | None = None
+    email: str | None = None
+    reserved: frozenset[str] = frozenset()
+    first_names_folded: str = ""
+    birth_name_folded: str = ""
 
 
 class Directory(Protocol):
     def get(self, account_id: int) -> Account | None: ...
     def by_login(self, login: str) -> Account | None: ...
+    def by_numen_index(self, index: str) -> Account | None: ...
     def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
 
 
@@ -94,6 +109,11 @@ class SqliteDirectory:
         login = login.strip().lower()
         column = "email" if "@" in login else "identifiant"
         row = self.store.one(f"select * from accounts where {column} = ?", (login,))
+        return Account.from_row(row) if row else None
+
+    def by_numen_index(self, index: str) -> Account | None:
+        """The person whose NUMEN has this unbound keyed hash (identity.numen_index)."""
+        row = self.store.one("select * from accounts where numen_index = ?", (index,))
         return Account.from_row(row) if row else None
 
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
@@ -116,6 +136,14 @@ class SqliteDirectory:
                     "updated_at": now,
                 },
             )
+
+    def needs_backup(self, account_id: int) -> bool:
+        """The staff file's personal address is not (yet) the verified backup address."""
+        account = self.get(account_id)
+        return bool(
+            account and account.personal_email
+            and (account.backup_email or "").lower() != account.personal_email.lower()
+        )
 
     def set_status(self, account_id: int, status: str) -> None:
         """`active` or `disabled`: a disabled account opens nothing (Dovecot's
@@ -164,21 +192,29 @@ class SqliteDirectory:
                 "category": person.category,
                 "uai": person.uai,
                 "personal_email": person.personal_email,
+                "first_names_folded": person.first_names_folded,
+                "birth_name_folded": person.birth_name_folded,
                 "updated_at": now,
             }
+            # The file's own values replace what Sésame generated earlier.
+            given = {k: v for k, v in (("identifiant", person.identifiant),
+                                       ("email", person.email)) if v}
             existing = self.store.one(
                 "select id from accounts where numen_index = ?", (person.numen_index,)
             )
             if existing:
-                db["accounts"].update(existing["id"], fields)
+                db["accounts"].update(existing["id"], {**fields, **given})
                 return existing["id"], False
-            base = base_identifiant(person.first_name, person.last_name)
-            identifiant = with_suffix(base, self._taken_like("identifiant", base).__contains__)
-            first, surname = base_local_part(person.first_name, person.last_name)
-            domain = "@" + self.mail_domain
-            taken_mails = self._taken_like("email", f"{first}.{surname}", domain)
-            local = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails)
-            email = local + domain
+            identifiant, email = person.identifiant, person.email
+            if not identifiant:
+                base = base_identifiant(person.first_name, person.last_name)
+                taken = self._taken_like("identifiant", base) | person.reserved
+                identifiant = with_suffix(base, taken.__contains__)
+            if not email:
+                first, surname = base_local_part(person.first_name, person.last_name)
+                domain = "@" + self.mail_domain
+                taken_mails = self._taken_like("email", f"{first}.{surname}", domain) | person.reserved
+                email = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails) + domain
             table = db["accounts"].insert(
                 {
                     **fields,

@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from pwa.directory import SqliteDirectory, StaffRecord
+from pwa.importer_checks import check_rows, folded_names, logins
 from pwa.importer_csv import ParseResult, RowError, StaffRow, parse_staff_text
 from pwa.security.keys import Keys
 from pwa.services.identity import birth_digest, numen_digest, numen_index, personal_digest
@@ -22,13 +23,16 @@ from pwa.store import Store
 
 __all__ = [
     "ImportReport",
+    "ImportRefused",
     "ParseResult",
     "RowError",
     "StaffRow",
     "UnreadableFile",
     "import_command",
     "import_staff",
+    "check_rows",
     "parse_staff_csv",
+    "pending_note",
     "summary",
 ]
 
@@ -64,10 +68,21 @@ def parse_staff_csv(data: bytes) -> ParseResult:
     return parse_staff_text(decode(data))
 
 
+class ImportRefused(ValueError):
+    """Rows clash with each other or with existing accounts (check_rows)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
 @dataclass(frozen=True)
 class ImportReport:
     created: int
     updated: int
+    # File lines whose e-mail is a personal address, now offered to the person
+    # as a backup address to confirm with a code (it counts only once confirmed).
+    pending_backup: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:
@@ -92,13 +107,23 @@ def import_staff(
 ) -> ImportReport:
     """Create or update every row in ONE transaction: an exception on any row
     leaves the database as it was. A known NUMEN updates its account and keeps
-    its identifiant and address."""
+    its identifiant and address, unless the file gives its own (they win).
+    Raises ImportRefused, writing nothing, when given logins clash."""
     if directory.store is not store:
         raise ValueError("the directory must write through the same store")
     personal_tokens = _personal_tokens_function()
     created = updated = 0
+    pending: list[int] = []
+    given = [logins(row, directory.mail_domain) for row in rows]
+    reserved = frozenset(
+        [g.identifiant for g in given if g.identifiant] + [g.email for g in given if g.email]
+    )
     with store.write():
-        for done, row in enumerate(rows, start=1):
+        clashes = check_rows(rows, directory=directory, keys=keys)
+        if clashes:
+            raise ImportRefused(clashes)
+        for done, (row, row_logins) in enumerate(zip(rows, given, strict=True), start=1):
+            first_names, birth_name = folded_names(row)
             account_id, is_new = directory.save_staff(
                 StaffRecord(
                     first_name=row.first_name,
@@ -107,9 +132,16 @@ def import_staff(
                     uai=row.uai,
                     etablissement=row.etablissement,
                     numen_index=numen_index(keys, row.numen),
-                    personal_email=row.email,
+                    personal_email=row_logins.personal_email,
+                    identifiant=row_logins.identifiant,
+                    email=row_logins.email,
+                    reserved=reserved,
+                    first_names_folded=first_names,
+                    birth_name_folded=birth_name,
                 )
             )
+            if row_logins.personal_email and directory.needs_backup(account_id):
+                pending.append(row.line)
             tokens = personal_tokens(row.birth_date, row.numen) if personal_tokens else ()
             directory.set_secret_digests(
                 account_id,
@@ -123,7 +155,7 @@ def import_staff(
                 updated += 1
             if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
                 progress(done, len(rows))
-    return ImportReport(created=created, updated=updated)
+    return ImportReport(created=created, updated=updated, pending_backup=tuple(pending))
 
 
 def _plural(n: int, singular: str, plural: str) -> str:
@@ -137,6 +169,20 @@ def summary(report: ImportReport) -> str:
         f"{_plural(report.total, 'personne importée', 'personnes importées')} : "
         f"{_plural(report.created, 'nouvelle', 'nouvelles')}, "
         f"{_plural(report.updated, 'mise à jour', 'mises à jour')}."
+    )
+
+
+def pending_note(report: ImportReport) -> str | None:
+    """The personal addresses the file gave, waiting for their owner's confirmation."""
+    lines = report.pending_backup
+    if not lines:
+        return None
+    shown = ", ".join(str(n) for n in lines[:20]) + ("…" if len(lines) > 20 else "")
+    return (
+        f"{_plural(len(lines), 'adresse personnelle', 'adresses personnelles')} "
+        f"(ligne{'s' if len(lines) > 1 else ''} {shown}) : "
+        f"{'elle deviendra' if len(lines) == 1 else 'elles deviendront'} adresse de secours "
+        "quand la personne l'aura confirmée avec le code envoyé depuis « Mon compte »."
     )
 
 
@@ -179,6 +225,15 @@ def import_command(
         echo("Aucune ligne n'a été importée.", err=True)
         return 1
 
+    clashes = check_rows(parsed.rows, directory=directory, keys=keys)
+    if clashes:
+        for error in clashes:
+            echo(str(error), err=True)
+        bad_lines = len({e.line for e in clashes})
+        echo(_plural(bad_lines, "ligne en erreur.", "lignes en erreur."), err=True)
+        echo("Aucune ligne n'a été importée.", err=True)
+        return 1
+
     def show_progress(done: int, total: int) -> None:
         echo(f"{done} / {total} lignes enregistrées…", err=True)
 
@@ -190,4 +245,7 @@ def import_command(
         progress=show_progress if len(parsed.rows) > PROGRESS_EVERY else None,
     )
     echo(summary(report))
+    note = pending_note(report)
+    if note:
+        echo(note)
     return 0

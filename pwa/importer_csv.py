@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from pwa.names import ascii_fold, base_identifiant, base_local_part
+from pwa.names import ascii_fold, base_identifiant, base_local_part, fits_rfc5321
 from pwa.services.identity import normalise_numen, parse_birth_date, valid_numen
 
 # Column → accepted header spellings, compared after `_key` (case, accents, spaces ignored).
@@ -26,11 +26,20 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "etablissement": ("etablissement", "nometablissement", "nomdeletablissement"),
     "email": ("email", "mail", "courriel", "emailpersonnel", "courrielpersonnel",
               "adressemail", "adresseemail", "adressepersonnelle"),
+    # Optional (issue 11): kept exactly when given, generated only when missing.
+    "identifiant": ("identifiant", "login", "uid"),
+    "adresse_academique": ("adresseacademique", "emailacademique", "mailacademique",
+                           "courrielacademique", "adressemelacademique"),
+    # Optional: every first name and the birth name, for postal letter requests.
+    "prenoms": ("prenoms", "tousprenoms", "touslesprenoms", "prenomsetatcivil", "autresprenoms"),
+    "nom_naissance": ("nomnaissance", "nomdenaissance", "nompatronymique", "nomdefamille"),
 }
 REQUIRED = ("nom", "prenom", "date_naissance", "numen", "categorie", "uai", "etablissement")
 LABELS = {"nom": "nom", "prenom": "prénom", "date_naissance": "date de naissance",
           "numen": "NUMEN", "categorie": "catégorie", "uai": "UAI",
-          "etablissement": "établissement", "email": "e-mail"}
+          "etablissement": "établissement", "email": "e-mail", "identifiant": "identifiant",
+          "adresse_academique": "adresse académique", "prenoms": "prénoms",
+          "nom_naissance": "nom de naissance"}
 
 CATEGORIES = ("aesh", "premier_degre", "second_degre", "administratif", "prive")
 # Friendly spellings, compared after `_category_key` (filler words dropped).
@@ -56,6 +65,9 @@ ACCEPTED_CATEGORIES = "AESH, 1er degré, 2nd degré (dont CPE et psychologues), 
 
 UAI_FORMAT = re.compile(r"^[0-9]{7}[A-Z]$")
 _EMAIL_FORMAT = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# What the login form accepts (pwa.views.forms.identifiant), at most 64 characters.
+_IDENTIFIANT_FORMAT = re.compile(r"^[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$")
+_ACADEMIC_LOCAL = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$")
 # The shapes parse_birth_date reads: JJ/MM/AAAA (or - .) and AAAA-MM-JJ.
 _DATE_SHAPE = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2})")
 _MAX_NAME = 100
@@ -74,6 +86,10 @@ class StaffRow:
     uai: str
     etablissement: str
     email: str | None = None
+    identifiant: str | None = None  # lower case, as given by the file
+    academic_address: str | None = None  # lower case, as given by the file
+    first_names: str | None = None  # every first name, "Marie Claire Odile"
+    birth_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,10 +205,34 @@ def _check_row(values: dict[str, str], today: dt.date | None) -> tuple[dict, lis
         if not UAI_FORMAT.match(checked["uai"]):
             problems.append("UAI invalide (7 chiffres suivis d'une lettre attendus, ex. 0130001A)")
     checked["email"] = values.get("email") or None
-    if checked["email"] and (len(checked["email"]) > 254
+    if checked["email"] and (not fits_rfc5321(checked["email"])
                              or not _EMAIL_FORMAT.match(checked["email"])):
-        problems.append("adresse e-mail personnelle invalide")
+        problems.append("adresse e-mail invalide (64 caractères au plus avant le @)")
+    problems += _check_logins(values, checked)
+    for column, key in (("prenoms", "first_names"), ("nom_naissance", "birth_name")):
+        checked[key] = _clean_name(values.get(column, "")) or None
+        if checked[key] and (len(checked[key]) > _MAX_NAME or any(c.isdigit() for c in checked[key])):
+            problems.append(f"{LABELS[column]} invalide (des lettres, {_MAX_NAME} caractères au plus)")
     return checked, problems
+
+
+def _check_logins(values: dict[str, str], checked: dict) -> list[str]:
+    """The file's own identifiant and academic address, when given: lower case,
+    the shapes the sign-in form accepts, RFC 5321 lengths."""
+    problems = []
+    identifiant = values.get("identifiant", "").lower() or None
+    if identifiant and not _IDENTIFIANT_FORMAT.match(identifiant):
+        problems.append("identifiant invalide (lettres, chiffres, point ou tiret, "
+                        "64 caractères au plus)")
+    address = values.get("adresse_academique", "").lower() or None
+    if address:
+        local, _, domain = address.rpartition("@")
+        if not local or not _ACADEMIC_LOCAL.match(local) or ".." in local or "." not in domain:
+            problems.append("adresse académique invalide (attendu prenom.nom@domaine)")
+        elif not fits_rfc5321(address):
+            problems.append("adresse académique trop longue (64 caractères au plus avant le @)")
+    checked["identifiant"], checked["academic_address"] = identifiant, address
+    return problems
 
 
 def _records(reader) -> list[tuple[int, list[str] | None]]:

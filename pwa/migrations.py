@@ -216,3 +216,23 @@ def altcha(db: Database) -> None:
         pk="signature",
         not_null={"expires_at"},
     )
+
+
+@migrations(name="0007_staff_file_names_and_request_review")
+def staff_file_names_and_request_review(db: Database) -> None:
+    # Issue 11: the staff file may give every first name and the birth name.
+    # Not secrets, but only needed to match a postal request, so they are kept
+    # folded (pwa.services.letter_requests.fold): a space-separated list of the
+    # first-name forms a request may use, and the joined birth name.
+    db["accounts"].add_column("first_names_folded", str)
+    db["accounts"].add_column("birth_name_folded", str)
+    # A postal request that matched nobody (or several people) waits for an
+    # agent (status `review`), who attaches it to an account (then `queued`)
+    # or rejects it (`rejected`, with a reason). The names typed are kept for
+    # the agent; the birth date typed is never stored.
+    db["letter_requests"].add_column("first_name", str)
+    db["letter_requests"].add_column("last_name", str)
+    db["letter_requests"].add_column("review_reason", str)  # unmatched | ambiguous
+    db["letter_requests"].add_column("resolved_at", float)
+    db["letter_requests"].add_column("resolved_by", int)
+    db["letter_requests"].add_column("rejection", str)

@@ -18,7 +18,8 @@ Test modules register the fixtures with ``from browser import *``.
   phone: bcoeur, amuller;
   backup address: lgarcia (walk), mbonnet (a11y);
   a11y of the mailbox pages: ifournier;
-  staff area (a11y): slambert, mperrin (demo staff with an OTP app), andiaye.
+  staff area (a11y): slambert, mperrin (demo staff with an OTP app), andiaye;
+  password screen: edelafontaine (read-only), Jean-Pierre Lefèvre-Morel (password, passkey).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ def test_every_route_module_is_on_the_design_map(tmp_path):
     views = {
         "pages", "identifiant", "password", "auth", "account", "guide", "legal",
         "second_step", "security", "activation", "phone", "backup", "backup_reset", "mailbox",
-        "staff", "helpdesk", "gestion", "letters_print", "antibot",
+        "staff", "helpdesk", "gestion", "letters_print", "gestion_requests", "antibot", "numen",
     }
     assert modules <= {f"pwa.views.{m}" for m in views} | {"pwa.offline"}
     assert "pwa/views/" in README

@@ -172,7 +172,7 @@ def test_optional_email_column():
     good = parse_staff_csv(csv_bytes([*DUPONT, "jean.dupont@gmail.com"], header=header))
     assert good.rows[0].email == "jean.dupont@gmail.com"
     bad = parse_staff_csv(csv_bytes([*DUPONT, "jean.dupont at gmail"], header=header))
-    assert bad.errors == [RowError(2, "adresse e-mail personnelle invalide")]
+    assert bad.errors == [RowError(2, "adresse e-mail invalide (64 caractères au plus avant le @)")]
 
 
 # -- errors --------------------------------------------------------------------------

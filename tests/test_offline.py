@@ -175,7 +175,7 @@ def test_manifest(client):
         assert f"{png_size(path)[0]}x{png_size(path)[1]}" == icon["sizes"], icon["src"]
         assert client.get(icon["src"]).status_code == 200
     shortcuts = {s["url"]: s for s in manifest["shortcuts"]}
-    assert {"/mot-de-passe", "/identifiant", "/connexion", "/guide"} <= set(shortcuts)
+    assert {"/mot-de-passe/numen", "/identifiant", "/connexion", "/guide"} <= set(shortcuts)
     for url, shortcut in shortcuts.items():
         assert shortcut["name"] and shortcut["icons"], url
         for icon in shortcut["icons"]:

@@ -23,10 +23,7 @@ from pwa.policy.wordlists import Wordlists, load_wordlists
 
 JSON_VERSION = 1
 NOT_CHECKED_TOO_LONG = "Vérifié une fois le mot de passe raccourci."
-COMMON_MESSAGE = (
-    "Il fait partie des mots de passe les plus utilisés, même avec des chiffres "
-    "ou des symboles en plus."
-)
+COMMON_MESSAGE = "Trop utilisé, même avec des chiffres ou des symboles en plus."
 
 
 @dataclass(frozen=True)

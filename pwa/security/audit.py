@@ -12,6 +12,9 @@ RETENTION_SECONDS = 365 * 24 * 3600
 EVENTS = {
     "identifiant.retrieved": "Identifiant retrouvé",
     "identifiant.failed": "Échec : identifiant non retrouvé",
+    "identity.verified": "Identité vérifiée avec le NUMEN et la date de naissance",
+    "identity.failed": "Échec : NUMEN et date de naissance",
+    "identity.disabled": "NUMEN et date de naissance exacts, compte désactivé",
     "password.set": "Mot de passe choisi avec le NUMEN",
     "password.changed": "Mot de passe modifié",
     "password.failed": "Échec : vérification NUMEN",
@@ -38,6 +41,8 @@ EVENTS = {
     "letter.requested": "Lettre d'activation demandée par courrier",
     "letter.request_served": "Demande de lettre déjà servie par un code plus récent : pas de nouvelle lettre",
     "letter.code_replaced": "Code encore valable annulé par une nouvelle lettre (confirmé)",
+    "letter.request_attached": "Demande de courrier rattachée au compte par un agent",
+    "letter.request_rejected": "Demande de courrier refusée par un agent",
     "letter.code_failed": "Échec : code d'activation ou de l'assistance",
     "password.set_letter": "Mot de passe choisi avec le code d'activation",
     "password.set_helpdesk": "Mot de passe choisi avec le code de l'assistance",

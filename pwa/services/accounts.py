@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from pwa.directory import Account
 from pwa.security.passwords import HashingBusy
 from pwa.security.throttle import ALLOWED, Verdict
-from pwa.services.identity import check_birth, check_identity
+from pwa.services.identity import check_birth, check_identity, numen_index
 
 if TYPE_CHECKING:
     from pwa.context import Sesame
@@ -42,8 +42,16 @@ class AccountService:
             return f"account:{account.id}"
         return "login:" + self.s.keys.mac("throttle", login.strip().lower())
 
-    def _guarded(self, login: str, account: Account | None, client: str, kind: str, check) -> Outcome:
-        subject = self.subject(login, account)
+    def numen_subject(self, numen: str, account: Account | None) -> str:
+        """Throttle key of a NUMEN-only check: the account, or a keyed hash of the NUMEN typed."""
+        if account is not None:
+            return f"account:{account.id}"
+        return "numen:" + self.s.keys.mac("throttle", f"numen\x1f{numen}")
+
+    def _guarded(
+        self, login: str, account: Account | None, client: str, kind: str, check, *, subject: str | None = None
+    ) -> Outcome:
+        subject = subject or self.subject(login, account)
         verdict = self.s.throttle.check(subject, client)
         if not verdict.allowed:
             return Outcome(False, None, verdict)
@@ -92,6 +100,22 @@ class AccountService:
             self.s.audit.record(
                 "password.failed", account_id=account.id if account else None, client=client
             )
+        return outcome
+
+    def identify_by_numen(self, birth: dt.date, numen: str, client: str) -> Outcome:
+        """NUMEN + birth date alone, no identifiant: the unbound index of the (normalised)
+        NUMEN finds the account, then both bound digests are checked in constant time (a
+        dummy check when nothing is found), so a wrong pair reveals nothing."""
+        account = self.s.directory.by_numen_index(numen_index(self.s.keys, numen))
+        outcome = self._guarded(
+            numen, account, client, "numen", lambda: self._identity(account, birth, numen),
+            subject=self.numen_subject(numen, account),
+        )
+        if outcome.ok:
+            self.s.audit.record("identity.verified", account_id=outcome.account.id, client=client)
+        elif not outcome.throttled:
+            event = "identity.disabled" if outcome.disabled else "identity.failed"
+            self.s.audit.record(event, account_id=account.id if account else None, client=client)
         return outcome
 
     def verify_birth(self, login: str, account: Account | None, birth: dt.date, client: str) -> Outcome:

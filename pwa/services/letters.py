@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -75,6 +76,25 @@ class LetterPdf(FPDF):
         self.set_font("helvetica", style=style, size=size)
         self.multi_cell(0, height, _latin(text), new_x="LMARGIN", new_y="NEXT")
 
+    def login_line(self, text: str, *, size: float, height: float) -> None:
+        """An identifiant or address on one line: the font shrinks (down to
+        9 pt) to fit the width; past that, the line breaks only after a '.'
+        or the '@', never inside a name (a 64-character local part fits)."""
+        text = _latin(text)
+        while size > 9:
+            self.set_font("helvetica", style="B", size=size)
+            if self.get_string_width(text) <= self.epw:
+                break
+            size -= 0.5
+        self.set_font("helvetica", style="B", size=size)
+        line = ""
+        for piece in re.split(r"(?<=[.@])", text):
+            if line and self.get_string_width(line + piece) > self.epw:
+                self.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
+                line = ""
+            line += piece
+        self.cell(0, height, line, new_x="LMARGIN", new_y="NEXT")
+
     def page_for(self, letter: Letter, profile) -> None:
         a = letter.account
         self.add_page()
@@ -90,9 +110,9 @@ class LetterPdf(FPDF):
         )
         self.ln(4)
         self.text_line("Votre identifiant", size=10)
-        self.text_line(a.identifiant, size=16, style="B", height=8)
+        self.login_line(a.identifiant, size=16, height=8)
         self.text_line("Votre adresse académique", size=10)
-        self.text_line(a.email, size=12, style="B")
+        self.login_line(a.email, size=12, height=6)
         self.ln(2)
         self.text_line("Votre code d'activation (à usage unique)", size=10)
         self.set_font("courier", style="B", size=20)
@@ -212,9 +232,20 @@ class Letters:
 
     # Postal requests (journey 5b) ------------------------------------------
 
-    def request(self, account: Account | None, uai: str, client: str) -> str:
-        """Queue a request; the same reference comes back whether or not the
-        details matched (`account` None). A new request replaces a queued one."""
+    def request(
+        self,
+        account: Account | None,
+        uai: str,
+        client: str,
+        *,
+        first_name: str = "",
+        last_name: str = "",
+        review_reason: str | None = None,
+    ) -> str:
+        """Record a request; the same reference comes back whether or not the
+        details matched. Matched (`account`): queued for printing, replacing a
+        queued one. Not matched: waits for an agent's review
+        (pwa.services.letter_requests). The names typed are kept for the agent."""
         reference = "L-" + "".join(secrets.choice(ALPHABET) for _ in range(REQUEST_REFERENCE_LENGTH))
         now = self.s.store.now()
         with self.s.store.write() as db:
@@ -230,7 +261,10 @@ class Letters:
                     "account_id": account.id if account else None,
                     "uai": uai,
                     "created_at": now,
-                    "status": "queued",
+                    "status": "queued" if account is not None else "review",
+                    "review_reason": None if account is not None else review_reason or "unmatched",
+                    "first_name": first_name[:120],
+                    "last_name": last_name[:120],
                     "client": client,
                 }
             )

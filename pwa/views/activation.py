@@ -8,18 +8,17 @@ identifiant exists or has a code."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.directory import Account
-from pwa.names import ascii_fold
+from pwa.names import match_key
 from pwa.services import codes as one_time
 from pwa.services.codes import Check
-from pwa.services.identity import check_birth
+from pwa.services.letter_requests import LetterRequests
 from pwa.services.letters import REQUESTS_PER_CLIENT_HOUR, STALE_REQUEST_DAYS
 from pwa.views import forms, read_form, redirect, render, sesame
 from pwa.views.antibot import anti_automation
@@ -111,11 +110,6 @@ async def self_help(request: Request) -> Response:
 # Journey 5b: a new letter by post --------------------------------------------
 
 
-def _fold(text: str) -> str:
-    """Accents, case, spaces and punctuation ignored (`N'Diaye` = `ndiaye`)."""
-    return re.sub(r"[^a-z0-9]", "", ascii_fold(text))
-
-
 def find_etablissement(s, typed: str) -> list[dict]:
     """By UAI code, or by words of the name (accents and case ignored)."""
     value = typed.strip()
@@ -124,25 +118,11 @@ def find_etablissement(s, typed: str) -> list[dict]:
     exact = s.store.one("select uai, name from etablissements where uai = ?", (value.upper(),))
     if exact:
         return [exact]
-    words = [_fold(w) for w in value.split() if _fold(w)]
+    words = [match_key(w) for w in value.split() if match_key(w)]
     if not words:
         return []
     rows = s.store.query("select uai, name from etablissements order by name")
-    return [r for r in rows if all(w in _fold(r["name"]) for w in words)][:20]
-
-
-def match_person(s, *, first_name: str, last_name: str, uai: str, birth: dt.date) -> Account | None:
-    """The one account of this établissement with these names and birth date.
-    Every candidate's birth date is checked, so timing does not tell names apart."""
-    rows = s.store.query("select * from accounts where uai = ? and status = 'active'", (uai,))
-    found = None
-    for row in rows:
-        account = Account.from_row(row)
-        same_name = _fold(account.first_name) == _fold(first_name) and _fold(account.last_name) == _fold(last_name)
-        born = check_birth(s.keys, account_id=account.id, birth_stored=account.birth_digest, birth_date=birth)
-        if same_name and born and found is None:
-            found = account
-    return found
+    return [r for r in rows if all(w in match_key(r["name"]) for w in words)][:20]
 
 
 async def request_letter(request: Request) -> Response:
@@ -183,11 +163,10 @@ async def request_letter(request: Request) -> Response:
         errors.add("prenom", "Trop de demandes depuis cette connexion. Réessayez dans une heure.")
         return render(request, "activation/request.html", context, status=429)
     etablissement = choices[0]
-    account = await run_in_threadpool(
-        match_person, s, first_name=values["prenom"], last_name=values["nom"],
-        uai=etablissement["uai"], birth=birth,
+    reference = await run_in_threadpool(
+        partial(LetterRequests(s).submit, first_name=values["prenom"], last_name=values["nom"],
+                uai=etablissement["uai"], birth=birth, client=client)
     )
-    reference = s.letters.request(account, etablissement["uai"], client)
     return render(
         request,
         "activation/requested.html",

@@ -60,6 +60,11 @@ async def address(request: Request, account: Account) -> Response:
         "errors": forms.Errors(),
     }
     if request.method == "GET":
+        suggested = account.personal_email
+        if suggested and suggested.lower() != (account.backup_email or "").lower():
+            # The staff file gave this personal address: offered, counted only once confirmed.
+            context["values"] = {"adresse": suggested}
+            context["suggested"] = True
         return render(request, "account/backup.html", context)
     form = await read_form(request)
     errors = forms.Errors()

@@ -9,11 +9,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.importer import RowError, UnreadableFile, import_staff, parse_staff_csv, summary
+from pwa.importer import (
+    RowError,
+    UnreadableFile,
+    check_rows,
+    import_staff,
+    parse_staff_csv,
+    pending_note,
+    summary,
+)
 from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
 from pwa.services.identity import numen_index
+from pwa.services.letter_requests import LetterRequests
 from pwa.views import BadForm, forms, render, sesame
 from pwa.views.letters_print import print_context, take_result
 from pwa.views.staff import Staff, staff
@@ -24,8 +33,11 @@ MAX_UPLOAD = 5 * 1024 * 1024
 @staff("gestionnaire")
 async def dashboard(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    rows = activation_counts(s.store, scope_uais(ctx.grants, "gestionnaire"))
-    return render(request, "gestion/dashboard.html", {"rows": rows})
+    uais = scope_uais(ctx.grants, "gestionnaire")
+    rows = activation_counts(s.store, uais)
+    to_review = LetterRequests(s).count_to_review(uais)
+    return render(request, "gestion/dashboard.html",
+                  {"rows": rows, "to_review": to_review, "to_review_total": sum(to_review.values())})
 
 
 @staff("gestionnaire", target="uai")
@@ -100,6 +112,10 @@ async def import_page(request: Request, ctx: Staff) -> Response:
                     row.line, "cette personne est rattachée à un autre établissement. "
                     "Seul le service académique peut changer son rattachement.",
                 ))
+    if not row_errors:
+        row_errors = await run_in_threadpool(
+            check_rows, parsed.rows, directory=s.directory, keys=s.keys
+        )
     if row_errors:
         row_errors.sort(key=lambda e: e.line or 0)
         errors.add("fichier", "Le fichier contient des erreurs : aucune ligne n'a été importée. "
@@ -113,4 +129,5 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     )
     s.audit.record("import", actor=ctx.agent.identifiant, client=request.state.client,
                    created=report.created, updated=report.updated)
-    return render(request, "gestion/import.html", {**context, "report": summary(report)})
+    return render(request, "gestion/import.html",
+                  {**context, "report": summary(report), "pending": pending_note(report)})

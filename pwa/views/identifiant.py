@@ -1,14 +1,19 @@
-"""Journey 1 — Retrouver mon identifiant: address, then birth date + NUMEN."""
+"""Journey 1 — Retrouver mon identifiant: address, then birth date + NUMEN.
+(Without the address, NUMEN + birth date alone: pwa/views/numen.py.)"""
 
 from __future__ import annotations
+
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.views import forms, read_form, render, sesame
+from pwa.services.namesakes import namesake_sentence
+from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
 from pwa.views.antibot import anti_automation
 from pwa.views.errors import throttled_message
+from pwa.views.password import grant_reset, granted_account
 
 GENERIC_FAILURE = (
     "Ces informations ne permettent pas de retrouver votre identifiant. "
@@ -28,11 +33,18 @@ async def ask_address(request: Request) -> Response:
             request, "identifiant/address.html", {"values": form, "errors": errors},
             status=refused.status if refused else 422,
         )
-    return render(request, "identifiant/verify.html", {"values": {"email": email}})
+    # Post/redirect/get: step 2 is a page of its own, kept by reload and Back.
+    return redirect_to(request, "/identifiant/verification?" + urlencode({"adresse": email}))
 
 
 async def verify(request: Request) -> Response:
     s = sesame(request)
+    if request.method == "GET":
+        errors = forms.Errors()
+        email = forms.academic_address(request.query_params.get("adresse", "")[:254], s.profile.mail_domain, errors)
+        if errors:
+            return redirect(request, "identifiant")
+        return render(request, "identifiant/verify.html", {"values": {"email": email}})
     form = await read_form(request)
     errors = forms.Errors()
     email = forms.academic_address(form.get("email", ""), s.profile.mail_domain, errors)
@@ -58,8 +70,17 @@ async def verify(request: Request) -> Response:
             request, "identifiant/verify.html", {"values": values, "errors": errors}, status=429
         )
     if not outcome.ok or outcome.account is None:
-        errors.add("numen", GENERIC_FAILURE)
-        return render(
-            request, "identifiant/verify.html", {"values": values, "errors": errors}, status=422
-        )
-    return render(request, "identifiant/found.html", {"account": outcome.account})
+        errors.add("numen", f"{GENERIC_FAILURE} {namesake_sentence(email)}")
+        context = {"values": values, "errors": errors, "namesake": True}
+        return render(request, "identifiant/verify.html", context, status=422)
+    # The same proof as the identifiant-first path: the password may follow in the same
+    # grant, without typing the NUMEN again. Post/redirect/get: reload keeps the page.
+    grant_reset(request, outcome.account, via="numen")
+    return redirect(request, "identifiant_found")
+
+
+async def found(request: Request) -> Response:
+    account = granted_account(request, factor_done=False)
+    if account is None:
+        return redirect(request, "identifiant")
+    return render(request, "identifiant/found.html", {"account": account})

@@ -1,4 +1,7 @@
-"""Legal pages a French public service needs (DESIGN §3.11)."""
+"""Legal pages a French public service needs (DESIGN §3.11), and the site map.
+
+The accessibility statement is generated from the RGAA self-audit grid
+(pwa/legal/rgaa.toml, read by pwa/legal/rgaa.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pwa.legal import rgaa
 from pwa.security.audit import RETENTION_SECONDS
 from pwa.security.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS
 from pwa.security.throttle import WINDOW
 from pwa.views import render
+from pwa.views.guide import guide
 
 # Retention periods, shown on the privacy notice from the values the code uses.
 RETENTION = {
@@ -18,7 +23,6 @@ RETENTION = {
     "session_hours": ABSOLUTE_SECONDS // 3600,
     "failures_hours": int(WINDOW // 3600),
 }
-DECLARATION_DATE = "23 novembre 2026"
 
 
 async def mentions(request: Request) -> Response:
@@ -30,7 +34,11 @@ async def privacy(request: Request) -> Response:
 
 
 async def accessibility(request: Request) -> Response:
-    return render(request, "legal/accessibilite.html", {"declaration_date": DECLARATION_DATE})
+    return render(request, "legal/accessibilite.html", {"audit": rgaa.load()})
+
+
+async def site_map(request: Request) -> Response:
+    return render(request, "legal/plan.html", {"guide": guide(request)})
 
 
 def routes() -> list[Route]:
@@ -38,4 +46,5 @@ def routes() -> list[Route]:
         Route("/mentions-legales", mentions, name="legal_mentions"),
         Route("/donnees-personnelles", privacy, name="legal_privacy"),
         Route("/accessibilite", accessibility, name="legal_accessibility"),
+        Route("/plan-du-site", site_map, name="site_map"),
     ]

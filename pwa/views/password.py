@@ -6,12 +6,15 @@ short-lived grant (account id + expiry), never the NUMEN or the birth date."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
-from pwa.views import forms, read_form, redirect, render, sesame
+from pwa.services.namesakes import namesake_sentence
+from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
 from pwa.views.antibot import anti_automation
 from pwa.views.errors import disabled_message, throttled_message
 
@@ -35,11 +38,18 @@ async def ask_identifiant(request: Request) -> Response:
             request, "password/identifiant.html", {"values": form, "errors": errors},
             status=refused.status if refused else 422,
         )
-    return render(request, "password/verify.html", {"values": {"identifiant": identifiant}})
+    # Post/redirect/get: step 2 is a page of its own, kept by reload and Back.
+    return redirect_to(request, "/mot-de-passe/verification?" + urlencode({"identifiant": identifiant}))
 
 
 async def verify(request: Request) -> Response:
     s = sesame(request)
+    if request.method == "GET":
+        errors = forms.Errors()
+        identifiant = forms.identifiant(request.query_params.get("identifiant", "")[:254], errors)
+        if errors:
+            return redirect(request, "password")
+        return render(request, "password/verify.html", {"values": {"identifiant": identifiant}})
     form = await read_form(request)
     errors = forms.Errors()
     identifiant = forms.identifiant(form.get("identifiant", ""), errors)
@@ -64,8 +74,9 @@ async def verify(request: Request) -> Response:
         errors.add("numen", disabled_message(s.profile))
         return render(request, "password/verify.html", {"values": values, "errors": errors}, status=403)
     if not outcome.ok or outcome.account is None:
-        errors.add("numen", GENERIC_FAILURE)
-        return render(request, "password/verify.html", {"values": values, "errors": errors}, status=422)
+        errors.add("numen", f"{GENERIC_FAILURE} {namesake_sentence(identifiant)}")
+        context = {"values": values, "errors": errors, "namesake": True}
+        return render(request, "password/verify.html", context, status=422)
     needs_factor = grant_reset(request, outcome.account, via="numen")
     return redirect(request, "reset_factor" if needs_factor else "password_choose")
 
@@ -80,11 +91,16 @@ RESET_EVENTS = {
 }
 GRANT_KEYS = (
     "reset_account", "reset_until", "reset_needs_factor", "reset_factor_done", "reset_via", "reset_code",
+    "reset_identity",
 )
 
 
-def grant_reset(request: Request, account: Account, *, via: str, code_id: int | None = None) -> bool:
+def grant_reset(
+    request: Request, account: Account, *, via: str, code_id: int | None = None, show_identity: bool = False
+) -> bool:
     """Let this session choose the account's password for a short while.
+    `show_identity`: the person did not type their identifiant (NUMEN + birth date
+    alone), so the password page shows it with the address.
     Returns whether the second factor must be given first."""
     s = sesame(request)
     handle = request.state.session
@@ -97,6 +113,7 @@ def grant_reset(request: Request, account: Account, *, via: str, code_id: int | 
         "reset_factor_done": False,
         "reset_via": via,
         "reset_code": code_id,  # letter and help-desk codes: used up with the new password
+        "reset_identity": show_identity,
     }
     if current is not None and current.authenticated:
         current.data.update(data)
@@ -147,6 +164,7 @@ async def choose(request: Request) -> Response:
         "errors": forms.Errors(),
         "via": via,
         "offer_factor_reset": by_code and s.authenticators.has_factor(account.id),
+        "show_identity": bool(handle.get().data.get("reset_identity")),
     }
     if request.method == "GET":
         return render(request, "password/choose.html", context)
@@ -183,6 +201,15 @@ async def choose(request: Request) -> Response:
     return redirect(request, "password_done")
 
 
+# Without JavaScript (the page's script checks the match before sending, keeping the
+# first field): passwords are never written back into a page, so say both are empty.
+MISMATCH = (
+    "Les deux mots de passe ne sont pas identiques. Par sécurité, les champs ont été vidés : "
+    "tapez votre mot de passe dans « Nouveau mot de passe », puis de nouveau dans "
+    "« Confirmez le mot de passe »."
+)
+
+
 def new_password_errors(password: str, confirm: str, result) -> forms.Errors:
     errors = forms.Errors()
     if not password:
@@ -192,7 +219,7 @@ def new_password_errors(password: str, confirm: str, result) -> forms.Errors:
     if password and not confirm:
         errors.add("confirmation", "Saisissez une deuxième fois le mot de passe.")
     elif password != confirm:
-        errors.add("confirmation", "Les deux mots de passe ne sont pas identiques.")
+        errors.add("confirmation", MISMATCH)
     return errors
 
 

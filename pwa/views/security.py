@@ -130,8 +130,7 @@ async def totp_enrol(request: Request, account: Account) -> Response:
         code = form.get("code", "")
         first = not s.authenticators.has_factor(account.id)
         if secret and await run_in_threadpool(s.factors.enrol_totp, account, secret, code, request.state.client):
-            session.data.pop("totp_pending", None)
-            request.state.session.save()
+            _second_factor_proven(request, account, "password+totp")
             if first:
                 return _show_codes(request, account, intro="L'application est prête.")
             flash(request, "L'application de codes est prête.")
@@ -151,11 +150,25 @@ async def totp_enrol(request: Request, account: Account) -> Response:
     )
 
 
+def _second_factor_proven(request: Request, account: Account, method: str) -> None:
+    """The code just typed to enrol the app proves the factor, as a sign-in with it
+    would (and that code can never be used again): a password-only session becomes a
+    two-step one, under a new id as on every privilege change (DESIGN §5), so that
+    Gestion opens without asking for another code."""
+    data = {k: v for k, v in request.state.session.get().data.items() if k != "totp_pending"}
+    if data.get("auth", "password") == "password":
+        data["auth"] = method
+    request.state.session.start(account_id=account.id, level="full", data=data)
+
+
 # -- recovery codes ----------------------------------------------------------------------
 @signed_in
 async def codes_page(request: Request, account: Account) -> Response:
     codes = sesame(request).authenticators.for_account(account.id, "recovery_codes")
-    return render(request, "account/codes_intro.html", {"account": account, "existing": codes})
+    return render(
+        request, "account/codes_intro.html",
+        {"account": account, "existing": codes, "flash": take_flash(request)},
+    )
 
 
 @signed_in

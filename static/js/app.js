@@ -56,7 +56,7 @@
 
   // Password checklist: summary for screen readers, spoken when typing pauses.
   function checklistSummary(list) {
-    var items = list.querySelectorAll(":scope > li[data-criterion]");
+    var items = list.querySelectorAll(":scope > ul > li[data-criterion], :scope > details > ul > li[data-criterion]");
     var met = 0, missing = [];
     items.forEach(function (li) {
       if (li.dataset.state === "met") met += 1;
@@ -71,17 +71,7 @@
   }
 
   function refreshPattern(input) {
-    var data = document.getElementById(input.dataset.policy);
-    var list = document.querySelector('[data-policy-checklist="' + input.id + '"]');
-    if (!data || !list || !window.SesamePolicy) return;
-    var states = window.SesamePolicy.evaluate(JSON.parse(data.textContent), input.value);
-    Object.keys(states).forEach(function (id) {
-      var li = list.querySelector('li[data-criterion="' + id + '"]');
-      if (!li) return;
-      li.dataset.state = states[id] ? "met" : "unmet";
-      var label = li.querySelector(".criterion-state");
-      if (label) label.textContent = states[id] ? "validé" : "non validé";
-    });
+    if (window.SesamePolicy && window.SesamePolicy.refresh) window.SesamePolicy.refresh(input);
   }
 
   document.addEventListener("input", function (event) {
@@ -227,6 +217,10 @@
   }
 
   function enhance(root) {
+    // A confirmation on a new page (a passkey added): a status region that arrives
+    // with its text is not reliably read out, so it is said once through the live one.
+    var flash = root.querySelector("[data-flash]");
+    if (flash) announce(flash.textContent.trim());
     codeFromHash(root);
     addPrintDownload(root);
     addToggles(root);
