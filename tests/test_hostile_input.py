@@ -200,3 +200,13 @@ def test_password_checks_beyond_the_hashing_queue_get_a_french_503_and_count_not
         assert "Réessayez dans un instant" in busy.h1
         assert sesame.store.one("select count(*) as n from failures")["n"] == 0
         assert hashing.memory_bound_kib == 8192
+
+
+def test_an_otp_code_posted_without_the_enrolment_page_gets_a_new_key_not_a_crash(client, jean):
+    """POST /compte/securite/otp with no key waiting in the session (another tab, the
+    page never opened): a 422 with a fresh key to scan and a French message."""
+    refused = client.post("/compte/securite/otp", data={"csrf_token": csrf_of(client), "code": "123456"})
+    assert refused.status_code == 422
+    page = Page(refused)
+    assert "nouvelle clé" in page.field_error("code")
+    assert page.soup.select_one("#totp-key").get_text(strip=True)

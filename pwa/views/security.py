@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from pwa.directory import Account
 from pwa.mfa import totp
 from pwa.mfa.passkeys import PasskeyError
-from pwa.security.crypto import decrypt, encrypt
+from pwa.security.crypto import Undecryptable, decrypt, encrypt
 from pwa.views import (
     flash,
     forms,
@@ -125,8 +125,7 @@ async def totp_enrol(request: Request, account: Account) -> Response:
     errors = forms.Errors()
     if request.method == "POST":
         form = await read_form(request)
-        pending = session.data.get("totp_pending")
-        secret = decrypt(s.keys, account.id, pending) if pending else None
+        secret = _pending_secret(request, account)
         code = form.get("code", "")
         first = not s.authenticators.has_factor(account.id)
         if secret and await run_in_threadpool(s.factors.enrol_totp, account, secret, code, request.state.client):
@@ -135,12 +134,13 @@ async def totp_enrol(request: Request, account: Account) -> Response:
                 return _show_codes(request, account, intro="L'application est prête.")
             flash(request, "L'application de codes est prête.")
             return redirect(request, "security")
-        errors.add("code", "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.")
+        if secret:
+            errors.add("code", "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.")
+        else:  # posted without the page (another tab, an expired session): a new key to scan
+            secret = _new_pending_secret(request, account)
+            errors.add("code", "La page avait expiré : voici une nouvelle clé. Scannez ce nouveau code QR, puis saisissez le code affiché.")
     else:
-        secret = totp.new_secret()
-        # The seed waits in the server-side session, encrypted like the stored one.
-        session.data["totp_pending"] = encrypt(s.keys, account.id, secret)
-        request.state.session.save()
+        secret = _new_pending_secret(request, account)
     uri = totp.provisioning_uri(secret, account=account.email, issuer=f"Sésame {s.profile.short_name}")
     qr = segno.make(uri, error="m").svg_inline(scale=4, light="#fff", dark="#000", omitsize=False)
     return render(
@@ -148,6 +148,24 @@ async def totp_enrol(request: Request, account: Account) -> Response:
         {"account": account, "qr": qr, "uri": uri, "key_groups": totp.grouped(secret).split(), "errors": errors},
         status=422 if errors else 200,
     )
+
+
+def _new_pending_secret(request: Request, account: Account) -> str:
+    """A new OTP key; it waits in the server-side session, encrypted like a stored one."""
+    secret = totp.new_secret()
+    request.state.session.get().data["totp_pending"] = encrypt(sesame(request).keys, account.id, secret)
+    request.state.session.save()
+    return secret
+
+
+def _pending_secret(request: Request, account: Account) -> str | None:
+    pending = request.state.session.get().data.get("totp_pending")
+    if not pending:
+        return None
+    try:
+        return decrypt(sesame(request).keys, account.id, pending)
+    except Undecryptable:  # a key rotated since the page was opened
+        return None
 
 
 def _second_factor_proven(request: Request, account: Account, method: str) -> None:
