@@ -72,7 +72,9 @@ class Devices:
         kept = []
         for entry in entries:
             owner = _owner(entry)
-            if owner is not None and owner != account_id and self.known(f"{device_id}.{entry}", owner):
+            if owner is None or owner == account_id:
+                continue
+            if self.known(f"{device_id}.{entry}", owner):
                 kept.append(entry)
         return ".".join([device_id, self._entry(device_id, account_id), *kept[: MAX_ACCOUNTS - 1]])
 

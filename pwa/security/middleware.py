@@ -118,9 +118,8 @@ class SecurityMiddleware:
                     )
                 if state.get("device_account"):
                     value = self.devices.remember(state["device"], state["device_account"])
-                    headers.append(
-                        "set-cookie", self.cookies.header(self.cookies.device, value, max_age=COOKIE_SECONDS)
-                    )
+                    cookie_header = self.cookies.header(self.cookies.device, value, max_age=COOKIE_SECONDS)
+                    headers.append("set-cookie", cookie_header)
                 if state.get("csrf_new"):
                     headers.append(
                         "set-cookie",

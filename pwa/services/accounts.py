@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pwa.directory import Account
-from pwa.security.passwords import HashingBusy
 from pwa.security import devices
+from pwa.security.passwords import HashingBusy
 from pwa.security.throttle import ALLOWED, DAILY_BUDGET, DEVICE_BUDGET, Verdict
 from pwa.services.identity import check_birth, check_identity, numen_index
 
@@ -159,7 +159,9 @@ class AccountService:
             )
         return outcome
 
-    def authenticate(self, login: str, password: str, client: str, *, device: str | None = None) -> Outcome:
+    def authenticate(
+        self, login: str, password: str, client: str, *, device: str | None = None
+    ) -> Outcome:
         """`device`: the browser's device cookie, if any (a known browser keeps its own budget)."""
         account = self.s.directory.by_login(login)
         stored = account.password_hash if account else None
