@@ -174,6 +174,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
                 SecurityMiddleware,
                 sessions=sesame.sessions,
                 cookies=sesame.cookies,
+                devices=sesame.devices,
                 trusted_proxies=settings.trusted_proxies,
             ),
         ],

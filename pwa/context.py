@@ -20,6 +20,7 @@ from pwa.policy import PersonalData, Policy, build_policy
 from pwa.profile import Profile, load_profile
 from pwa.security.antibot import AntiBot
 from pwa.security.audit import Audit
+from pwa.security.devices import Devices
 from pwa.security.keys import Keys, MissingSecret
 from pwa.security.middleware import CookieNames
 from pwa.security.passwords import PasswordHashing
@@ -88,6 +89,7 @@ class Sesame:
     absence: AbsenceService = None  # type: ignore[assignment]
     helpdesk: HelpDesk = None  # type: ignore[assignment]
     antibot: AntiBot = None  # type: ignore[assignment]
+    devices: Devices = None  # type: ignore[assignment]
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -130,6 +132,7 @@ class Sesame:
         sesame.absence = AbsenceService(sesame.mail, profile.mail_domain)
         sesame.helpdesk = HelpDesk(sesame)
         sesame.antibot = AntiBot(store, keys)
+        sesame.devices = Devices(keys)
         return sesame
 
     def _setup_templates(self, env: Environment) -> None:

@@ -23,6 +23,8 @@ EVENTS = {
     "logout": "Déconnexion",
     "logout.everywhere": "Déconnexion de tous les appareils",
     "account.paused": "Vérifications suspendues après trop d'échecs",
+    "account.unpaused": "Suspension levée : mot de passe choisi avec un code de lettre ou de l'assistance",
+    "device.paused": "Appareil déjà connu suspendu après trop d'échecs",
     "import": "Import du personnel",
     "login.passkey": "Connexion avec une clé d'accès",
     "login.second_factor": "Deuxième étape de connexion réussie",

@@ -16,7 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_VERSION = 1
-PURPOSES = ("sessions", "csrf", "lookup", "index", "throttle", "codes", "seeds", "outbox", "altcha")
+PURPOSES = (
+    "sessions", "csrf", "lookup", "index", "throttle", "codes", "seeds", "outbox", "altcha", "devices",
+)
 
 
 class MissingSecret(RuntimeError):

@@ -10,6 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pwa.security.client import client_address
+from pwa.security.devices import COOKIE_SECONDS, Devices
 from pwa.security.sessions import ABSOLUTE_SECONDS, SessionHandle, SessionStore
 
 
@@ -19,6 +20,7 @@ class CookieNames:
         prefix = "__Host-" if secure else ""
         self.session = f"{prefix}sesame"
         self.csrf = f"{prefix}sesame-csrf"
+        self.device = f"{prefix}sesame-appareil"  # a known browser (pwa.security.devices)
 
     def header(self, name: str, value: str, *, max_age: int | None) -> str:
         parts = [f"{name}={value}", "Path=/", "HttpOnly", "SameSite=Lax"]
@@ -49,9 +51,16 @@ def content_security_policy(nonce: str) -> str:
 
 class SecurityMiddleware:
     def __init__(
-        self, app: ASGIApp, *, sessions: SessionStore, cookies: CookieNames, trusted_proxies: tuple
+        self,
+        app: ASGIApp,
+        *,
+        sessions: SessionStore,
+        cookies: CookieNames,
+        trusted_proxies: tuple,
+        devices: Devices,
     ) -> None:
         self.app = app
+        self.devices = devices
         self.sessions = sessions
         self.cookies = cookies
         self.trusted_proxies = trusted_proxies
@@ -84,6 +93,9 @@ class SecurityMiddleware:
             state=state,
         )
         state["csrf_seed"] = csrf_cookie.value if csrf_cookie else None
+        device_cookie = cookie.get(self.cookies.device)
+        state["device"] = device_cookie.value if device_cookie else None
+        state["device_account"] = None  # set by a sign-in: the cookie is then (re)written
         state["csrf_new"] = None
         if state["csrf_seed"] is None:
             state["csrf_new"] = state["csrf_seed"] = secrets.token_urlsafe(32)
@@ -104,6 +116,10 @@ class SecurityMiddleware:
                     headers.append(
                         "set-cookie", self.cookies.header(self.cookies.session, "", max_age=0)
                     )
+                if state.get("device_account"):
+                    value = self.devices.remember(state["device"], state["device_account"])
+                    cookie_header = self.cookies.header(self.cookies.device, value, max_age=COOKIE_SECONDS)
+                    headers.append("set-cookie", cookie_header)
                 if state.get("csrf_new"):
                     headers.append(
                         "set-cookie",

@@ -172,6 +172,8 @@ class SessionHandle:
         self.set_cookie, self.clear_cookie = raw_id, False
         if account_id is not None:  # a sign-in: new CSRF cookie too
             self.state["csrf_seed"] = self.state["csrf_new"] = new_token(32)
+        if account_id is not None and level == "full":  # and this browser is now a known one
+            self.state["device_account"] = account_id
         return session
 
     def ensure(self) -> Session:

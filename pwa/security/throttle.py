@@ -3,7 +3,9 @@ share it (DESIGN §5).
 
 - per (subject, client): from the 5th failure, a delay doubling from 60 s;
 - per subject: at most 25 failures per 24 h, then checks pause until the window
-  passes, and the owner is told by mail (once per pause);
+  passes, and the owner is told by mail (once per pause); a browser that signed
+  in to the account before is a subject of its own with a smaller budget
+  (DEVICE_BUDGET), so a stranger's failures never pause it;
 - per client: a high flood cap only (a school's Wi-Fi puts many people behind
   one address).
 
@@ -21,6 +23,7 @@ FREE_FAILURES = 4
 FIRST_DELAY = 60.0
 MAX_DELAY = 12 * 3600.0
 DAILY_BUDGET = 25
+DEVICE_BUDGET = 10  # a known browser's own budget (pwa.security.devices)
 WINDOW = 24 * 3600.0
 FLOOD_CAP = 300
 FLOOD_WINDOW = 3600.0
@@ -46,24 +49,24 @@ class Throttle:
         self.store = store
         self.flood_cap = flood_cap
 
-    def check(self, subject: str, client: str) -> Verdict:
+    def check(self, subject: str, client: str, *, budget: int = DAILY_BUDGET) -> Verdict:
         """May this secret be checked now? When it may, the attempt is counted
         at once, in the same write transaction (a `pending` failure row), so
         concurrent guesses cannot all pass before any is counted: at most
-        DAILY_BUDGET are ever evaluated per subject and window. The caller then
+        `budget` (DAILY_BUDGET) are ever evaluated per subject and window. The caller then
         calls `fail` (the guess was wrong), `succeed` (right: the pair's failures
         are forgotten) or `release` (neither: the attempt is not counted). A
         pending row nobody resolved (a crash) counts as a failure: fail closed."""
         now = self.store.now()
         with self.store.write() as db:
-            verdict = self._verdict(subject, client, now)
+            verdict = self._verdict(subject, client, now, budget)
             if verdict.allowed:
                 db["failures"].insert(
                     {"at": now, "subject": subject, "client": client, "kind": PENDING}
                 )
             return verdict
 
-    def _verdict(self, subject: str, client: str, now: float) -> Verdict:
+    def _verdict(self, subject: str, client: str, now: float, budget: int) -> Verdict:
         flood = self.store.one(
             "select count(*) as n, min(at) as first from failures where client = ? and at > ?",
             (client, now - FLOOD_WINDOW),
@@ -73,9 +76,9 @@ class Throttle:
         paused = self.paused_until(subject)
         if paused > now:
             return Verdict(False, paused - now, "paused")
-        budget = self._budget_used(subject, now)
-        if len(budget) >= DAILY_BUDGET:
-            return Verdict(False, budget[-1]["at"] + WINDOW - now, "paused")
+        used = self._budget_used(subject, now, budget)
+        if len(used) >= budget:
+            return Verdict(False, used[-1]["at"] + WINDOW - now, "paused")
         pair = self.store.one(
             "select count(*) as n, max(at) as last from failures"
             " where subject = ? and client = ? and at > ?",
@@ -88,18 +91,18 @@ class Throttle:
                 return Verdict(False, wait, "delay")
         return ALLOWED
 
-    def _budget_used(self, subject: str, now: float) -> list[dict]:
-        """The subject's newest failures in the window, at most DAILY_BUDGET of them."""
+    def _budget_used(self, subject: str, now: float, budget: int) -> list[dict]:
+        """The subject's newest failures in the window, at most `budget` of them."""
         return self.store.query(
             "select at from failures where subject = ? and at > ? order by at desc limit ?",
-            (subject, now - WINDOW, DAILY_BUDGET),
+            (subject, now - WINDOW, budget),
         )
 
     def paused_until(self, subject: str) -> float:
         row = self.store.one("select until from pauses where subject = ?", (subject,))
         return row["until"] if row else 0.0
 
-    def fail(self, subject: str, client: str, kind: str) -> bool:
+    def fail(self, subject: str, client: str, kind: str, *, budget: int = DAILY_BUDGET) -> bool:
         """The attempt was wrong. Returns True when this failure starts a pause of
         the subject (the caller then tells the owner)."""
         now = self.store.now()
@@ -109,8 +112,8 @@ class Throttle:
                 db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": kind})
             else:
                 db.execute("update failures set kind = ? where id = ?", (kind, pending))
-            rows = self._budget_used(subject, now)
-            if len(rows) < DAILY_BUDGET or self.paused_until(subject) > now:
+            rows = self._budget_used(subject, now, budget)
+            if len(rows) < budget or self.paused_until(subject) > now:
                 return False
             until = rows[-1]["at"] + WINDOW
             db["pauses"].upsert(
@@ -140,11 +143,18 @@ class Throttle:
         )
         return row["id"] if row else None
 
-    def lift(self, subject: str) -> None:
-        """Help desk: lift a pause and forget the failures that caused it."""
+    def lift(self, subject: str, *, with_devices: bool = False) -> bool:
+        """Help desk, or a reset proven by HR: lift a pause and forget the failures
+        that caused it (`with_devices`: the pauses of the account's known browsers
+        too, subjects "<subject>:device:<id>"). Returns whether a pause was lifted."""
+        clause, args = "subject = ?", (subject,)
+        if with_devices:
+            prefix = subject + ":device:"
+            clause, args = clause + " or substr(subject, 1, ?) = ?", (subject, len(prefix), prefix)
         with self.store.write() as db:
-            db.execute("delete from pauses where subject = ?", (subject,))
-            db.execute("delete from failures where subject = ?", (subject,))
+            lifted = db.execute(f"delete from pauses where {clause}", args).rowcount
+            db.execute(f"delete from failures where {clause}", args)
+            return lifted > 0
 
     def purge(self) -> None:
         now = self.store.now()

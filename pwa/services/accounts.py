@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pwa.directory import Account
+from pwa.security import devices
 from pwa.security.passwords import HashingBusy
-from pwa.security.throttle import ALLOWED, Verdict
+from pwa.security.throttle import ALLOWED, DAILY_BUDGET, DEVICE_BUDGET, Verdict
 from pwa.services.identity import check_birth, check_identity, numen_index
 
 if TYPE_CHECKING:
@@ -48,11 +49,31 @@ class AccountService:
             return f"account:{account.id}"
         return "numen:" + self.s.keys.mac("throttle", f"numen\x1f{numen}")
 
+    def budget_of(self, account: Account | None, device: str | None) -> tuple[str | None, int]:
+        """The throttle subject and budget of a check from a browser that signed in to
+        this account before (its device cookie, `device`): a budget of its own, which
+        neither counts in nor waits for the account's (pwa.security.devices). (None,
+        DAILY_BUDGET) for any other browser: the account's budget, shared."""
+        device_id = self.s.devices.known(device, account.id) if account is not None else None
+        if device_id is None:
+            return None, DAILY_BUDGET
+        return devices.subject(account.id, device_id), DEVICE_BUDGET
+
+    def lift_pause(self, account: Account, client: str) -> bool:
+        """Identity proven by HR (a letter or help-desk code gave a new password): the
+        account's pause, and its known browsers', end at once."""
+        lifted = self.s.throttle.lift(f"account:{account.id}", with_devices=True)
+        if lifted:
+            self.s.audit.record("account.unpaused", account_id=account.id, client=client)
+        return lifted
+
     def _guarded(
-        self, login: str, account: Account | None, client: str, kind: str, check, *, subject: str | None = None
+        self, login: str, account: Account | None, client: str, kind: str, check, *,
+        subject: str | None = None, device: str | None = None,
     ) -> Outcome:
-        subject = subject or self.subject(login, account)
-        verdict = self.s.throttle.check(subject, client)
+        known, budget = self.budget_of(account, device)
+        subject = known or subject or self.subject(login, account)
+        verdict = self.s.throttle.check(subject, client, budget=budget)
         if not verdict.allowed:
             return Outcome(False, None, verdict)
         try:
@@ -67,9 +88,12 @@ class AccountService:
         if good:
             self.s.throttle.succeed(subject, client)
             return Outcome(True, account)
-        if self.s.throttle.fail(subject, client, kind) and account is not None:
-            self.s.audit.record("account.paused", account_id=account.id, client=client)
-            self.notices.send("account_paused", account, when=self.s.store.now())
+        if self.s.throttle.fail(subject, client, kind, budget=budget) and account is not None:
+            if known:  # a known browser failed too often: it alone waits, nobody is told
+                self.s.audit.record("device.paused", account_id=account.id, client=client)
+            else:
+                self.s.audit.record("account.paused", account_id=account.id, client=client)
+                self.notices.send("account_paused", account, when=self.s.store.now())
         return Outcome(False)
 
     def _identity(self, account: Account | None, birth: dt.date, numen: str) -> bool:
@@ -135,11 +159,15 @@ class AccountService:
             )
         return outcome
 
-    def authenticate(self, login: str, password: str, client: str) -> Outcome:
+    def authenticate(
+        self, login: str, password: str, client: str, *, device: str | None = None
+    ) -> Outcome:
+        """`device`: the browser's device cookie, if any (a known browser keeps its own budget)."""
         account = self.s.directory.by_login(login)
         stored = account.password_hash if account else None
         outcome = self._guarded(
-            login, account, client, "password", lambda: self.s.hashing.verify(stored, password)
+            login, account, client, "password", lambda: self.s.hashing.verify(stored, password),
+            device=device,
         )
         if outcome.ok and account is not None and self.s.hashing.needs_rehash(stored or ""):
             self.s.directory.set_password_hash(account.id, self.s.hashing.hash(password))

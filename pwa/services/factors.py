@@ -105,12 +105,19 @@ class FactorService:
         return owner
 
     # -- OTP app -------------------------------------------------------------------
-    def verify_totp(self, account: Account, code: str, client: str) -> Verdict | bool | str:
+    def _budget(self, account: Account, device: str | None) -> tuple[str, int]:
+        """The account's budget, or a known browser's own (AccountService.budget_of)."""
+        known, budget = self.s.accounts.budget_of(account, device)
+        return known or f"account:{account.id}", budget
+
+    def verify_totp(
+        self, account: Account, code: str, client: str, *, device: str | None = None
+    ) -> Verdict | bool | str:
         """True when accepted; False when wrong (counted in the account's daily
-        budget, DESIGN §5); "used" when it is a code already accepted (refused
-        and counted too); a Verdict when throttled."""
-        subject = f"account:{account.id}"
-        verdict = self.s.throttle.check(subject, client)
+        budget, DESIGN §5, or a known browser's own); "used" when it is a code
+        already accepted (refused and counted too); a Verdict when throttled."""
+        subject, budget = self._budget(account, device)
+        verdict = self.s.throttle.check(subject, client, budget=budget)
         if not verdict.allowed:
             return verdict
         for auth in self.store.for_account(account.id, "totp"):
@@ -122,7 +129,7 @@ class FactorService:
                 self.store.totp_used(auth, step)
                 self.s.throttle.succeed(subject, client)
                 return True
-        self.s.throttle.fail(subject, client, "totp")
+        self.s.throttle.fail(subject, client, "totp", budget=budget)
         for auth in self.store.for_account(account.id, "totp"):
             if totp.was_just_used(
                 self.store.totp_secret(auth), code,
@@ -140,9 +147,11 @@ class FactorService:
         return True
 
     # -- recovery codes --------------------------------------------------------------
-    def use_recovery_code(self, account: Account, code: str, client: str) -> Verdict | bool:
-        subject = f"account:{account.id}"
-        verdict = self.s.throttle.check(subject, client)
+    def use_recovery_code(
+        self, account: Account, code: str, client: str, *, device: str | None = None
+    ) -> Verdict | bool:
+        subject, budget = self._budget(account, device)
+        verdict = self.s.throttle.check(subject, client, budget=budget)
         if not verdict.allowed:
             return verdict
         if self.store.use_recovery_code(account.id, code):
@@ -150,7 +159,7 @@ class FactorService:
             self.s.audit.record("recovery.used", account_id=account.id, client=client)
             self.s.notices.send("recovery_code_used", account, when=self.s.store.now(), client=client)
             return True
-        self.s.throttle.fail(subject, client, "recovery")
+        self.s.throttle.fail(subject, client, "recovery", budget=budget)
         return False
 
     def new_recovery_codes(self, account: Account, client: str) -> list[str]:

@@ -87,7 +87,8 @@ async def change_password(request: Request, account: Account) -> Response:
         errors.items = {"current": "Indiquez votre mot de passe actuel.", **errors.items}
     else:
         outcome = await run_in_threadpool(
-            s.accounts.authenticate, account.identifiant, current, request.state.client
+            s.accounts.authenticate, account.identifiant, current, request.state.client,
+            device=request.state.device,
         )
         if outcome.throttled:
             errors.items = {"current": throttled_message(outcome.verdict), **errors.items}

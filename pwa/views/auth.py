@@ -46,7 +46,10 @@ async def login(request: Request) -> Response:
             request, "auth/login.html", {**base, "errors": errors},
             status=refused.status if refused else 422,
         )
-    outcome = await run_in_threadpool(s.accounts.authenticate, login_name, password, request.state.client)
+    outcome = await run_in_threadpool(
+        s.accounts.authenticate, login_name, password, request.state.client,
+        device=request.state.device,  # a browser that signed in before keeps its own budget
+    )
     if outcome.throttled:
         errors.add("password", throttled_message(outcome.verdict))
         return render(request, "auth/login.html", {**base, "errors": errors}, status=429)

@@ -190,6 +190,7 @@ async def choose(request: Request) -> Response:
         client=client, keep_session=keep,
     )
     if by_code:
+        await run_in_threadpool(s.accounts.lift_pause, account, client)  # identity proven by HR
         if context["offer_factor_reset"] and form.get("reset_factors"):
             await run_in_threadpool(s.factors.remove_all, account, client)
     session = handle.get()

@@ -66,12 +66,13 @@ async def _check_code(request: Request, account: Account, form: dict[str, str]) 
     """None when the code is accepted, else the French error."""
     s = sesame(request)
     method, code = form.get("methode", "totp"), form.get("code", "").strip()
+    client, known = request.state.client, {"device": request.state.device}  # own budget if known
     if not code:
         return "Saisissez le code." if method == "totp" else "Saisissez un de vos codes de secours."
     if method == "recovery":
-        result = await run_in_threadpool(s.factors.use_recovery_code, account, code, request.state.client)
+        result = await run_in_threadpool(s.factors.use_recovery_code, account, code, client, **known)
     else:
-        result = await run_in_threadpool(s.factors.verify_totp, account, code, request.state.client)
+        result = await run_in_threadpool(s.factors.verify_totp, account, code, client, **known)
     if isinstance(result, Verdict):
         return throttled_message(result)
     if result is True:
