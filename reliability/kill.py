@@ -334,6 +334,9 @@ def run(kills: int, seed: int, clients: int, folder: Path, max_delay: float) -> 
                 thread.join(60)
             acknowledged += [t for t in tasks if t.outcome == "acknowledged"]
             check(server.db, queues, acknowledged, since, figures)
+            if figures.kills % 10 == 0:
+                print(f"… {figures.kills} kills, {figures.acknowledged} acknowledged, "
+                      f"{len(figures.violations)} violations, {len(figures.lost)} lost", file=sys.stderr, flush=True)
     finally:
         server.kill()
         sesame.store.close()
@@ -368,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-delay", type=float, default=3.0,
                         help="seconds: the kill comes at a random moment this long at most after the first password is sent")
     args = parser.parse_args(argv)
+    # Stopped from outside (even when started in the background): the server is killed too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         figures = run(args.kills, args.seed, args.clients, Path(folder), args.max_delay)

@@ -291,3 +291,16 @@ def test_help_desk_actions_happen_with_their_audit_event_or_not_at_all(monkeypat
         break_step(monkeypatch, sesame.audit, "record")
         sesame.helpdesk.enable(jeanne, agent, "Retour", "127.0.0.1")
     assert not sesame.directory.get(jeanne.id).active
+
+
+def test_the_outbox_worker_is_woken_only_once_the_mail_is_committed(sesame, jeanne):
+    woken = []
+    sesame.outbox.wake = lambda: woken.append(outbox_count(sesame))
+    with sesame.store.write():
+        sesame.notices.send("logout_everywhere", jeanne, when=sesame.store.now())
+        assert woken == []
+    assert woken == [1]
+    with pytest.raises(Injected), sesame.store.write():
+        sesame.notices.send("logout_everywhere", jeanne, when=sesame.store.now())
+        raise Injected("rollback")
+    assert woken == [1] and outbox_count(sesame) == 1
