@@ -1,6 +1,6 @@
 """Kill-and-restart loop: SIGKILL the server mid-traffic, restart it, check the database.
 
-    python reliability/kill.py [--kills 100] [--seed 1] [--clients 4] [--max-delay 3]
+    python reliability/kill.py [--kills 100] [--seed 1] [--clients 4] [--max-acks 8] [--jitter 0.5] [--seconds S]
 
 Starts `sesame serve --demo` on a fresh database in a temporary folder. Each round,
 while the server is stopped, the harness issues a letter code (and for some people
@@ -9,8 +9,10 @@ a help-desk code) for every demo person through the app's own Python API
 and several clients set passwords with those codes over HTTP, as people do
 (/activation with the anti-robot proof of work, then /mot-de-passe/nouveau), each
 client from its own address (the server trusts 127.0.0.1 as a proxy) and one
-person's requests one after another. At a random moment once the first password
-is sent (up to --max-delay seconds later) the server gets SIGKILL.
+person's requests one after another. The server gets SIGKILL at a random moment
+mid-traffic: once passwords are being sent, after a random number of answers (0 to
+--max-acks) and a random fraction of a second (up to --jitter), whatever the speed
+of the machine.
 
 After each kill, with the server stopped, the invariants are checked on the file:
 - `PRAGMA integrity_check` is ok;
@@ -83,6 +85,7 @@ class Figures:
     lost: dict[str, None] = field(default_factory=dict)
     log_errors: list[str] = field(default_factory=list)
     kill_after: list[float] = field(default_factory=list)
+    budget_reached: bool = False
 
 
 class Server:
@@ -304,7 +307,9 @@ def check(db: Path, queues: list[list[Task]], all_acknowledged: list[Task], sinc
         figures.lost.update(dict.fromkeys(m for m in pool.map(holds, expected.values()) if m))
 
 
-def run(kills: int, seed: int, clients: int, folder: Path, max_delay: float) -> Figures:
+def run(
+    kills: int, seed: int, clients: int, folder: Path, max_acks: int, jitter: float, seconds: float | None = None
+) -> Figures:
     rng = random.Random(seed)
     figures = Figures()
     server = Server(folder)
@@ -313,8 +318,12 @@ def run(kills: int, seed: int, clients: int, folder: Path, max_delay: float) -> 
     sesame = app_api(server.db)
     since = time.time()
     acknowledged: list[Task] = []
+    t0 = time.monotonic()
     try:
         for _ in range(kills):
+            if seconds and time.monotonic() - t0 > seconds:
+                figures.budget_reached = True
+                break
             tasks = issue_codes(sesame, rng)
             queues: list[list[Task]] = [[] for _ in range(clients)]
             for task in sorted(tasks, key=lambda t: rng.random()):
@@ -322,10 +331,14 @@ def run(kills: int, seed: int, clients: int, folder: Path, max_delay: float) -> 
             url = server.start()
             stop, started = threading.Event(), threading.Event()
             threads = traffic(url, queues, rng, figures, stop, started)
-            # A random moment once passwords are being set (not while the first pages warm up).
+            # A random moment once passwords are being set (not while the first pages warm up):
+            # after a random number of answered password sets, then a random fraction of a second.
             started.wait(60)
-            delay = rng.uniform(0.0, max_delay)
-            time.sleep(delay)
+            target, before, deadline = figures.acknowledged + rng.randint(0, max_acks), time.monotonic(), time.monotonic() + 60
+            while figures.acknowledged < target and time.monotonic() < deadline and any(t.is_alive() for t in threads):
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.0, jitter))
+            delay = time.monotonic() - before
             server.kill()
             stop.set()
             figures.kills += 1
@@ -345,7 +358,12 @@ def run(kills: int, seed: int, clients: int, folder: Path, max_delay: float) -> 
 
 
 def report(figures: Figures, seconds: float) -> bool:
-    print(f"kills (SIGKILL mid-traffic, then restart): {figures.kills} in {seconds:.0f} s")
+    budget = " (time budget reached)" if figures.budget_reached else ""
+    print(f"kills (SIGKILL mid-traffic, then restart): {figures.kills} in {seconds:.0f} s{budget}")
+    if figures.kill_after:
+        moments = sorted(figures.kill_after)
+        print(f"kill moments after the first password sent: {moments[0]:.2f}–{moments[-1]:.2f} s "
+              f"(median {moments[len(moments) // 2]:.2f} s)")
     print(f"password sets acknowledged before a kill: {figures.acknowledged}")
     print(f"password sets in flight at a kill: {figures.in_flight} "
           f"(applied whole: {figures.in_flight_applied}, not at all: {figures.in_flight - figures.in_flight_applied})")
@@ -368,15 +386,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--max-delay", type=float, default=3.0,
-                        help="seconds: the kill comes at a random moment this long at most after the first password is sent")
+    parser.add_argument("--max-acks", type=int, default=8,
+                        help="the kill comes after a random number (0 to this) of answered password sets …")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="time budget: no new round after this many seconds (the figures say so)")
+    parser.add_argument("--jitter", type=float, default=0.5, help="… then up to this many seconds later")
     args = parser.parse_args(argv)
     # Stopped from outside (even when started in the background): the server is killed too.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(2))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
-        figures = run(args.kills, args.seed, args.clients, Path(folder), args.max_delay)
+        figures = run(args.kills, args.seed, args.clients, Path(folder), args.max_acks, args.jitter, args.seconds)
     return 0 if report(figures, time.perf_counter() - start) else 1
 
 
