@@ -53,10 +53,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reliability.fuzz import csrf_of, free_port, server_errors, solve  # noqa: E402
+from reliability.invariants import violations  # noqa: E402
 
-PASSWORD_EVENTS = ("password.set", "password.set_letter", "password.set_helpdesk", "password.changed",
-                   "password.reset_backup")
-CODE_EVENTS = {"letter": "password.set_letter", "helpdesk": "password.set_helpdesk"}
 WORDS = ("Voile", "Brume", "Cigale", "Olivier", "Lavande", "Rocher", "Mistral", "Galet", "Phare", "Sardine")
 
 
@@ -241,38 +239,7 @@ def check(db: Path, queues: list[list[Task]], all_acknowledged: list[Task], sinc
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
     try:
-        found: list[str] = []
-        integrity = conn.execute("pragma integrity_check").fetchone()[0]
-        if integrity != "ok":
-            found.append(f"integrity_check: {integrity}")
-        for row in conn.execute(
-            "select c.id, c.purpose, a.identifiant from codes c join accounts a on a.id = c.account_id"
-            " where c.purpose in ('letter', 'helpdesk') and c.used_at is not null"
-            " and (a.password_changed_at is null or a.password_changed_at < c.used_at)"
-        ):
-            found.append(f"{row['purpose']} code {row['id']} used without the password change ({row['identifiant']})")
-        for purpose, event in CODE_EVENTS.items():
-            for row in conn.execute(
-                "select a.identifiant,"
-                " (select count(*) from codes c where c.account_id = a.id and c.purpose = ? and c.used_at is not null) as used,"
-                " (select count(*) from audit e where e.account_id = a.id and e.event = ?) as events"
-                " from accounts a", (purpose, event),
-            ):
-                if row["used"] != row["events"]:
-                    found.append(f"{row['identifiant']}: {row['used']} used {purpose} codes, {row['events']} {event} events")
-        subjects = ("%Votre compte est activé", "%Votre mot de passe a été modifié")
-        marks = ",".join("?" * len(PASSWORD_EVENTS))
-        for row in conn.execute(
-            f"select a.identifiant, a.password_changed_at as changed,"
-            f" (select count(*) from audit e where e.account_id = a.id and e.event in ({marks})) as events,"
-            f" (select max(at) from audit e where e.account_id = a.id and e.event in ({marks})) as last_event,"
-            f" (select count(*) from outbox o where o.to_addr = a.email and (o.subject like ? or o.subject like ?)) as notices"
-            f" from accounts a", (*PASSWORD_EVENTS, *PASSWORD_EVENTS, *subjects),
-        ):
-            if row["events"] != row["notices"]:
-                found.append(f"{row['identifiant']}: {row['events']} password events, {row['notices']} notices")
-            if row["changed"] and row["changed"] > since and (row["last_event"] or 0) < row["changed"]:
-                found.append(f"{row['identifiant']}: password changed without its audit event")
+        found = violations(conn, since)
         figures.violations.update(dict.fromkeys(found))
         used = {r["id"]: r["used_at"] for r in conn.execute("select id, used_at from codes")}
         for task in all_acknowledged:
