@@ -52,7 +52,9 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
         """A write transaction taken at once (BEGIN IMMEDIATE), so two workers
-        never deadlock upgrading read locks; nested calls become savepoints."""
+        never deadlock upgrading read locks; nested calls become savepoints, so a
+        service wraps several writes (a state change, its audit event, its notice)
+        in one `with store.write():` and they commit together or not at all."""
         db = self.db
         if db.conn.in_transaction:
             with db.atomic():
@@ -63,9 +65,20 @@ class Store:
             yield db
         except BaseException:
             db.conn.execute("ROLLBACK")
+            self._local.__dict__.pop("after_commit", None)
             raise
         else:
             db.conn.execute("COMMIT")
+            for callback in self._local.__dict__.pop("after_commit", []):
+                callback()
+
+    def after_commit(self, callback) -> None:
+        """Run `callback` once this thread's write transaction commits (at once when
+        none is open); forgotten when it rolls back."""
+        if not self.db.conn.in_transaction:
+            callback()
+            return
+        self._local.__dict__.setdefault("after_commit", []).append(callback)
 
     def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
         return list(self.db.query(sql, params))

@@ -48,7 +48,7 @@ class Outbox:
                     "next_attempt_at": now,
                 }
             )
-        self.wake()
+        self.store.after_commit(self.wake)  # a mail queued inside a larger transaction: once it commits
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """The event loop the worker waits on (set by OutboxWorker.run)."""

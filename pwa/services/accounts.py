@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from pwa.services.notices import Notices
 
 
+class CodeUnusable(Exception):
+    """The letter or help-desk code can no longer be used: nothing was changed."""
+
+
 @dataclass(frozen=True)
 class Outcome:
     ok: bool
@@ -180,20 +184,52 @@ class AccountService:
         return self.s.policy.check(password, personal=self.s.personal_data(account))
 
     def set_password(
-        self, account: Account, password: str, *, event: str, client: str, keep_session: str | None = None
+        self,
+        account: Account,
+        password: str,
+        *,
+        event: str,
+        client: str,
+        keep_session: str | None = None,
+        code_id: int | None = None,
+        reset_factors: bool = False,
     ) -> PolicyResult:
         """Validate against the policy, store the argon2id hash (the mail server
-        reads it at once), revoke other sessions and tell the owner."""
+        reads it at once), revoke other sessions and tell the owner.
+
+        One transaction: the letter or help-desk code (`code_id`, checked earlier
+        without being used up), the new hash, the session revocation, the audit
+        event, the notice in the outbox and, when asked (`reset_factors`), the
+        removal of the second factors commit together or not at all. The hash is
+        computed first, outside it, so the write lock is held for milliseconds.
+        Raises CodeUnusable, with nothing changed, when the code was used
+        meanwhile (another session), replaced by a newer letter, or expired."""
         result = self.check_password(account, password)
         if not result.ok:
             return result
-        first = not account.activated
-        self.s.directory.set_password_hash(account.id, self.s.hashing.hash(password))
-        self.s.sessions.revoke_all(account.id, keep=keep_session)
-        self.s.audit.record(event, account_id=account.id, client=client)
-        kind = "account_activated" if first else "password_changed"
-        self.notices.send(kind, account, when=self.s.store.now(), client=client)
+        password_hash = self.s.hashing.hash(password)
+        with self.s.store.write():
+            if code_id is not None and not self.s.codes.use(code_id, account.id):
+                raise CodeUnusable(code_id)
+            current = self.s.directory.get(account.id) or account
+            first = not current.activated
+            self.s.directory.set_password_hash(account.id, password_hash)
+            self.s.sessions.revoke_all(account.id, keep=keep_session)
+            self.s.audit.record(event, account_id=account.id, client=client)
+            kind = "account_activated" if first else "password_changed"
+            self.notices.send(kind, current, when=self.s.store.now(), client=client)
+            if reset_factors:
+                self.s.factors.remove_all(current, client)
+            if code_id is not None:  # identity proven by HR: the pause ends with the new password
+                self.lift_pause(current, client)
         return result
+
+    def logout_everywhere(self, account: Account, client: str) -> None:
+        """Every session of the account ends, with its audit event and notice (one transaction)."""
+        with self.s.store.write():
+            self.s.sessions.revoke_all(account.id)
+            self.s.audit.record("logout.everywhere", account_id=account.id, client=client)
+            self.notices.send("logout_everywhere", account, when=self.s.store.now(), client=client)
 
     def confirm_password(self, account: Account, password: str, client: str) -> Outcome:
         """The password typed again for one action (testing the mailbox, the out-of-office

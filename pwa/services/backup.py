@@ -92,22 +92,23 @@ class BackupService:
 
     def send_verify_code(self, account: Account, address: str, client: str) -> bool:
         """Mail a code to the new address only. False when today's codes are used up."""
-        if not self.codes_left_today(account):
-            return False
-        code = self.s.codes.issue(account.id, "backup_verify", target=address)
-        self.s.notices.send(
-            "backup_verify_code",
-            account,
-            when=self.s.store.now(),
-            client=client,
-            to=[address],
-            code=code,
-            minutes=int(CODE_SECONDS // 60),
-            address=address,
-        )
-        self.s.audit.record(
-            "backup.code_sent", account_id=account.id, client=client, purpose="verify"
-        )
+        with self.s.store.write():  # the code, its mail and its audit event together
+            if not self.codes_left_today(account):
+                return False
+            code = self.s.codes.issue(account.id, "backup_verify", target=address)
+            self.s.notices.send(
+                "backup_verify_code",
+                account,
+                when=self.s.store.now(),
+                client=client,
+                to=[address],
+                code=code,
+                minutes=int(CODE_SECONDS // 60),
+                address=address,
+            )
+            self.s.audit.record(
+                "backup.code_sent", account_id=account.id, client=client, purpose="verify"
+            )
         return True
 
     def pending(self, account: Account) -> dict | None:
@@ -115,44 +116,48 @@ class BackupService:
         return self.s.codes.live(account.id, "backup_verify")
 
     def confirm(self, account: Account, typed: str, client: str) -> Check:
-        pending = self.s.codes.latest(account.id, "backup_verify")
-        result = self.s.codes.check(account.id, "backup_verify", typed)
-        if result is not Check.OK or pending is None:
-            self.s.audit.record(
-                "backup.code_failed", account_id=account.id, client=client, purpose="verify"
+        """One transaction: the code used up, the new address, its audit event and
+        the notices; a wrong code counts its attempt and its audit event together."""
+        with self.s.store.write():
+            pending = self.s.codes.latest(account.id, "backup_verify")
+            result = self.s.codes.check(account.id, "backup_verify", typed)
+            if result is not Check.OK or pending is None:
+                self.s.audit.record(
+                    "backup.code_failed", account_id=account.id, client=client, purpose="verify"
+                )
+                return result
+            new = pending["target"]
+            old = (self.s.directory.get(account.id) or account).backup_email
+            self.s.directory.set_backup_email(account.id, new)
+            self.s.audit.record("backup.added", account_id=account.id, client=client)
+            recipients = [account.email] + ([old] if old else []) + [new]
+            self.s.notices.send(
+                "backup_added",
+                account,
+                when=self.s.store.now(),
+                client=client,
+                to=recipients,
+                new=masked(new),
+                old=masked(old) if old else None,
             )
-            return result
-        new = pending["target"]
-        old = account.backup_email
-        self.s.directory.set_backup_email(account.id, new)
-        self.s.audit.record("backup.added", account_id=account.id, client=client)
-        recipients = [account.email] + ([old] if old else []) + [new]
-        self.s.notices.send(
-            "backup_added",
-            account,
-            when=self.s.store.now(),
-            client=client,
-            to=recipients,
-            new=masked(new),
-            old=masked(old) if old else None,
-        )
         return result
 
     def remove(self, account: Account, client: str) -> None:
-        old = account.backup_email
-        if not old:
-            return
-        self.s.codes.void(account.id, "backup_verify")
-        self.s.directory.set_backup_email(account.id, None)
-        self.s.audit.record("backup.removed", account_id=account.id, client=client)
-        self.s.notices.send(
-            "backup_removed",
-            account,
-            when=self.s.store.now(),
-            client=client,
-            to=[account.email, old],
-            old=masked(old),
-        )
+        with self.s.store.write():  # the removal, its audit event and its notice together
+            old = (self.s.directory.get(account.id) or account).backup_email
+            if not old:
+                return
+            self.s.codes.void(account.id, "backup_verify")
+            self.s.directory.set_backup_email(account.id, None)
+            self.s.audit.record("backup.removed", account_id=account.id, client=client)
+            self.s.notices.send(
+                "backup_removed",
+                account,
+                when=self.s.store.now(),
+                client=client,
+                to=[account.email, old],
+                old=masked(old),
+            )
 
     # -- the reset, anonymous -----------------------------------------------------------
     def _cap(self, subject: str, client: str) -> Verdict:
@@ -213,19 +218,20 @@ class BackupService:
         return ALLOWED
 
     def _mail_reset_code(self, account: Account, client: str) -> None:
-        code = self.s.codes.issue(account.id, "backup_reset", target=account.backup_email)
-        self.s.notices.send(
-            "backup_reset_code",
-            account,
-            when=self.s.store.now(),
-            client=client,
-            to=[account.backup_email],
-            code=code,
-            minutes=int(CODE_SECONDS // 60),
-        )
-        self.s.audit.record(
-            "backup.code_sent", account_id=account.id, client=client, purpose="reset"
-        )
+        with self.s.store.write():  # the code, its mail and its audit event together
+            code = self.s.codes.issue(account.id, "backup_reset", target=account.backup_email)
+            self.s.notices.send(
+                "backup_reset_code",
+                account,
+                when=self.s.store.now(),
+                client=client,
+                to=[account.backup_email],
+                code=code,
+                minutes=int(CODE_SECONDS // 60),
+            )
+            self.s.audit.record(
+                "backup.code_sent", account_id=account.id, client=client, purpose="reset"
+            )
 
     def check_reset_code(
         self, account_id: int | None, subject: str, typed: str, client: str

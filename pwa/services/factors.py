@@ -64,13 +64,14 @@ class FactorService:
         if challenge is None:
             raise PasskeyError("no challenge, or it expired")
         new = passkeys.verify_registration(rp, credential, challenge)
-        if self.store.by_credential_id(new.credential_id) is not None:
-            raise PasskeyError("credential already registered")
-        authenticator_id = self.store.add_passkey(
-            account.id, name=name, credential_id=new.credential_id, public_key=new.public_key,
-            sign_count=new.sign_count, transports=new.transports,
-        )
-        self.added(account, "passkey", client, name=name)
+        with self.s.store.write():  # the passkey, its audit event and its notice together
+            if self.store.by_credential_id(new.credential_id) is not None:
+                raise PasskeyError("credential already registered")
+            authenticator_id = self.store.add_passkey(
+                account.id, name=name, credential_id=new.credential_id, public_key=new.public_key,
+                sign_count=new.sign_count, transports=new.transports,
+            )
+            self.added(account, "passkey", client, name=name)
         return self.store.get(account.id, authenticator_id)
 
     def assertion_options(self, session: Session, rp: RelyingParty, purpose: str, account: Account | None) -> str:
@@ -142,8 +143,9 @@ class FactorService:
         step = totp.matching_step(secret, code, now=self.s.store.now(), last_step=None)
         if step is None:
             return False
-        self.store.add_totp(account.id, secret, step)
-        self.added(account, "totp", client)
+        with self.s.store.write():
+            self.store.add_totp(account.id, secret, step)
+            self.added(account, "totp", client)
         return True
 
     # -- recovery codes --------------------------------------------------------------
@@ -154,35 +156,44 @@ class FactorService:
         verdict = self.s.throttle.check(subject, client, budget=budget)
         if not verdict.allowed:
             return verdict
-        if self.store.use_recovery_code(account.id, code):
+        with self.s.store.write():  # the code used up, its audit event and its notice together
+            used = self.store.use_recovery_code(account.id, code)
+            if used:
+                self.s.audit.record("recovery.used", account_id=account.id, client=client)
+                self.s.notices.send("recovery_code_used", account, when=self.s.store.now(), client=client)
+        if used:
             self.s.throttle.release(subject, client)
-            self.s.audit.record("recovery.used", account_id=account.id, client=client)
-            self.s.notices.send("recovery_code_used", account, when=self.s.store.now(), client=client)
             return True
         self.s.throttle.fail(subject, client, "recovery", budget=budget)
         return False
 
     def new_recovery_codes(self, account: Account, client: str) -> list[str]:
-        codes = self.store.new_recovery_codes(account.id)
-        self.s.audit.record("recovery.generated", account_id=account.id, client=client)
+        with self.s.store.write():
+            codes = self.store.new_recovery_codes(account.id)
+            self.s.audit.record("recovery.generated", account_id=account.id, client=client)
         return codes
 
     # -- notices ---------------------------------------------------------------------
+    # Each state change commits with its audit event and its notice, or not at all.
     def added(self, account: Account, kind: str, client: str, **details: str) -> None:
+        """Called inside the enrolment's transaction."""
         self.s.audit.record("factor.added", account_id=account.id, client=client, kind=kind, **details)
         self.s.notices.send("factor_added", account, when=self.s.store.now(), client=client)
 
     def removed(self, account: Account, authenticator: Authenticator, client: str) -> None:
-        self.store.remove(account.id, authenticator.id)
-        self.s.audit.record("factor.removed", account_id=account.id, client=client, kind=authenticator.type)
-        self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
+        with self.s.store.write():
+            if not self.store.remove(account.id, authenticator.id):
+                return  # removed meanwhile (a double tap): told once
+            self.s.audit.record("factor.removed", account_id=account.id, client=client, kind=authenticator.type)
+            self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
 
     def remove_all(self, account: Account, client: str) -> None:
         """Letter and help-desk codes (identity checked by HR) may reset the
         factors of someone who lost the phone (DESIGN §5)."""
-        if self.store.remove_all(account.id):
-            self.s.audit.record("factors.reset", account_id=account.id, client=client)
-            self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
+        with self.s.store.write():
+            if self.store.remove_all(account.id):
+                self.s.audit.record("factors.reset", account_id=account.id, client=client)
+                self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
 
     def is_recent(self, session: Session | None) -> bool:
         return bool(

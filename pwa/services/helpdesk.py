@@ -2,7 +2,7 @@
 agent's scope, check what a caller says without ever showing the stored
 values, send a one-time code through a second channel, lift a pause, disable
 or re-enable an account. Every agent action is audited with the agent's
-identifiant as actor. No HTTP here."""
+identifiant as actor, in the same transaction as the action. No HTTP here."""
 
 from __future__ import annotations
 
@@ -145,14 +145,16 @@ class HelpDesk:
         """Mail a help-desk code to the verified backup address only."""
         if not account.backup_email:
             return False
-        code = self.s.codes.issue(account.id, "helpdesk", target="backup", issued_by=agent.id)
-        self.s.notices.send(
-            "helpdesk_code", account, when=self.s.store.now(), to=[account.backup_email],
-            code=code, minutes=30,
-        )
-        self.s.audit.record(
-            "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client, channel="backup"
-        )
+        with self.s.store.write():  # the code, its mail and its audit event together
+            code = self.s.codes.issue(account.id, "helpdesk", target="backup", issued_by=agent.id)
+            self.s.notices.send(
+                "helpdesk_code", account, when=self.s.store.now(), to=[account.backup_email],
+                code=code, minutes=30,
+            )
+            self.s.audit.record(
+                "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client,
+                channel="backup",
+            )
         return True
 
     def code_for_slip(self, account: Account, agent: Account, client: str) -> tuple[str, float]:
@@ -160,28 +162,33 @@ class HelpDesk:
         établissement. The slip travels like a letter, so it carries an
         activation-letter code (12 symbols, 30 days; it voids any earlier
         letter). Returns the clear code, shown once, and its expiry."""
-        code = self.s.codes.issue(account.id, "letter", target="slip", issued_by=agent.id)
-        self.s.audit.record(
-            "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client, channel="slip"
-        )
-        live = self.s.codes.live(account.id, "letter")
+        with self.s.store.write():
+            code = self.s.codes.issue(account.id, "letter", target="slip", issued_by=agent.id)
+            self.s.audit.record(
+                "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client,
+                channel="slip",
+            )
+            live = self.s.codes.live(account.id, "letter")
         return grouped(code), live["expires_at"] if live else self.s.store.now()
 
     # -- unlock, disable, enable ------------------------------------------------------
     def unlock(self, account: Account, agent: Account, client: str) -> None:
-        self.s.throttle.lift(f"account:{account.id}")
-        self.s.audit.record("helpdesk.unlocked", account_id=account.id, actor=agent.identifiant, client=client)
+        with self.s.store.write():
+            self.s.throttle.lift(f"account:{account.id}", with_devices=True)
+            self.s.audit.record("helpdesk.unlocked", account_id=account.id, actor=agent.identifiant, client=client)
 
     def disable(self, account: Account, agent: Account, reason: str, client: str) -> None:
         """The account opens nothing any more (Sésame, IMAP, SMTP) and its sessions end."""
-        self.s.directory.set_status(account.id, "disabled")
-        self.s.sessions.revoke_all(account.id)
-        self.s.audit.record(
-            "account.disabled", account_id=account.id, actor=agent.identifiant, client=client, reason=reason
-        )
+        with self.s.store.write():  # the status, the sessions and the audit event together
+            self.s.directory.set_status(account.id, "disabled")
+            self.s.sessions.revoke_all(account.id)
+            self.s.audit.record(
+                "account.disabled", account_id=account.id, actor=agent.identifiant, client=client, reason=reason
+            )
 
     def enable(self, account: Account, agent: Account, reason: str, client: str) -> None:
-        self.s.directory.set_status(account.id, "active")
-        self.s.audit.record(
-            "account.enabled", account_id=account.id, actor=agent.identifiant, client=client, reason=reason
-        )
+        with self.s.store.write():
+            self.s.directory.set_status(account.id, "active")
+            self.s.audit.record(
+                "account.enabled", account_id=account.id, actor=agent.identifiant, client=client, reason=reason
+            )

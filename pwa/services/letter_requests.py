@@ -144,8 +144,8 @@ class LetterRequests:
                 "account_id": account.id, "status": "queued",
                 "resolved_at": now, "resolved_by": agent.id,
             })
-        self.s.audit.record("letter.request_attached", account_id=account.id,
-                            actor=agent.identifiant, client=client, reference=row["reference"])
+            self.s.audit.record("letter.request_attached", account_id=account.id,
+                                actor=agent.identifiant, client=client, reference=row["reference"])
 
     def reject(self, request_id: int, reason: str, *, agent: Account, client: str) -> None:
         """The agent could not recognise the person: the follow-up page then
@@ -159,5 +159,5 @@ class LetterRequests:
                 "status": "rejected", "rejection": reason[:REJECTION_MAX],
                 "resolved_at": self.s.store.now(), "resolved_by": agent.id,
             })
-        self.s.audit.record("letter.request_rejected", actor=agent.identifiant, client=client,
-                            reference=row["reference"], uai=row["uai"])
+            self.s.audit.record("letter.request_rejected", actor=agent.identifiant, client=client,
+                                reference=row["reference"], uai=row["uai"])

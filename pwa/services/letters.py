@@ -213,10 +213,11 @@ class Letters:
         pdf = LetterPdf(self.s.profile.name)
         lifetime = PURPOSES["letter"].lifetime
         for account, etablissement in people:
-            code = self.s.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
+            with self.s.store.write():  # each code with its audit event (the PDF is drawn outside)
+                code = self.s.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
+                self.s.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
             expires = dt.datetime.fromtimestamp(self.s.store.now() + lifetime, PARIS).date()
             pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.s.profile)
-            self.s.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
         self._mark_requests_printed([a.id for a, _ in people], actor_id)
         return bytes(pdf.output())
 

@@ -172,10 +172,10 @@ def carry_out(
                 " where account_id = ? and status = 'queued'",
                 (now, actor_id, info.account.id),
             )
-        s.audit.record(
-            "letter.request_served", account_id=info.account.id, actor=actor, client=client,
-            reference=info.reference, by=info.kind,
-        )
+            s.audit.record(
+                "letter.request_served", account_id=info.account.id, actor=actor, client=client,
+                reference=info.reference, by=info.kind,
+            )
     for info in plan.voids:
         s.audit.record("letter.code_replaced", account_id=info.account.id, actor=actor, client=client, kind=info.kind)
     if not plan.people:

@@ -110,9 +110,7 @@ async def change_password(request: Request, account: Account) -> Response:
 async def logout_everywhere(request: Request, account: Account) -> Response:
     s = sesame(request)
     await read_form(request)
-    s.sessions.revoke_all(account.id)
-    s.audit.record("logout.everywhere", account_id=account.id, client=request.state.client)
-    s.notices.send("logout_everywhere", account, when=s.store.now(), client=request.state.client)
+    await run_in_threadpool(s.accounts.logout_everywhere, account, request.state.client)
     request.state.session.end()
     return render(request, "auth/logged_out.html", {"everywhere": True})
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
+from pwa.services.accounts import CodeUnusable
 from pwa.services.namesakes import namesake_sentence
 from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
 from pwa.views.antibot import anti_automation
@@ -177,7 +178,15 @@ async def choose(request: Request) -> Response:
         return render(request, "password/choose.html", context, status=422)
     keep = handle.get().id_hash if handle.get() and handle.get().authenticated else None
     client = request.state.client
-    if by_code and not s.codes.use(handle.get().data.get("reset_code"), account.id):
+    code_id = (handle.get().data.get("reset_code") or 0) if by_code else None
+    try:
+        # The code, the hash, the sessions, the audit event and the notice: one transaction.
+        await run_in_threadpool(
+            s.accounts.set_password, account, password, event=RESET_EVENTS.get(via, "password.set"),
+            client=client, keep_session=keep, code_id=code_id,
+            reset_factors=bool(context["offer_factor_reset"] and form.get("reset_factors")),
+        )
+    except CodeUnusable:
         # Used meanwhile (another session), replaced by a newer letter, or expired.
         for key in GRANT_KEYS:
             handle.get().data.pop(key, None)
@@ -185,14 +194,6 @@ async def choose(request: Request) -> Response:
         errors = forms.Errors()
         errors.add("code", "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas été changé.")
         return render(request, "activation/code.html", {"values": {"identifiant": account.identifiant}, "errors": errors}, status=410)
-    await run_in_threadpool(
-        s.accounts.set_password, account, password, event=RESET_EVENTS.get(via, "password.set"),
-        client=client, keep_session=keep,
-    )
-    if by_code:
-        await run_in_threadpool(s.accounts.lift_pause, account, client)  # identity proven by HR
-        if context["offer_factor_reset"] and form.get("reset_factors"):
-            await run_in_threadpool(s.factors.remove_all, account, client)
     session = handle.get()
     if session is not None:
         for key in GRANT_KEYS:
