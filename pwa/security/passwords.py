@@ -9,6 +9,8 @@ sign-ins never takes all the memory (slots × memory_cost) nor starves the pages
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import threading
 from collections.abc import Iterator
@@ -34,6 +36,22 @@ MEMORY_COST_KIB = 19 * 1024
 PARALLELISM = 1
 
 
+M_MMAP_THRESHOLD = -3  # glibc <malloc.h>
+
+
+def return_hash_memory_to_the_os(threshold: int = 1 << 20) -> bool:
+    """Make glibc serve every allocation of `threshold` bytes or more with its own mmap,
+    given back at free. Otherwise glibc's dynamic threshold soon keeps argon2's
+    memory_cost buffers in its per-thread arenas (up to 8 per core), and a worker's RSS
+    grows to arenas × memory_cost although only `slots` hashes ever run at once
+    (measured: 365 MiB instead of about 130 at m=19 MiB). False when not glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return bool(libc.mallopt(M_MMAP_THRESHOLD, threshold))
+    except (OSError, AttributeError):
+        return False
+
+
 def default_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=TIME_COST, memory_cost=MEMORY_COST_KIB, parallelism=PARALLELISM)
 
@@ -52,6 +70,7 @@ class PasswordHashing:
         wait_seconds: float = 10.0,
     ) -> None:
         self.hasher = hasher or default_hasher()
+        return_hash_memory_to_the_os()
         self.slots = max(1, slots or os.cpu_count() or 1)
         self.queue = 8 * self.slots if queue is None else queue
         self.wait_seconds = wait_seconds
