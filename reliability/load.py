@@ -4,8 +4,8 @@
 
 Starts `uvicorn bench.app:create --factory` (Sésame as `sesame serve` builds it,
 the proof of work skipped as in bench/run.py) on a fresh demo database over plain
-HTTP (SESAME_SECURE_COOKIES=0), every demo account without a second factor given
-one password. Each simulated person loops over a journey: home, a guide page, the
+HTTP (SESAME_SECURE_COOKIES=0) with one more fictitious account per simulated
+person, every account without a second factor given one password. Each simulated person loops over a journey: home, a guide page, the
 sign-in page, a correct sign-in (POST /connexion with its CSRF token), Mon compte,
 sign out; `--think` seconds between steps (0: as fast as answers come).
 
@@ -49,20 +49,32 @@ def csrf_of(html: str) -> str:
     return found.group(1) if found else ""
 
 
-def seed(env: dict[str, str]) -> list[str]:
-    """The demo database; every account without a second factor gets PASSWORD."""
+def seed(env: dict[str, str], people: int) -> list[str]:
+    """The demo database plus `people` fictitious staff (one account per simulated
+    person, as in real life: concurrent sign-ins to one account from one address are
+    throttled like guesses); every account without a second factor gets PASSWORD."""
     saved = dict(os.environ)
     os.environ.update(env)
     try:
         from pwa.context import Sesame
         from pwa.demo import seed_demo
+        from pwa.importer import import_staff, parse_staff_csv
         from pwa.settings import Settings
 
         s = Sesame.build(Settings.from_env())
         seed_demo(s)
+        rows = ["nom;prenom;date_naissance;numen;categorie;uai;etablissement"]
+        names = ("Arnaud", "Blanc", "Chevalier", "Durand", "Faure", "Gauthier", "Henry", "Joly")
+        rows += [f"{names[i % 8]};Charge{chr(65 + i // 26 % 26)}{chr(65 + i % 26)};01/01/1990;"
+                 f"13E50DEMO{i:04d};aesh;0130999A;Collège des Calanques (fictif)" for i in range(people)]
+        parsed = parse_staff_csv("\n".join(rows).encode())
+        assert not parsed.errors, parsed.errors[:3]
+        with s.store.write() as db:
+            import_staff(parsed.rows, store=s.store, directory=s.directory, keys=s.keys)
+            db.execute("update accounts set demo = 1")  # fictitious people: still a demo database
         stored = s.hashing.hash(PASSWORD)
         logins = []
-        for row in s.store.query("select id, identifiant from accounts order by id"):
+        for row in s.store.query("select id, identifiant from accounts order by id desc"):
             if not s.authenticators.has_factor(row["id"]):
                 s.directory.set_password_hash(row["id"], stored)
                 logins.append(row["identifiant"])
@@ -125,8 +137,10 @@ async def journey(client: httpx.AsyncClient, login: str, guide: str, fig: Figure
             except httpx.HTTPError as error:
                 fig.unexpected[(name, type(error).__name__)] += 1
                 return None
-            if response.status_code == 503 and time.monotonic() < deadline:
+            if response.status_code == 503:
                 fig.busy[name] += 1  # "réessayez dans un instant": the person taps again
+                if time.monotonic() >= deadline:
+                    return None
                 await asyncio.sleep(float(response.headers.get("retry-after", "1")) * random.uniform(0.2, 1))
                 continue
             fig.latency[name].append(time.perf_counter() - t0)
@@ -207,7 +221,7 @@ def main() -> int:
     load_start = Path("/proc/loadavg").read_text().split()[0]
     server = None
     try:
-        logins = seed(env)
+        logins = seed(env, args.users)
         bound = argon2_bound(env)
         server = Server(env, folder, workers=args.workers, pin=None)
         index = httpx.get(server.url + "/guide", timeout=30).text
@@ -234,6 +248,7 @@ def main() -> int:
               f" {percentile(lat, .99):8.0f} {fig.busy[name]:5}")
     errors = sum(fig.unexpected.values())
     five = sum(n for (_, status), n in fig.unexpected.items() if isinstance(status, int) and status >= 500)
+    assert not any(status == 503 for _, status in fig.unexpected), "503s are counted apart"
     print("unexpected answers: " + (", ".join(f"{s} {st}: {n}" for (s, st), n in sorted(
         fig.unexpected.items(), key=str)) or "none"))
     print(f"errors other than 503: {errors}")
