@@ -166,11 +166,11 @@ async def journey(client: httpx.AsyncClient, login: str, guide: str, fig: Figure
         fig.journeys += 1
 
 
-async def person(url: str, login: str, guide: str, fig: Figures, think: float, deadline: float) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        await asyncio.sleep(random.uniform(0, 1))  # not all at the same instant
-        while time.monotonic() < deadline:
-            await journey(client, login, guide, fig, think, deadline)
+async def person(client: httpx.AsyncClient, login: str, guide: str, fig: Figures, think: float,
+                 deadline: float) -> None:
+    await asyncio.sleep(random.uniform(0, 1))  # not all at the same instant
+    while time.monotonic() < deadline:
+        await journey(client, login, guide, fig, think, deadline)
 
 
 async def sample_rss(pids: list[int], peak: dict[int, int], stop: asyncio.Event) -> None:
@@ -185,12 +185,17 @@ async def sample_rss(pids: list[int], peak: dict[int, int], stop: asyncio.Event)
 
 async def run(url: str, logins: list[str], guide: str, args, pids: list[int]) -> tuple[Figures, dict, float]:
     fig, peak, stop = Figures(), {}, asyncio.Event()
+    # One transport (one TLS context, one pool) for every person, each with a cookie jar
+    # of its own: building 200 clients with their own transport takes longer than a run.
+    transport = httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=args.users + 8))
+    clients = [httpx.AsyncClient(base_url=url, timeout=60, transport=transport) for _ in range(args.users)]
     sampler = asyncio.create_task(sample_rss(pids, peak, stop))
     t0 = time.monotonic()
     deadline = t0 + args.seconds
-    await asyncio.gather(*(person(url, logins[i % len(logins)], guide, fig, args.think, deadline)
-                           for i in range(args.users)))
+    await asyncio.gather(*(person(client, logins[i % len(logins)], guide, fig, args.think, deadline)
+                           for i, client in enumerate(clients)))
     elapsed = time.monotonic() - t0
+    await transport.aclose()
     stop.set()
     await sampler
     return fig, peak, elapsed
