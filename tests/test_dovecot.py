@@ -72,3 +72,37 @@ def test_disabled_account_no_longer_opens_the_mailbox(dovecot: Dovecot, tmp_path
     assert not imap_login(port, "jdupont", GOOD)
     s.helpdesk.enable(jean, agent, "Retour", "127.0.0.1")
     assert imap_login(port, "jdupont", GOOD)
+
+
+def test_default_parameters_and_hashes_made_before_them_open_the_mailbox(dovecot: Dovecot, tmp_path):
+    """The production argon2id parameters (not the tests' fast ones), and a hash made
+    with the former defaults (t=3, m=64 MiB, p=4): Dovecot verifies both, and signing
+    in to Sésame remakes the old hash with the current parameters, which still opens
+    the mailbox."""
+    from argon2 import PasswordHasher
+    from starlette.testclient import TestClient
+
+    from conftest import STAFF_CSV
+    from pwa.app import create_app
+    from pwa.importer import import_staff, parse_staff_csv
+    from pwa.security.passwords import PasswordHashing
+
+    port = dovecot.imap_port
+    app = create_app(make_settings(tmp_path, db_path=dovecot.db), hashing=PasswordHashing())
+    s = app.state.sesame
+    import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
+    jean, jeanne = s.directory.by_login("jdupont"), s.directory.by_login("jdupont1")
+    s.directory.set_password_hash(jean.id, s.hashing.hash(GOOD))
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(OTHER_GOOD)
+    s.directory.set_password_hash(jeanne.id, old)
+    assert s.directory.get(jean.id).password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    dovecot.start()
+    assert imap_login(port, "jdupont", GOOD)
+    assert imap_login(port, "jdupont1", OTHER_GOOD)
+    with TestClient(app, base_url="https://testserver") as client:
+        page = login(client, "jdupont1", OTHER_GOOD)
+        assert "Mon compte" in page.h1 or page.response.url.path == "/compte", page.errors
+    remade = s.directory.get(jeanne.id).password_hash
+    assert remade != old and remade.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert imap_login(port, "jdupont1", OTHER_GOOD)
+    assert not imap_login(port, "jdupont1", GOOD)
