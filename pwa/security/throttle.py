@@ -80,9 +80,11 @@ class Throttle:
         if len(used) >= budget:
             return Verdict(False, used[-1]["at"] + WINDOW - now, "paused")
         pair = self.store.one(
+            # Checks still running are not failures of the pair (yet): five right passwords
+            # sent at once from one address are not slowed; the daily budget counts them.
             "select count(*) as n, max(at) as last from failures"
-            " where subject = ? and client = ? and at > ?",
-            (subject, client, now - WINDOW),
+            " where subject = ? and client = ? and at > ? and kind != ?",
+            (subject, client, now - WINDOW, PENDING),
         )
         if pair and pair["n"] > FREE_FAILURES:
             delay = min(FIRST_DELAY * 2 ** (pair["n"] - FREE_FAILURES - 1), MAX_DELAY)

@@ -124,7 +124,7 @@ class AccountService:
         outcome = self._guarded(
             identifiant, account, client, "numen", lambda: self._identity(account, birth, numen)
         )
-        if not outcome.ok:
+        if not outcome.ok and not outcome.throttled:  # a refused guess was not evaluated
             self.s.audit.record(
                 "password.failed", account_id=account.id if account else None, client=client
             )
