@@ -168,6 +168,12 @@ def test_staff_pages_read_unicode_or_huge_numbers_as_no_number(client, agent, di
         "/gestion/lettres?uai=0130999A", data={"csrf_token": token, "lettres": "personne", "compte": digits}
     )
     assert letters.status_code == 400
+    # Postal requests under review (Gestion): the request and account ids too.
+    assert client.get(f"/gestion/courrier?demande={digits}").status_code == 404
+    attach = client.post(
+        "/gestion/courrier/rattacher", data={"csrf_token": token, "demande": digits, "compte": digits}
+    )
+    assert 400 <= attach.status_code < 500
     assert "pas dans cet établissement" in Page(letters).text()
 
 

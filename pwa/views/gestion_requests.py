@@ -9,15 +9,22 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pwa.parse import ascii_int
 from pwa.security.roles import allows
 from pwa.services.helpdesk import scope_uais
 from pwa.services.letter_requests import REJECTION_MAX, REVIEW_REASONS, LetterRequests, Unresolvable
-from pwa.views import BadForm, flash, forms, read_form, redirect, redirect_to, render, sesame, take_flash
+from pwa.views import (
+    BadForm,
+    flash,
+    forms,
+    read_form,
+    redirect,
+    redirect_to,
+    render,
+    sesame,
+    take_flash,
+)
 from pwa.views.staff import Staff, refuse, staff
-
-
-def _number(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 12 else None
 
 
 @staff("gestionnaire")
@@ -29,7 +36,7 @@ async def waiting(request: Request, ctx: Staff) -> Response:
 
 
 def _request_in_scope(request: Request, ctx: Staff, raw: str) -> dict | Response:
-    row = LetterRequests(sesame(request)).get(_number(raw) or 0)
+    row = LetterRequests(sesame(request)).get(ascii_int(raw) or 0)
     if row is None:
         return render(request, "error.html", {"status": 404, "message": "Cette demande n'existe pas."},
                       status=404)
@@ -67,7 +74,7 @@ async def attach(request: Request, ctx: Staff) -> Response:
     row = _request_in_scope(request, ctx, form.get("demande", ""))
     if isinstance(row, Response):
         return row
-    account = s.directory.get(_number(form.get("compte", "")) or 0)
+    account = s.directory.get(ascii_int(form.get("compte", "")) or 0)
     if account is None:
         raise BadForm(400, "Choisissez la personne à qui rattacher la demande.")
     if s.roles.grants(account.id) and not allows(ctx.grants, "admin", None):
