@@ -301,8 +301,9 @@ def test_a_reprint_also_voids_a_code_already_typed(client, sesame, people):
     assert sesame.directory.get(account.id).password_hash is None
 
 
-def test_a_replaced_request_reads_like_a_queued_one(client, sesame, people):
-    """Otherwise asking twice would tell whether the details matched an account."""
+def test_a_replaced_request_reads_like_a_queued_one(client, sesame, people, clock):
+    """Otherwise asking twice would tell whether the details matched an account.
+    (The clock is frozen: the pages show the minute each request was made.)"""
     def first_reference(**fields):
         reference = ask_letter(client, **jeanne(**fields)).soup.find(id="reference").get_text(strip=True)
         ask_letter(client, **jeanne(**fields))
