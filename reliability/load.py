@@ -9,6 +9,9 @@ person, every account without a second factor given one password. Each simulated
 sign-in page, a correct sign-in (POST /connexion with its CSRF token), Mon compte,
 sign out; `--think` seconds between steps (0: as fast as answers come).
 
+A probe process of its own opens the home page and a guide page every 0.1 s with a
+new connection, for page latency as a newcomer gets it while sign-ins queue.
+
 Prints p50/p95/p99 per step, unexpected statuses (503 "busy" counted apart),
 logins/s against the argon2id bound measured in the same run (verifies per CPU
 second of one pinned core × cores, bench/argon2_bound.py), the peak RSS of each
@@ -119,6 +122,24 @@ def status_kib(pid: int, field: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by a worker: (all its threads, its argon2id hashing threads),
+    read from /proc/<pid>/task/*/stat (utime + stime)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = hashing = 0.0
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        total += used
+        if name == "argon2id":
+            hashing += used
+    return total, hashing
+
+
 class Figures:
     def __init__(self) -> None:
         self.latency: dict[str, list[float]] = {step: [] for step in STEPS}
@@ -201,6 +222,35 @@ async def run(url: str, logins: list[str], guide: str, args, pids: list[int]) ->
     return fig, peak, elapsed
 
 
+PROBE = """
+import http.client, json, sys, time, urllib.parse
+url, seconds, paths = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
+parts = urllib.parse.urlsplit(url)
+latency = {path: [] for path in paths}
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    for path in paths:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        t0 = time.perf_counter()
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        response.read()
+        latency[path].append((time.perf_counter() - t0, response.status))
+        connection.close()
+        time.sleep(0.1)
+print(json.dumps(latency))
+"""
+
+
+def start_probe(url: str, seconds: float, paths: list[str]) -> subprocess.Popen:
+    """A newcomer opening the home page and a guide page every 0.1 s, in a process of its
+    own with a new connection each time, while the simulated people queue for their
+    sign-ins: page latency as the server gives it, not as the busy load generator's
+    event loop sees it."""
+    return subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds), *paths],
+                            stdout=subprocess.PIPE, text=True)
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -233,8 +283,14 @@ def main() -> int:
         guide = next(iter(re.findall(r'href="(/guide/[a-z-]+/\d+)"', index)), "/guide")
         pids = worker_pids(server.proc.pid)
         cpu0 = time.process_time()
+        server0 = {pid: cpu_seconds(pid) for pid in pids}
+        probe = start_probe(server.url, max(1.0, args.seconds - 2), ["/", guide])
         fig, peak, elapsed = asyncio.run(run(server.url, logins, guide, args, pids))
+        probed = json.loads(probe.communicate(timeout=120)[0])
         client_cpu = time.process_time() - cpu0
+        server1 = {pid: cpu_seconds(pid) for pid in pids}
+        server_cpu = sum(server1[p][0] - server0[p][0] for p in pids)
+        hashing_cpu = sum(server1[p][1] - server0[p][1] for p in pids)
         hwm = {pid: status_kib(pid, "VmHWM") for pid in pids}
         log_errors = [line for line in server.log.read_text().splitlines() if "Traceback" in line or " 500" in line]
     finally:
@@ -251,6 +307,12 @@ def main() -> int:
         lat = fig.latency[name]
         print(f"{name:14} {len(lat):6} {percentile(lat, .5):8.0f} {percentile(lat, .95):8.0f}"
               f" {percentile(lat, .99):8.0f} {fig.busy[name]:5}")
+    for path, seen in probed.items():
+        lat = [seconds for seconds, _ in seen]
+        bad = sum(1 for _, status in seen if status != 200)
+        print(f"probe {path:24} {len(lat):5} requests, p50 {percentile(lat, .5):.0f} ms, p95"
+              f" {percentile(lat, .95):.0f} ms, p99 {percentile(lat, .99):.0f} ms, max {max(lat) * 1000:.0f} ms,"
+              f" not 200: {bad}")
     errors = sum(fig.unexpected.values())
     five = sum(n for (_, status), n in fig.unexpected.items() if isinstance(status, int) and status >= 500)
     assert not any(status == 503 for _, status in fig.unexpected), "503s are counted apart"
@@ -265,6 +327,16 @@ def main() -> int:
           f" (m={bound['memory_kib'] // 1024} MiB t={bound['time_cost']} p={bound['parallelism']})"
           f" {per_core:.1f} verify/s per core x {cores} = {per_core * cores:.1f}/s; logins/bound"
           f" {rate / (per_core * cores):.2f}")
+    left = max(0.01, cores - client_cpu / elapsed)
+    print(f"logins/bound on the {left:.2f} cores the load generator left to the server:"
+          f" {rate / (per_core * left):.2f}")
+    print(f"server CPU: {server_cpu / elapsed:.2f} of {cores} cores, of which argon2id {hashing_cpu / elapsed:.2f}"
+          f" and pages and everything else {(server_cpu - hashing_cpu) / elapsed:.2f}; the load generator"
+          f" {client_cpu / elapsed:.2f}; other processes of the machine the rest")
+    if hashing_cpu:
+        print(f"logins per argon2id CPU second: {fig.logins / hashing_cpu:.1f}, against {per_core:.1f}"
+              f" verifies per CPU second measured alone ({fig.logins / hashing_cpu / per_core:.2f}): the"
+              f" cost of a sign-in beyond its hash is not in the hashing threads")
     rss = ", ".join(f"{pid}: {peak.get(pid, 0) / 1024:.0f} MiB (VmHWM {hwm[pid] / 1024:.0f})" for pid in pids)
     print(f"RSS peak per worker: {rss}")
     print(f"RSS peak max MiB: {max([peak.get(p, 0) for p in pids] + [hwm[p] for p in pids]) / 1024:.0f}")

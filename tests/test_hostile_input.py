@@ -216,3 +216,24 @@ def test_an_otp_code_posted_without_the_enrolment_page_gets_a_new_key_not_a_cras
     page = Page(refused)
     assert "nouvelle clé" in page.field_error("code")
     assert page.soup.select_one("#totp-key").get_text(strip=True)
+
+
+def test_password_hashes_run_on_threads_the_os_schedules_after_the_pages():
+    """argon2id runs on hashing threads of its own, named for the OS and at the lowest
+    CPU priority (SCHED_IDLE), so the threads that serve pages always go first."""
+    import os
+    from pathlib import Path
+
+    from argon2 import PasswordHasher
+
+    from pwa.security.passwords import PasswordHashing
+
+    hashing = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1), slots=2)
+    assert hashing.verify(hashing.hash("Garrigue-Ocre-42"), "Garrigue-Ocre-42")
+    assert not hashing.verify(hashing.hash("Garrigue-Ocre-42"), "Garrigue-Ocre-43")
+    tasks = [task for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+             if (task / "comm").read_text().strip() == "argon2id"]
+    assert tasks  # (other tests' instances have theirs too)
+    for task in tasks:
+        assert os.sched_getscheduler(int(task.name)) == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the caller's own thread is untouched
