@@ -90,7 +90,7 @@ class DatabaseCollector:
         accounts = self.store.one(
             "select coalesce(sum(status = 'active' and password_hash is not null), 0) as activated,"
             " coalesce(sum(status = 'active' and password_hash is null), 0) as waiting,"
-            " coalesce(sum(status != 'active'), 0) as disabled from accounts where demo = 0"
+            " coalesce(sum(status != 'active'), 0) as disabled from accounts"
         ) or {}
         family = GaugeMetricFamily("sesame_accounts", "Accounts by state.", labels=["state"])
         for state in ("activated", "waiting", "disabled"):
