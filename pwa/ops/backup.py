@@ -101,6 +101,9 @@ def backup(db_path: Path, out: Path, *, secret_key: str = "") -> Copy:
 
 def verify(path: Path) -> int:
     """Checks a copy before it replaces anything; returns its account count."""
+    with open(path, "rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise BackupError(f"{path} n'est pas une base SQLite : la base n'a pas été touchée.")
     try:
         conn = _connect(path, readonly=True)
         try:
@@ -109,13 +112,14 @@ def verify(path: Path) -> int:
             if missing:
                 raise BackupError(f"{path} n'est pas une sauvegarde de Sésame (tables absentes : {', '.join(missing)}).")
             status = _integrity(conn)
-            if status != "ok":
-                raise BackupError(f"{path} est abîmé ({status}) : la base n'a pas été touchée.")
-            return conn.execute("select count(*) from accounts").fetchone()[0]
+            accounts = conn.execute("select count(*) from accounts").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} n'est pas une base SQLite lisible ({exc}) : la base n'a pas été touchée.") from exc
+        status = str(exc)
+    if status != "ok":
+        raise BackupError(f"{path} est abîmé ({status}) : la base n'a pas été touchée.")
+    return accounts
 
 
 def key_matches(path: Path, secret_key: str) -> bool | None:
