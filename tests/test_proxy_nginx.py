@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Page, get, submit
+from conftest import get, submit
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs/deploy/nginx.conf"
@@ -74,11 +74,11 @@ def site(app_port: int, https_port: int, http_port: int, tls: Path) -> str:
 class Stack:
     url: str
     log: Path
-    tls: Path
+    ca: Path  # the certificate authority the proxy's certificate comes from
 
     def client(self) -> httpx.Client:
         """A client that sends Origin on every request, as a browser does on a form post."""
-        context = ssl.create_default_context(cafile=self.tls / "ca.crt")
+        context = ssl.create_default_context(cafile=self.ca)
         return httpx.Client(base_url=self.url, verify=context, timeout=15, headers={"Origin": self.url})
 
     def lines(self) -> list[dict]:
@@ -90,14 +90,41 @@ class Stack:
 
 
 @contextlib.contextmanager
-def behind_nginx(folder: Path, tls: Path, **environ: str) -> Iterator[Stack]:
-    """`sesame serve --demo` (JSON logs) behind nginx; both stopped at the end."""
-    folder.chmod(0o755)  # nginx workers run as nobody and buffer bodies under it
-    app_port, https_port, http_port = free_port(), free_port(), free_port()
+def sesame_behind(folder: Path, proxy: list[str], *, app_port: int, https_port: int, ca: Path,
+                  **environ: str) -> Iterator[Stack]:
+    """`sesame serve --demo` (JSON logs) on app_port, and the proxy command in front
+    of it on https_port; both stopped at the end."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(SESAME_DB=str(folder / "demo.db"), SESAME_LOG_FORMAT="json", SESAME_LOG_LEVEL="info",
                PYTHONPATH=str(ROOT), **environ)
     log = folder / "sesame.log"
+    with log.open("wb") as out:
+        app = subprocess.Popen([sys.executable, "-m", "pwa", "serve", "--demo", "--port", str(app_port)],
+                               cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+    front = subprocess.Popen(proxy, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stack = Stack(f"https://localhost:{https_port}", log, ca)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert app.poll() is None and front.poll() is None, log.read_text()
+            with contextlib.suppress(httpx.HTTPError, OSError), stack.client() as probe:
+                if probe.get("/healthz").status_code == 200:
+                    break
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield stack
+    finally:
+        front.terminate()
+        app.terminate()
+        front.wait(10)
+        app.wait(15)
+
+
+@contextlib.contextmanager
+def behind_nginx(folder: Path, tls: Path, **environ: str) -> Iterator[Stack]:
+    """The documented nginx site in front of `sesame serve --demo`."""
+    folder.chmod(0o755)  # nginx workers run as nobody and buffer bodies under it
+    app_port, https_port, http_port = free_port(), free_port(), free_port()
     for sub in ("logs", "tmp"):
         (folder / sub).mkdir()
     (folder / "sesame-site.conf").write_text(site(app_port, https_port, http_port, tls))
@@ -111,27 +138,9 @@ def behind_nginx(folder: Path, tls: Path, **environ: str) -> Iterator[Stack]:
     conf = ["-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "logs/error.log")]
     checked = subprocess.run([NGINX, "-t", "-q", *conf], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
-    with log.open("wb") as out:
-        app = subprocess.Popen([sys.executable, "-m", "pwa", "serve", "--demo", "--port", str(app_port)],
-                               cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
-    proxy = subprocess.Popen([NGINX, *conf])
-    stack = Stack(f"https://localhost:{https_port}", log, tls)
-    try:
-        deadline = time.monotonic() + 30
-        with stack.client() as probe:
-            while True:
-                assert app.poll() is None and proxy.poll() is None, log.read_text()
-                with contextlib.suppress(httpx.HTTPError):
-                    if probe.get("/healthz").status_code == 200:
-                        break
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+    with sesame_behind(folder, [NGINX, *conf], app_port=app_port, https_port=https_port, ca=tls / "ca.crt",
+                       **environ) as stack:
         yield stack
-    finally:
-        proxy.terminate()
-        app.terminate()
-        proxy.wait(10)
-        app.wait(15)
 
 
 def test_a_form_journey_through_a_trusted_proxy(tmp_path, certificate):

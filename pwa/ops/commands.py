@@ -35,7 +35,8 @@ def backup_(out: Path) -> None:
 @click.option("--yes", "-y", "confirmed", is_flag=True, help="Replace the existing database (Sésame must be stopped).")
 def restore(source: Path, confirmed: bool) -> None:
     """Replace the database with SOURCE, a copy made by `sesame backup`, after checking it."""
-    from pwa.ops.backup import BackupError, key_matches, restore as run, verify
+    from pwa.ops.backup import BackupError, key_matches, verify
+    from pwa.ops.backup import restore as run
 
     settings = Settings.from_env()
     try:

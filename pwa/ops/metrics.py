@@ -10,9 +10,13 @@ time, so they are the same whoever answers."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import os
+import socket
+import threading
 import time
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -129,8 +133,6 @@ def routes(token: str) -> list[Route]:
             return PlainTextResponse(
                 "Jeton absent ou faux.", status_code=401, headers={"WWW-Authenticate": "Bearer"}
             )
-        import asyncio
-
         body = await asyncio.to_thread(exposition, request.app.state.sesame.store)
         return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
@@ -140,9 +142,6 @@ def routes(token: str) -> list[Route]:
 def start_listener(host: str, port: int, store: Store):
     """A separate listener (a thread of `sesame serve`) that serves only metrics,
     without a token: bind it to an address only the scraper reaches."""
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-    import threading
-
     def app(environ, start_response):
         if environ.get("PATH_INFO") not in ("/", "/metrics"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])
@@ -156,7 +155,7 @@ def start_listener(host: str, port: int, store: Store):
             pass
 
     class Server(WSGIServer):
-        address_family = __import__("socket").AF_INET6 if ":" in host else __import__("socket").AF_INET
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
 
     server = make_server(host, port, app, Server, handler_class=Quiet)
     threading.Thread(target=server.serve_forever, name="sesame-metrics", daemon=True).start()
