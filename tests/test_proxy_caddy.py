@@ -1,5 +1,8 @@
 """Behind a real Caddy (docs/deploy/Caddyfile) with its own internal certificate
-authority: the same form journey as behind nginx, and the upload limit."""
+authority: the same form journey as behind nginx. The upload limit is checked in
+the adapted configuration (tests/test_deploy_docs.py): Caddy 2.6 does not refuse a
+body by its Content-Length, it cuts the stream at the limit, so whether a client
+sees 502 or the app's early answer is a race, not something to assert."""
 
 from __future__ import annotations
 
@@ -39,9 +42,6 @@ def test_a_form_journey_through_caddy(tmp_path):
         answer = submit(client, page, "/identifiant", email="personne.inconnue@ac-aix-marseille.fr")
         assert answer.status == 200
         assert answer.soup.find("form", attrs={"action": "/identifiant/verification"}) is not None
-        big = client.post("/gestion/import", content=b"x" * (7 * 1024 * 1024),
-                          headers={"content-type": "application/octet-stream"})
-        assert big.status_code in (413, 502)  # 502 up to Caddy 2.6 (caddyserver/caddy#5652)
         assert client.get("/metrics").status_code == 404
     posted = [r for r in stack.lines() if r.get("logger") == "sesame.access" and r.get("method") == "POST"]
     assert ("/identifiant", 303, "https", "127.0.0.1") in [(r["route"], r["status"], r["scheme"], r["client"]) for r in posted]
