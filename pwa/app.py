@@ -16,6 +16,10 @@ from starlette.staticfiles import StaticFiles
 
 from pwa import offline
 from pwa.context import Sesame
+from pwa.ops import config as ops_config
+from pwa.ops import health, metrics
+from pwa.ops.access import AccessLog
+from pwa.ops.logs import configure_logging
 from pwa.parse import RowIdConvertor
 from pwa.security.middleware import SecurityMiddleware
 from pwa.security.passwords import PasswordHashing
@@ -127,6 +131,8 @@ def routes(settings: Settings) -> list:
         *phone.routes(),
         *offline.routes(),
         *antibot.routes(),
+        *health.routes(),
+        *metrics.routes(settings.metrics_token),
         Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.demo:
@@ -138,7 +144,8 @@ def routes(settings: Settings) -> list:
 
 
 def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) -> Starlette:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    ops_config.check(settings)  # fail closed: a wrong operations setting stops here
+    configure_logging(settings.log_level, settings.log_format)
     sesame = Sesame.build(settings, hashing=hashing)
 
     async def maintenance() -> None:
@@ -169,6 +176,7 @@ def create_app(settings: Settings, *, hashing: PasswordHashing | None = None) ->
     app = Starlette(
         routes=routes(settings),
         middleware=[
+            Middleware(AccessLog),
             Middleware(GZipMiddleware, minimum_size=500),
             Middleware(
                 SecurityMiddleware,

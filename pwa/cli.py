@@ -41,6 +41,12 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
     """Run the web app with uvicorn."""
     import uvicorn
 
+    from pwa.ops import serving
+
+    try:
+        serving.before_start(workers)
+    except serving.OpsSettingError as exc:
+        _fail(str(exc))
     if demo:
         _prepare_demo(f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}")
     else:
@@ -50,8 +56,13 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
             Sesame.build(Settings.from_env(), hashing=None).store.close()
         except Exception as exc:  # configuration errors are told plainly
             _fail(str(exc))
+    try:
+        extra = serving.start()  # the metrics listener, uvicorn's log format
+    except serving.OpsSettingError as exc:
+        _fail(str(exc))
     uvicorn.run(
         "pwa.cli:app_from_env",
+        **extra,
         factory=True,
         host=host,
         port=port,
@@ -240,3 +251,10 @@ def roles() -> None:
         click.echo("Aucun rôle attribué.")
     for row in rows:
         click.echo(f"{row['identifiant']}\t{row['role']}\t{row['uai'] or 'académie'}")
+
+
+# Operations commands (pwa/ops/commands.py): backup, restore.
+from pwa.ops.commands import backup_, restore  # noqa: E402
+
+main.add_command(backup_)
+main.add_command(restore)

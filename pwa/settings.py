@@ -33,6 +33,10 @@ ENVIRONMENT = {
     "SESAME_MANAGESIEVE_PORT": ("", "Its port (default: the profile's, 4190)."),
     "SESAME_MAIL_CA_FILE": ("", "Extra CA certificates (PEM) trusted for IMAP and ManageSieve TLS, besides the system's."),
     "SESAME_MAIL_TIMEOUT": ("8", "Seconds before an IMAP or ManageSieve connection is given up."),
+    "SESAME_LOG_FORMAT": ("text", "text, or json: one JSON object a line (access log, security events)."),
+    "SESAME_METRICS_TOKEN": ("", "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics)."),
+    "SESAME_METRICS_ADDRESS": ("", "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108."),
+    "SESAME_METRICS_DIR": ("", "Folder shared by several workers' metrics (default: a fresh one per `serve`)."),
 }
 
 
@@ -68,6 +72,11 @@ class Settings:
     managesieve_port: int | None = None
     mail_ca_file: str = ""
     mail_timeout: float = 8.0
+    # Operations (pwa/ops): log format and Prometheus metrics.
+    log_format: str = "text"
+    metrics_token: str = ""
+    metrics_address: str = ""
+    metrics_dir: str = ""
     # Background outbox worker: off in tests that drain the outbox themselves.
     run_outbox_worker: bool = True
     outbox_poll_seconds: float = 5.0
@@ -104,5 +113,9 @@ class Settings:
             managesieve_port=_port(_env("SESAME_MANAGESIEVE_PORT", env)),
             mail_ca_file=_env("SESAME_MAIL_CA_FILE", env),
             mail_timeout=float(_env("SESAME_MAIL_TIMEOUT", env)),
+            log_format=_env("SESAME_LOG_FORMAT", env).strip().lower(),
+            metrics_token=_env("SESAME_METRICS_TOKEN", env),
+            metrics_address=_env("SESAME_METRICS_ADDRESS", env).strip(),
+            metrics_dir=_env("SESAME_METRICS_DIR", env).strip(),
         )
         return replace(settings, **overrides) if overrides else settings

@@ -13,6 +13,7 @@ from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
 
+from pwa.ops.metrics import OUTBOX_FAILURES, OUTBOX_SENT
 from pwa.security.crypto import Undecryptable, decrypt, encrypt
 from pwa.security.keys import Keys
 from pwa.settings import Settings
@@ -171,7 +172,9 @@ class OutboxWorker:
             except Exception as exc:  # any SMTP or network failure: retry later
                 log.warning("outbox: message %s not sent (%s)", row["id"], type(exc).__name__)
                 await asyncio.to_thread(self.outbox.mark_failed, row, type(exc).__name__)
+                OUTBOX_FAILURES.inc()
             else:
+                OUTBOX_SENT.inc()
                 await asyncio.to_thread(self.outbox.mark_sent, row["id"])
                 sent += 1
         return sent

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
+from pwa.ops.events import announce
 from pwa.store import Store
 
 RETENTION_SECONDS = 365 * 24 * 3600
@@ -98,6 +100,10 @@ class Audit:
         if event not in EVENTS:
             raise ValueError(f"unknown audit event {event!r}")
         with self.store.write() as db:
+            # The log line and the metrics follow the commit (nothing for a rollback).
+            self.store.after_commit(
+                partial(announce, event, account_id=account_id, actor=actor, client=client, details=details)
+            )
             if event in REFUSALS and self._aggregate(event, account_id, client):
                 return
             db["audit"].insert(

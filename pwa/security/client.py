@@ -24,6 +24,33 @@ def client_address(scope: Scope, trusted: tuple[IPv4Network | IPv6Network, ...])
     return hops[0] if hops and _valid(hops[0]) else peer
 
 
+FORWARDED = (b"x-forwarded-for", b"x-forwarded-proto", b"forwarded")
+
+
+def forwarded_scheme(scope: Scope, trusted: tuple[IPv4Network | IPv6Network, ...]) -> str | None:
+    """The scheme the browser used, from X-Forwarded-Proto, only when the peer is a
+    trusted proxy (http or https; anything else is ignored)."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if not trusted or not _is_trusted(peer, trusted):
+        return None
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-proto":
+            proto = value.decode("latin-1").split(",")[0].strip().lower()
+            return proto if proto in ("http", "https") else None
+    return None
+
+
+def untrusted_forwarder(scope: Scope, trusted: tuple[IPv4Network | IPv6Network, ...]) -> str | None:
+    """The peer's address when it sent forwarding headers without being trusted
+    (a proxy missing from SESAME_TRUSTED_PROXIES, or a client lying): for the log."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if trusted and _is_trusted(peer, trusted):
+        return None
+    if any(name in FORWARDED for name, _ in scope.get("headers", [])):
+        return peer
+    return None
+
+
 def _valid(value: str) -> bool:
     try:
         ip_address(value)

@@ -9,7 +9,7 @@ from http.cookies import SimpleCookie
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pwa.security.client import client_address
+from pwa.security.client import client_address, forwarded_scheme, untrusted_forwarder
 from pwa.security.devices import COOKIE_SECONDS, Devices
 from pwa.security.sessions import ABSOLUTE_SECONDS, SessionHandle, SessionStore
 
@@ -82,8 +82,12 @@ class SecurityMiddleware:
         session_cookie = cookie.get(self.cookies.session)
         csrf_cookie = cookie.get(self.cookies.csrf)
         client = client_address(scope, self.trusted_proxies)
+        scheme = forwarded_scheme(scope, self.trusted_proxies)
+        if scheme:  # TLS ended at a trusted proxy: URLs and origin checks use the browser's scheme
+            scope["scheme"] = scheme
         state = scope.setdefault("state", {})
         state["client"] = client
+        state["untrusted_forwarder"] = untrusted_forwarder(scope, self.trusted_proxies)
         state["csp_nonce"] = secrets.token_urlsafe(16)
         state["session"] = SessionHandle(
             self.sessions,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pwa.ops.metrics import THROTTLED
 from pwa.store import Store
 
 FREE_FAILURES = 4
@@ -64,6 +65,8 @@ class Throttle:
                 db["failures"].insert(
                     {"at": now, "subject": subject, "client": client, "kind": PENDING}
                 )
+            else:
+                THROTTLED.labels(verdict.reason).inc()
             return verdict
 
     def _verdict(self, subject: str, client: str, now: float, budget: int) -> Verdict:

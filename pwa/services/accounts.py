@@ -215,7 +215,7 @@ class AccountService:
             first = not current.activated
             self.s.directory.set_password_hash(account.id, password_hash)
             self.s.sessions.revoke_all(account.id, keep=keep_session)
-            self.s.audit.record(event, account_id=account.id, client=client)
+            self.s.audit.record(event, account_id=account.id, client=client, **({"first": True} if first else {}))
             kind = "account_activated" if first else "password_changed"
             self.notices.send(kind, current, when=self.s.store.now(), client=client)
             if reset_factors:

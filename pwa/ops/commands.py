@@ -1,0 +1,55 @@
+"""`sesame backup` and `sesame restore` (registered on the `sesame` group by pwa/cli.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pwa.settings import Settings
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    sys.exit(2)
+
+
+@click.command(name="backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup_(out: Path) -> None:
+    """Copy the database to OUT while Sésame runs (SQLite online backup), checked."""
+    from pwa.ops.backup import BackupError, backup
+
+    settings = Settings.from_env()
+    try:
+        copy = backup(settings.db_path, out, secret_key=settings.secret_key)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Sauvegarde vérifiée : {copy.path} ({copy.size / 1e6:.1f} Mo, {copy.accounts} comptes, "
+               f"{copy.seconds:.2f} s). Gardez SESAME_SECRET_KEY à part : sans elle, la copie est inutilisable.")
+
+
+@click.command()
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", "-y", "confirmed", is_flag=True, help="Replace the existing database (Sésame must be stopped).")
+def restore(source: Path, confirmed: bool) -> None:
+    """Replace the database with SOURCE, a copy made by `sesame backup`, after checking it."""
+    from pwa.ops.backup import BackupError, key_matches, verify
+    from pwa.ops.backup import restore as run
+
+    settings = Settings.from_env()
+    try:
+        verify(source)
+        if key_matches(source, settings.secret_key) is False:
+            _fail("cette sauvegarde a été faite avec une autre SESAME_SECRET_KEY : NUMEN, codes et "
+                  "protections seraient illisibles. Remettez la clé d'origine.")
+        if settings.db_path.exists() and not confirmed:
+            _fail(f"{settings.db_path} existe. Arrêtez Sésame, puis relancez avec --yes pour le remplacer "
+                  "(une copie de l'ancienne base est gardée à côté).")
+        accounts, kept = run(source, settings.db_path)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Base restaurée depuis {source} : {accounts} comptes, intégrité vérifiée.")
+    if kept:
+        click.echo(f"L'ancienne base est gardée dans {kept}.")
