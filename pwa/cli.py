@@ -132,16 +132,16 @@ def letters(
     still valid; --identifiant reprints. A request a newer code already serves
     is skipped; a print that would void a valid code needs --yes (exit 1)."""
     from pwa.context import Sesame
-    from pwa.services.printing import carry_out, fr_datetime, plan_people, plan_requests
+    from pwa.services.printing import fr_datetime
 
     settings = Settings.from_env()
     if not settings.public_url:
         _fail("SESAME_PUBLIC_URL n'est pas défini : les lettres doivent indiquer l'adresse de Sésame.")
     sesame = Sesame.build(settings)
-    if uai and sesame.store.one("select uai from etablissements where uai = ?", (uai.upper(),)) is None:
+    if uai and not sesame.etablissements.exists(uai.upper()):
         _fail(f"aucun établissement {uai.upper()} dans l'annuaire.")
     if requests_only:
-        plan = plan_requests(sesame, uai.upper() if uai else None)
+        plan = sesame.printing.plan_requests(uai.upper() if uai else None)
     else:
         people = sesame.letters.accounts(
             uai=uai.upper() if uai else None, identifiants=list(identifiants), include_active=include_active
@@ -149,7 +149,7 @@ def letters(
         missing = set(identifiants) - {a.identifiant for a, _ in people}
         if missing:
             _fail(f"identifiant inconnu ou compte désactivé : {', '.join(sorted(missing))}.")
-        plan = plan_people(sesame, people)
+        plan = sesame.printing.plan_people(people)
     if plan.empty:
         _fail("aucune lettre à imprimer.")
     if plan.voids and not confirmed:
@@ -159,7 +159,7 @@ def letters(
         click.echo("Rien n'a été imprimé. Pour imprimer quand même (ces codes ne marcheront plus), "
                    "relancez la commande avec --yes.", err=True)
         sys.exit(1)
-    pdf = carry_out(sesame, plan, confirmed={v.code_id for v in plan.voids}, base_url=settings.public_url, actor="cli")
+    pdf = sesame.printing.carry_out(plan, confirmed={v.code_id for v in plan.voids}, base_url=settings.public_url, actor="cli")
     for info in plan.served:
         used = f", {info.used_label}" if info.used else ""
         click.echo(f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
@@ -194,7 +194,7 @@ def _role_target(identifiant: str, role: str, uai: str | None):
     account = sesame.directory.by_login(identifiant)
     if account is None:
         _fail(f"aucun compte avec l'identifiant « {identifiant} ».")
-    if uai is not None and not sesame.store.one("select 1 from etablissements where uai = ?", (uai,)):
+    if uai is not None and not sesame.etablissements.exists(uai):
         _fail(f"aucun établissement avec l'UAI « {uai} » (importez d'abord son personnel).")
     return sesame, account
 
@@ -243,9 +243,10 @@ def roles() -> None:
     from pwa.context import Sesame
 
     sesame = Sesame.build(Settings.from_env())
-    rows = sesame.store.query(
-        "select a.identifiant, r.role, r.uai from roles r join accounts a on a.id = r.account_id"
-        " order by a.identifiant, r.role, r.uai"
+    names = {a.id: a.identifiant for a in sesame.directory.get_many([g["account_id"] for g in sesame.roles.every_grant()])}
+    rows = sorted(
+        ({**g, "identifiant": names[g["account_id"]]} for g in sesame.roles.every_grant() if g["account_id"] in names),
+        key=lambda g: (g["identifiant"], g["role"], g["uai"] or ""),
     )
     if not rows:
         click.echo("Aucun rôle attribué.")

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from jinja2 import Environment
 from markupsafe import Markup
 from jinja2_fragments.starlette import Jinja2Blocks
 
 from pwa import __version__
-from pwa.directory import Account, SqliteDirectory
+from pwa.directory import SqliteDirectory
 from pwa.legal import rgaa
 from pwa.mail.outbox import Outbox, OutboxWorker
 from pwa.mfa.store import Authenticators
-from pwa.policy import PersonalData, Policy, build_policy
+from pwa.policy import Policy, build_policy
 from pwa.profile import Profile, load_profile
 from pwa.security.antibot import AntiBot
 from pwa.security.audit import Audit
@@ -31,14 +30,21 @@ from pwa.services.absence import AbsenceService
 from pwa.services.accounts import AccountService
 from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
+from pwa.services.letter_requests import LetterRequests
 from pwa.services.letters import Letters
 from pwa.services.factors import FactorService
+from pwa.services.gestion import GestionService
+from pwa.services.grants import Grants
+from pwa.services.guard import Guard
 from pwa.services.helpdesk import HelpDesk
-from pwa.services.identity import personal_digest
 from pwa.services.mailbox import MailServers
 from pwa.services.notices import PARIS, Notices
+from pwa.services.printing import Printing
+from pwa.services.signin import SignInService
 from pwa.settings import Settings
 from pwa.store import Store
+from pwa.stores.etablissements import Etablissements
+from pwa.stores.letter_requests import LetterQueue
 
 log = logging.getLogger("sesame")
 
@@ -53,21 +59,51 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
-def check_demo_database(store: Store) -> None:
+def check_demo_database(directory: SqliteDirectory, store: Store) -> None:
     """Demo mode refuses a database that holds non-demo accounts (DESIGN §5)."""
-    real = store.one("select count(*) as n from accounts where demo = 0")
-    if real and real["n"]:
+    if directory.count(demo=False):
         raise DemoRefused(
             f"{store.path} holds real accounts: demo mode only runs on a demo database"
         )
 
 
+def setup_templates(env: Environment, settings: Settings, profile: Profile, policy: Policy) -> None:
+    env.globals.update(
+        profile=profile,
+        demo=settings.demo,
+        version=__version__,
+        static_files=static_url,
+        # Markup: the title block is already escaped (an apostrophe must not show as &#39;).
+        title_suffix=lambda title: Markup("{} – Sésame, {}").format(title, profile.short_name),
+        policy_criteria=policy.criteria,
+        policy_json=policy.to_json(),
+        # What the checklist shows before anything is typed: the empty password's states.
+        policy_initial={i.id: i.met for i in policy.check_pattern("").items},
+        # The conformance level every footer states, from the RGAA self-audit grid.
+        accessibility_level=rgaa.load().level,
+    )
+    env.filters["isodatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).isoformat()
+    env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(
+        "%d/%m/%Y à %H:%M"
+    )
+    env.filters["masked"] = masked
+    env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
+
+
+def static_url(path: str) -> str:
+    return f"/static/{path}"
+
+
 @dataclass
 class Sesame:
+    """The app object: every store and service, wired once by `build` (services get
+    the collaborators they use as keyword arguments, and never see this object)."""
+
     settings: Settings
     profile: Profile
     store: Store
     keys: Keys
+    etablissements: Etablissements
     directory: SqliteDirectory
     policy: Policy
     hashing: PasswordHashing
@@ -77,19 +113,26 @@ class Sesame:
     outbox: Outbox
     cookies: CookieNames
     templates: Jinja2Blocks
-    notices: Notices = None  # type: ignore[assignment]  (set by build)
-    accounts: AccountService = None  # type: ignore[assignment]
-    authenticators: Authenticators = None  # type: ignore[assignment]
-    factors: FactorService = None  # type: ignore[assignment]
-    codes: Codes = None  # type: ignore[assignment]
-    roles: Roles = None  # type: ignore[assignment]
-    letters: Letters = None  # type: ignore[assignment]
-    backup: BackupService = None  # type: ignore[assignment]
-    mail: MailServers = None  # type: ignore[assignment]
-    absence: AbsenceService = None  # type: ignore[assignment]
-    helpdesk: HelpDesk = None  # type: ignore[assignment]
-    antibot: AntiBot = None  # type: ignore[assignment]
-    devices: Devices = None  # type: ignore[assignment]
+    notices: Notices
+    authenticators: Authenticators
+    codes: Codes
+    roles: Roles
+    devices: Devices
+    antibot: AntiBot
+    guard: Guard
+    factors: FactorService
+    accounts: AccountService
+    signin: SignInService
+    grants: Grants
+    letter_queue: LetterQueue
+    letters: Letters
+    letter_requests: LetterRequests
+    printing: Printing
+    backup: BackupService
+    mail: MailServers
+    absence: AbsenceService
+    helpdesk: HelpDesk
+    gestion: GestionService
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -97,68 +140,73 @@ class Sesame:
         if not settings.secret_key:
             raise MissingSecret("SESAME_SECRET_KEY is not set (see README, Configuration)")
         store = open_store(settings)
+        etablissements = Etablissements(store)
+        directory = SqliteDirectory(store, profile.mail_domain, etablissements)
         if settings.demo:
-            check_demo_database(store)
+            check_demo_database(directory, store)
         templates = Jinja2Blocks(directory=str(settings.templates_dir))
         templates.env.auto_reload = False  # no os.stat per render: templates change with a deploy
         keys = Keys.from_secret(settings.secret_key)
-        sesame = cls(
-            settings=settings,
-            profile=profile,
-            store=store,
-            keys=keys,
-            directory=SqliteDirectory(store, profile.mail_domain),
-            policy=build_policy(
-                preset=profile.password_preset, forbidden_chars=profile.forbidden_chars
+        policy = build_policy(preset=profile.password_preset, forbidden_chars=profile.forbidden_chars)
+        setup_templates(templates.env, settings, profile, policy)
+        hashing = hashing or PasswordHashing()
+        sessions, throttle, audit = SessionStore(store), Throttle(store), Audit(store)
+        outbox = Outbox(store, keys)
+        notices = Notices(templates.env, outbox, profile, settings.public_url)
+        authenticators, codes, devices = Authenticators(store, keys), Codes(store, keys), Devices(keys)
+        guard = Guard(store=store, keys=keys, throttle=throttle, audit=audit, notices=notices, devices=devices)
+        factors = FactorService(
+            store=store, authenticators=authenticators, directory=directory, sessions=sessions, audit=audit,
+            notices=notices, guard=guard,
+        )
+        accounts = AccountService(
+            store=store, keys=keys, directory=directory, hashing=hashing, policy=policy, sessions=sessions,
+            throttle=throttle, audit=audit, notices=notices, codes=codes, factors=factors, guard=guard,
+        )
+        letter_queue = LetterQueue(store)
+        letters = Letters(
+            store=store, profile=profile, directory=directory, etablissements=etablissements,
+            queue=letter_queue, codes=codes, audit=audit,
+        )
+        mail = MailServers(settings, profile)
+        printing = Printing(
+            store=store, directory=directory, codes=codes, letters=letters, queue=letter_queue, audit=audit,
+        )
+        return cls(
+            settings=settings, profile=profile, store=store, keys=keys, etablissements=etablissements,
+            directory=directory, policy=policy, hashing=hashing, sessions=sessions, throttle=throttle,
+            audit=audit, outbox=outbox, cookies=CookieNames(settings.secure_cookies), templates=templates,
+            notices=notices, authenticators=authenticators, codes=codes, roles=Roles(store), devices=devices,
+            antibot=AntiBot(store, keys, throttle), guard=guard, factors=factors, accounts=accounts,
+            signin=SignInService(
+                directory=directory, accounts=accounts, codes=codes, authenticators=authenticators,
+                factors=factors, audit=audit, guard=guard,
             ),
-            hashing=hashing or PasswordHashing(),
-            sessions=SessionStore(store),
-            throttle=Throttle(store),
-            audit=Audit(store),
-            outbox=Outbox(store, keys),
-            cookies=CookieNames(settings.secure_cookies),
-            templates=templates,
+            grants=Grants(store=store, directory=directory, authenticators=authenticators),
+            letter_queue=letter_queue, letters=letters,
+            letter_requests=LetterRequests(
+                store=store, keys=keys, directory=directory, etablissements=etablissements,
+                queue=letter_queue, letters=letters, audit=audit,
+            ),
+            printing=printing,
+            backup=BackupService(
+                store=store, mail_domain=profile.mail_domain, directory=directory, codes=codes, audit=audit,
+                notices=notices, throttle=throttle, accounts=accounts, guard=guard,
+            ),
+            mail=mail,
+            absence=AbsenceService(mail, profile.mail_domain),
+            helpdesk=HelpDesk(
+                store=store, keys=keys, directory=directory, etablissements=etablissements, throttle=throttle,
+                authenticators=authenticators, codes=codes, audit=audit, sessions=sessions, notices=notices,
+            ),
+            gestion=GestionService(
+                directory=directory, etablissements=etablissements, authenticators=authenticators,
+                printing=printing,
+            ),
         )
-        sesame._setup_templates(templates.env)
-        sesame.notices = Notices(templates.env, sesame.outbox, profile, settings.public_url)
-        sesame.accounts = AccountService(sesame, sesame.notices)
-        sesame.authenticators = Authenticators(store, sesame.keys)
-        sesame.factors = FactorService(sesame)
-        sesame.codes = Codes(store, keys)
-        sesame.roles = Roles(store)
-        sesame.letters = Letters(sesame)
-        sesame.backup = BackupService(sesame)
-        sesame.mail = MailServers(settings, profile)
-        sesame.absence = AbsenceService(sesame.mail, profile.mail_domain)
-        sesame.helpdesk = HelpDesk(sesame)
-        sesame.antibot = AntiBot(store, keys)
-        sesame.devices = Devices(keys)
-        return sesame
-
-    def _setup_templates(self, env: Environment) -> None:
-        env.globals.update(
-            profile=self.profile,
-            demo=self.settings.demo,
-            version=__version__,
-            static_files=self.static_url,
-            # Markup: the title block is already escaped (an apostrophe must not show as &#39;).
-            title_suffix=lambda title: Markup("{} – Sésame, {}").format(title, self.profile.short_name),
-            policy_criteria=self.policy.criteria,
-            policy_json=self.policy.to_json(),
-            # What the checklist shows before anything is typed: the empty password's states.
-            policy_initial={i.id: i.met for i in self.policy.check_pattern("").items},
-            # The conformance level every footer states, from the RGAA self-audit grid.
-            accessibility_level=rgaa.load().level,
-        )
-        env.filters["isodatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).isoformat()
-        env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(
-            "%d/%m/%Y à %H:%M"
-        )
-        env.filters["masked"] = masked
-        env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
     def static_url(self, path: str) -> str:
-        return f"/static/{path}"
+        return static_url(path)
 
     @property
     def sender(self) -> str:
@@ -176,12 +224,3 @@ class Sesame:
         self.outbox.purge()
         self.codes.purge()
         self.antibot.purge()
-
-    def personal_data(self, account: Account) -> PersonalData:
-        return PersonalData(
-            identifiant=account.identifiant,
-            first_name=account.first_name,
-            last_name=account.last_name,
-            digest=partial(personal_digest, self.keys, account.id),
-            secret_digests=account.personal_digests,
-        )

@@ -97,13 +97,9 @@ def seed_demo(sesame) -> int:
     parsed = parse_staff_csv(demo_csv())
     if parsed.errors:
         raise RuntimeError(f"demo data invalid: {parsed.errors}")
-    with store.write() as db:
+    with store.write():
         import_staff(parsed.rows, store=store, directory=sesame.directory, keys=sesame.keys)
-        indexes = [numen_index(sesame.keys, p.numen) for p in DEMO_STAFF]
-        db.execute(
-            f"update accounts set demo = 1 where numen_index in ({','.join('?' * len(indexes))})",
-            indexes,
-        )
+        sesame.directory.mark_demo([numen_index(sesame.keys, p.numen) for p in DEMO_STAFF])
     store.set_meta("demo", "1")
     for person in DEMO_STAFF:
         account = demo_account(sesame, person)
@@ -118,7 +114,4 @@ def seed_demo(sesame) -> int:
 
 
 def demo_account(sesame, person: DemoPerson):
-    row = sesame.store.one(
-        "select id from accounts where numen_index = ?", (numen_index(sesame.keys, person.numen),)
-    )
-    return sesame.directory.get(row["id"]) if row else None
+    return sesame.directory.by_numen_index(numen_index(sesame.keys, person.numen))

@@ -10,8 +10,12 @@ import json
 from dataclasses import dataclass
 from typing import Protocol
 
-from pwa.names import base_identifiant, base_local_part, with_suffix
+from pwa.names import ascii_fold, base_identifiant, base_local_part, with_suffix
 from pwa.store import Store
+from pwa.stores.etablissements import Etablissements
+
+CHUNK = 500  # ids per "in (…)" query
+PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Account:
     personal_email: str | None = None  # from the staff file, not verified
     first_names_folded: str = ""  # space-separated forms (pwa.names.first_name_forms)
     birth_name_folded: str = ""
+    disabled_at: float | None = None
 
     @property
     def active(self) -> bool:
@@ -62,6 +67,7 @@ class Account:
             personal_email=row.get("personal_email"),
             first_names_folded=row.get("first_names_folded") or "",
             birth_name_folded=row.get("birth_name_folded") or "",
+            disabled_at=row.get("disabled_at"),
         )
 
 
@@ -96,9 +102,12 @@ class Directory(Protocol):
 
 
 class SqliteDirectory:
-    def __init__(self, store: Store, mail_domain: str) -> None:
+    """The `accounts` table's owner: every query on it is here."""
+
+    def __init__(self, store: Store, mail_domain: str, etablissements: Etablissements | None = None) -> None:
         self.store = store
         self.mail_domain = mail_domain
+        self.etablissements = etablissements or Etablissements(store)
 
     def get(self, account_id: int) -> Account | None:
         row = self.store.one("select * from accounts where id = ?", (account_id,))
@@ -183,9 +192,7 @@ class SqliteDirectory:
         Runs inside the caller's transaction when there is one."""
         now = self.store.now()
         with self.store.write() as db:
-            db["etablissements"].upsert(
-                {"uai": person.uai, "name": person.etablissement}, pk="uai"
-            )
+            self.etablissements.save(person.uai, person.etablissement)
             fields = {
                 "first_name": person.first_name,
                 "last_name": person.last_name,
@@ -239,4 +246,101 @@ class SqliteDirectory:
                     "birth_digest": birth_digest,
                     "personal_digests": json.dumps(sorted(personal)),
                 },
+            )
+
+    # -- lists, for Gestion, the help desk and the letters ---------------------------------
+    def _accounts(self, where: str, params: tuple = (), order: str = "last_name, first_name, id") -> list[Account]:
+        rows = self.store.query(f"select * from accounts where {where} order by {order}", params)
+        return [Account.from_row(r) for r in rows]
+
+    def active_in(self, uai: str) -> list[Account]:
+        """The active accounts of one établissement, by name."""
+        return self._accounts("uai = ? and status = 'active'", (uai,))
+
+    def people(
+        self, *, uai: str | None = None, identifiants: list[str] | None = None, not_activated: bool = True
+    ) -> list[Account]:
+        """Active accounts of an établissement, or named ones (then activated or not)."""
+        where, params = ["status = 'active'"], []
+        if uai:
+            where.append("uai = ?")
+            params.append(uai)
+        if identifiants:
+            where.append(f"identifiant in ({', '.join('?' * len(identifiants))})")
+            params.extend(identifiants)
+        elif not_activated:
+            where.append("password_hash is null")
+        return self._accounts(" and ".join(where), tuple(params), "last_name, first_name, identifiant")
+
+    def get_many(self, account_ids: list[int]) -> list[Account]:
+        found: list[Account] = []
+        for i in range(0, len(account_ids), CHUNK):
+            chunk = account_ids[i : i + CHUNK]
+            found += self._accounts(f"id in ({', '.join('?' * len(chunk))})", tuple(chunk))
+        return found
+
+    def not_activated(self, uai: str) -> list[dict]:
+        return self.store.query(
+            "select id, identifiant, first_name, last_name, category, status from accounts"
+            " where uai = ? and password_hash is null order by last_name, first_name, id",
+            (uai,),
+        )
+
+    def uai_counts(self, uais: list[str] | None) -> dict[str, dict]:
+        """UAI → {imported, activated} within `uais` (None: all)."""
+        rows = self.store.query(
+            "select uai, count(*) as imported, coalesce(sum(password_hash is not null), 0) as activated"
+            " from accounts group by uai"
+        )
+        return {r["uai"]: r for r in rows if uais is None or r["uai"] in uais}
+
+    def uais_of(self, account_ids: set[int]) -> list[str]:
+        """The établissement of each account named (one entry per account)."""
+        return [a.uai or "" for a in self.get_many(sorted(account_ids))]
+
+    def ids_in(self, uai: str) -> list[int]:
+        return [r["id"] for r in self.store.query("select id from accounts where uai = ?", (uai,))]
+
+    def search(self, query: str, uais: list[str] | None, name_uais: list[str], page: int) -> tuple[list[dict], int, int]:
+        """Accounts whose identifiant, name, addresses or UAI contain `query` (case- and
+        accent-insensitive: "ecole" finds "École"), or whose établissement is in
+        `name_uais`, within `uais` (None: everywhere). Returns (rows, page, total)."""
+        self.store.db.conn.create_function("fold", 1, lambda v: ascii_fold(v or ""), deterministic=True)
+        like = "%" + ascii_fold(query).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        columns = (
+            "identifiant", "email", "backup_email", "uai",
+            "first_name || ' ' || last_name", "last_name || ' ' || first_name",
+        )
+        named = [f":n{i}" for i in range(len(name_uais))]
+        where = "(" + " or ".join(f"fold({c}) like :q escape '\\'" for c in columns)
+        where += f" or uai in ({', '.join(named) or 'null'}))"
+        params: dict = {"q": like, **{f"n{i}": uai for i, uai in enumerate(name_uais)}}
+        if uais is not None:
+            names = [f":u{i}" for i in range(len(uais))]
+            where += f" and uai in ({', '.join(names) or 'null'})"
+            params.update({f"u{i}": uai for i, uai in enumerate(uais)})
+        total = self.store.one(f"select count(*) as n from accounts where {where}", params)["n"]
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(1, page), pages)
+        rows = self.store.query(
+            "select id, identifiant, first_name, last_name, email, uai, status,"
+            f" password_hash is not null as activated from accounts where {where}"
+            " order by last_name, first_name, id limit :limit offset :offset",
+            {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
+        )
+        return rows, page, total
+
+    # -- the import's checks, and the demo ------------------------------------------------
+    def numen_index_of(self, column: str, value: str) -> str | None:
+        """Whose account holds this identifiant or email (their NUMEN index)."""
+        if column not in ("identifiant", "email"):
+            raise ValueError(column)
+        row = self.store.one(f"select numen_index from accounts where {column} = ?", (value,))
+        return row["numen_index"] if row else None
+
+    def mark_demo(self, numen_indexes: list[str]) -> None:
+        with self.store.write() as db:
+            db.execute(
+                f"update accounts set demo = 1 where numen_index in ({','.join('?' * len(numen_indexes))})",
+                numen_indexes,
             )

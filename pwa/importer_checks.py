@@ -60,9 +60,9 @@ def check_rows(rows: Sequence[StaffRow], *, directory: SqliteDirectory, keys: Ke
                                              "(colonnes e-mail et adresse académique)"))
             continue
         me = numen_index(keys, row.numen)
-        known = directory.store.one(
-            "select identifiant, email, password_hash from accounts where numen_index = ?", (me,)
-        )
+        person = directory.by_numen_index(me)
+        known = {"identifiant": person.identifiant, "email": person.email,
+                 "password_hash": person.password_hash} if person else None
         for column, label, value in (("identifiant", "identifiant", given.identifiant),
                                      ("email", "adresse académique", given.email)):
             if not value:
@@ -79,10 +79,29 @@ def check_rows(rows: Sequence[StaffRow], *, directory: SqliteDirectory, keys: Ke
                                                  f"(déjà ligne {first_line[column, value]})"))
                 continue
             first_line[column, value] = row.line
-            owner = directory.store.one(
-                f"select numen_index from accounts where {column} = ?", (value,)
-            )
-            if owner is not None and owner["numen_index"] != me:
+            owner = directory.numen_index_of(column, value)
+            if owner is not None and owner != me:
                 errors.append(RowError(row.line, f"{label} « {value} » déjà attribué à une "
                                                  "autre personne"))
+    return errors
+
+
+def check_scope(
+    rows: Sequence[StaffRow], uais: list[str], *, directory: SqliteDirectory, keys: Keys
+) -> list[RowError]:
+    """A gestionnaire's import reaches their établissements only: a row elsewhere is an
+    error, and so is a known person (same NUMEN) attached elsewhere, whom a scoped
+    import would otherwise hand from another établissement to this one."""
+    errors = [
+        RowError(row.line, f"l'établissement {row.uai} ne fait pas partie de votre périmètre.")
+        for row in rows
+        if row.uai not in uais
+    ]
+    for row in rows:
+        known = directory.by_numen_index(numen_index(keys, row.numen))
+        if row.uai in uais and known is not None and known.uai not in uais:
+            errors.append(RowError(
+                row.line, "cette personne est rattachée à un autre établissement. "
+                "Seul le service académique peut changer son rattachement.",
+            ))
     return errors

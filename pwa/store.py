@@ -4,17 +4,20 @@ behind this module, the directory and the security stores."""
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
 from pwa.migrations import migrations
 
 BUSY_TIMEOUT_MS = 5000
+PARIS = ZoneInfo("Europe/Paris")
 
 
 class Store:
@@ -47,7 +50,12 @@ class Store:
         return db
 
     def now(self) -> float:
+        """The one clock of the app (tests set `clock`): nothing else reads the wall clock."""
         return self.clock()
+
+    def today(self) -> dt.date:
+        """Today in Paris, by the same clock."""
+        return dt.datetime.fromtimestamp(self.now(), PARIS).date()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Database]:
@@ -86,6 +94,10 @@ class Store:
     def one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def ping(self) -> None:
+        """The database answers (health check)."""
+        self.db.execute("select 1")
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; returns their names."""

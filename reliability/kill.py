@@ -153,7 +153,7 @@ def new_password(rng: random.Random, sesame, account) -> str:
     while True:
         words = rng.sample(WORDS, 3)
         password = "-".join(words) + f"-{rng.randint(10, 99)}{rng.choice('abcdefghjk')}"
-        if sesame.policy.check(password, personal=sesame.personal_data(account)).ok:
+        if sesame.policy.check(password, personal=sesame.accounts.personal_data(account)).ok:
             return password
 
 

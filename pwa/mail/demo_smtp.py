@@ -29,6 +29,11 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+def received(store: Store, *, limit: int) -> list[dict]:
+    """The newest messages the demo's server received (the demo's mailbox page)."""
+    return store.query("select * from demo_mailbox order by id desc limit ?", (limit,))
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

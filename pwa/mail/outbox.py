@@ -133,12 +133,12 @@ class Outbox:
         return row["n"] if row else 0
 
 
-def build_message(settings: Settings, sender: str, row: dict) -> EmailMessage:
+def build_message(settings: Settings, sender: str, row: dict, *, now: float) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
     message["To"] = row["to_addr"]
     message["Subject"] = row["subject"]
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(datetime.fromtimestamp(now, UTC))
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1])
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row["body"])
@@ -168,7 +168,7 @@ class OutboxWorker:
         sent = 0
         for row in await asyncio.to_thread(self.outbox.claim_due):
             try:
-                await self.send(build_message(self.settings, self.sender, row))
+                await self.send(build_message(self.settings, self.sender, row, now=self.outbox.store.now()))
             except Exception as exc:  # any SMTP or network failure: retry later
                 log.warning("outbox: message %s not sent (%s)", row["id"], type(exc).__name__)
                 await asyncio.to_thread(self.outbox.mark_failed, row, type(exc).__name__)

@@ -59,6 +59,11 @@ class Authenticators:
         )
         return row is not None
 
+    def holders(self) -> set[int]:
+        """Every account with a second factor (a passkey or an OTP app)."""
+        rows = self.store.query("select distinct account_id from authenticators where type in ('passkey', 'totp')")
+        return {r["account_id"] for r in rows}
+
     def _insert(self, account_id: int, type_: str, data: dict, **extra: Any) -> int:
         with self.store.write() as db:
             table = db["authenticators"].insert(

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import secrets
 import sqlite3
-import time
 from dataclasses import dataclass
 
 import altcha
 
 from pwa.security.keys import Keys
+from pwa.security.throttle import Throttle
 from pwa.store import Store
 
 ALGORITHM = "SHA-256"
@@ -70,8 +70,9 @@ def budget_message(minutes: int) -> str:
 
 
 class AntiBot:
-    def __init__(self, store: Store, keys: Keys) -> None:
+    def __init__(self, store: Store, keys: Keys, throttle: Throttle) -> None:
         self.store = store
+        self.throttle = throttle
         self._key = keys.key("altcha")
 
     def challenge(self, *, lifetime: float = LIFETIME) -> dict:
@@ -80,7 +81,7 @@ class AntiBot:
             ALGORITHM,
             COST,
             counter=secrets.randbelow(MAX_NUMBER),
-            expires_at=int(time.time() + lifetime),
+            expires_at=int(self.store.now() + lifetime),  # the library reads it on the wall clock
             hmac_secret=self._key,
         )
         return made.to_dict()
@@ -96,7 +97,7 @@ class AntiBot:
         if not result.verified:
             return Refusal(INVALID, 400, "invalid")
         parsed = altcha.Payload.from_base64(payload)
-        expires_at = float(parsed.challenge.parameters.expires_at or time.time() + LIFETIME)
+        expires_at = float(parsed.challenge.parameters.expires_at or self.store.now() + LIFETIME)
         try:
             with self.store.write() as db:
                 db["altcha_spent"].insert(
@@ -109,19 +110,16 @@ class AntiBot:
     def _unsolved(self, client: str) -> Refusal | None:
         now = self.store.now()
         subject = f"altcha:{client}"
-        with self.store.write() as db:
-            row = self.store.one(
-                "select count(*) as n, min(at) as first from failures where subject = ? and at > ?",
-                (subject, now - NO_JS_WINDOW),
-            )
-            if row and row["n"] >= NO_JS_BUDGET:
-                wait = row["first"] + NO_JS_WINDOW - now
+        with self.store.write():
+            sent, first = self.throttle.noted(NO_JS_KIND, since=now - NO_JS_WINDOW, subject=subject)
+            if sent >= NO_JS_BUDGET:
+                wait = first + NO_JS_WINDOW - now
                 return Refusal(budget_message(max(1, int(-(-wait // 60)))), 429, "budget")
-            db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": NO_JS_KIND})
+            self.throttle.note(subject, client, NO_JS_KIND)
         return None
 
     def purge(self) -> None:
         """Forget spent solutions once their challenge has expired (it is refused anyway)."""
         with self.store.write() as db:
-            db.execute("delete from altcha_spent where expires_at < ?", (time.time(),))
+            db.execute("delete from altcha_spent where expires_at < ?", (self.store.now(),))
 

@@ -63,6 +63,7 @@ EVENTS = {
     "mailbox.tested": "Test de connexion à la messagerie",
     "absence.enabled": "Message d'absence enregistré",
     "absence.disabled": "Message d'absence arrêté",
+    "codes.paused": "Codes d'activation refusés depuis une adresse après trop d'échecs",
 }
 
 # Refusals are folded into one row per account, event and hour (with a count and
@@ -155,6 +156,13 @@ class Audit:
         for row in rows:
             row["label"] = label(row)
         return rows
+
+    def count(self, account_id: int, event: str, *, since: float) -> int:
+        row = self.store.one(
+            "select count(*) as n from audit where account_id = ? and event = ? and at > ?",
+            (account_id, event, since),
+        )
+        return row["n"] if row else 0
 
     def purge(self) -> int:
         with self.store.write() as db:

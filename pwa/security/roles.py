@@ -39,6 +39,10 @@ class Roles:
         )
         return [Grant(r["role"], r["uai"]) for r in rows]
 
+    def every_grant(self) -> list[dict]:
+        """Every grant: account_id, role, uai."""
+        return self.store.query("select account_id, role, uai from roles order by account_id, role, uai")
+
     def grant(self, account_id: int, role: str, uai: str | None, *, by: str) -> bool:
         """Returns False when the grant already existed."""
         if role not in ROLES:

@@ -161,6 +161,21 @@ class Throttle:
             db.execute(f"delete from failures where {clause}", args)
             return lifted > 0
 
+    # Events that are not failures (a code mailed, a form sent without JavaScript) share
+    # the table, under a kind of their own, for the caps counted per day or per hour.
+    def note(self, subject: str, client: str, kind: str) -> None:
+        with self.store.write() as db:
+            db["failures"].insert({"at": self.store.now(), "subject": subject, "client": client, "kind": kind})
+
+    def noted(self, kind: str, *, since: float, subject: str | None = None, client: str | None = None) -> tuple[int, float]:
+        """How many events of `kind` since `since` for a subject or a client, and the oldest one's time."""
+        column, value = ("subject", subject) if subject is not None else ("client", client)
+        row = self.store.one(
+            f"select count(*) as n, min(at) as first from failures where {column} = ? and kind = ? and at > ?",
+            (value, kind, since),
+        )
+        return (row["n"], row["first"] or 0.0) if row else (0, 0.0)
+
     def purge(self) -> None:
         now = self.store.now()
         with self.store.write() as db:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from email_validator import EmailNotValidError, validate_email
 
-from pwa.directory import Account
-from pwa.security.throttle import ALLOWED, Verdict
-from pwa.services.codes import DAY, PURPOSES, Check
-
-if TYPE_CHECKING:
-    from pwa.context import Sesame
+from pwa.directory import Account, SqliteDirectory
+from pwa.security.audit import Audit
+from pwa.security.throttle import ALLOWED, Throttle, Verdict
+from pwa.services.accounts import AccountService
+from pwa.services.codes import DAY, PURPOSES, Check, Codes
+from pwa.services.guard import Attempt, Guard, Result
+from pwa.services.notices import Notices
+from pwa.store import Store
 
 CODES_PER_DAY = 5  # mailed codes per account (or per unknown login) per day
 CLIENT_CODES_PER_HOUR = 20  # code requests from one client address per hour
@@ -55,8 +56,19 @@ class ResetRequest:
 
 
 class BackupService:
-    def __init__(self, sesame: Sesame) -> None:
-        self.s = sesame
+    def __init__(
+        self, *, store: Store, mail_domain: str, directory: SqliteDirectory, codes: Codes, audit: Audit,
+        notices: Notices, throttle: Throttle, accounts: AccountService, guard: Guard,
+    ) -> None:
+        self.store = store
+        self.mail_domain = mail_domain
+        self.directory = directory
+        self.codes = codes
+        self.audit = audit
+        self.notices = notices
+        self.throttle = throttle
+        self.accounts = accounts
+        self.guard = guard
 
     # -- the address, from Mon compte ---------------------------------------------------
     def normalise_address(self, raw: str, account: Account) -> str:
@@ -74,7 +86,7 @@ class BackupService:
                 "Cette adresse n'a pas la bonne forme. Vérifiez-la, par exemple prenom.nom@exemple.fr."
             ) from exc
         address = result.normalized.lower()
-        domain = self.s.profile.mail_domain.lower()
+        domain = self.mail_domain.lower()
         if (
             address == account.email.lower()
             or address.endswith("@" + domain)
@@ -87,54 +99,54 @@ class BackupService:
         return address
 
     def codes_left_today(self, account: Account) -> int:
-        sent = self.s.codes.issued_since(account.id, "backup_verify", self.s.store.now() - DAY)
+        sent = self.codes.issued_since(account.id, "backup_verify", self.store.now() - DAY)
         return max(0, CODES_PER_DAY - sent)
 
     def send_verify_code(self, account: Account, address: str, client: str) -> bool:
         """Mail a code to the new address only. False when today's codes are used up."""
-        with self.s.store.write():  # the code, its mail and its audit event together
+        with self.store.write():  # the code, its mail and its audit event together
             if not self.codes_left_today(account):
                 return False
-            code = self.s.codes.issue(account.id, "backup_verify", target=address)
-            self.s.notices.send(
+            code = self.codes.issue(account.id, "backup_verify", target=address)
+            self.notices.send(
                 "backup_verify_code",
                 account,
-                when=self.s.store.now(),
+                when=self.store.now(),
                 client=client,
                 to=[address],
                 code=code,
                 minutes=int(CODE_SECONDS // 60),
                 address=address,
             )
-            self.s.audit.record(
+            self.audit.record(
                 "backup.code_sent", account_id=account.id, client=client, purpose="verify"
             )
         return True
 
     def pending(self, account: Account) -> dict | None:
         """The live verification code (its target is the address waiting for it)."""
-        return self.s.codes.live(account.id, "backup_verify")
+        return self.codes.live(account.id, "backup_verify")
 
     def confirm(self, account: Account, typed: str, client: str) -> Check:
         """One transaction: the code used up, the new address, its audit event and
         the notices; a wrong code counts its attempt and its audit event together."""
-        with self.s.store.write():
-            pending = self.s.codes.latest(account.id, "backup_verify")
-            result = self.s.codes.check(account.id, "backup_verify", typed)
+        with self.store.write():
+            pending = self.codes.latest(account.id, "backup_verify")
+            result = self.codes.check(account.id, "backup_verify", typed)
             if result is not Check.OK or pending is None:
-                self.s.audit.record(
+                self.audit.record(
                     "backup.code_failed", account_id=account.id, client=client, purpose="verify"
                 )
                 return result
             new = pending["target"]
-            old = (self.s.directory.get(account.id) or account).backup_email
-            self.s.directory.set_backup_email(account.id, new)
-            self.s.audit.record("backup.added", account_id=account.id, client=client)
+            old = (self.directory.get(account.id) or account).backup_email
+            self.directory.set_backup_email(account.id, new)
+            self.audit.record("backup.added", account_id=account.id, client=client)
             recipients = [account.email] + ([old] if old else []) + [new]
-            self.s.notices.send(
+            self.notices.send(
                 "backup_added",
                 account,
-                when=self.s.store.now(),
+                when=self.store.now(),
                 client=client,
                 to=recipients,
                 new=masked(new),
@@ -143,17 +155,17 @@ class BackupService:
         return result
 
     def remove(self, account: Account, client: str) -> None:
-        with self.s.store.write():  # the removal, its audit event and its notice together
-            old = (self.s.directory.get(account.id) or account).backup_email
+        with self.store.write():  # the removal, its audit event and its notice together
+            old = (self.directory.get(account.id) or account).backup_email
             if not old:
                 return
-            self.s.codes.void(account.id, "backup_verify")
-            self.s.directory.set_backup_email(account.id, None)
-            self.s.audit.record("backup.removed", account_id=account.id, client=client)
-            self.s.notices.send(
+            self.codes.void(account.id, "backup_verify")
+            self.directory.set_backup_email(account.id, None)
+            self.audit.record("backup.removed", account_id=account.id, client=client)
+            self.notices.send(
                 "backup_removed",
                 account,
-                when=self.s.store.now(),
+                when=self.store.now(),
                 client=client,
                 to=[account.email, old],
                 old=masked(old),
@@ -163,41 +175,27 @@ class BackupService:
     def _cap(self, subject: str, client: str) -> Verdict:
         """Per account (or typed login) per day, per client per hour: the same for
         everyone, whether or not a code is really sent."""
-        now = self.s.store.now()
-        day = self.s.store.one(
-            "select count(*) as n, min(at) as first from failures where subject = ? and kind = ? and at > ?",
-            ("sent:" + subject, SENT, now - DAY),
-        )
-        if day and day["n"] >= CODES_PER_DAY:
-            return Verdict(False, day["first"] + DAY - now, "codes")
-        hour = self.s.store.one(
-            "select count(*) as n, min(at) as first from failures where client = ? and kind = ? and at > ?",
-            (client, SENT, now - 3600),
-        )
-        if hour and hour["n"] >= CLIENT_CODES_PER_HOUR:
-            return Verdict(False, hour["first"] + 3600 - now, "client")
+        now = self.store.now()
+        sent, first = self.throttle.noted(SENT, since=now - DAY, subject="sent:" + subject)
+        if sent >= CODES_PER_DAY:
+            return Verdict(False, first + DAY - now, "codes")
+        sent, first = self.throttle.noted(SENT, since=now - 3600, client=client)
+        if sent >= CLIENT_CODES_PER_HOUR:
+            return Verdict(False, first + 3600 - now, "client")
         return ALLOWED
 
     def _count_request(self, subject: str, client: str) -> None:
-        with self.s.store.write() as db:
-            db["failures"].insert(
-                {
-                    "at": self.s.store.now(),
-                    "subject": "sent:" + subject,
-                    "client": client,
-                    "kind": SENT,
-                }
-            )
+        self.throttle.note("sent:" + subject, client, SENT)
 
     def request_reset(self, login: str, birth: dt.date, client: str) -> ResetRequest:
         """Check the birth date (throttled like the NUMEN path) and, on a match
         with a verified backup address, mail it a code."""
-        account = self.s.directory.by_login(login)
-        subject = self.s.accounts.subject(login, account)
+        account = self.directory.by_login(login)
+        subject = self.guard.subject(login, account)
         capped = self._cap(subject, client)
         if not capped.allowed:
             return ResetRequest(None, subject, capped)
-        outcome = self.s.accounts.verify_birth(login, account, birth, client)
+        outcome = self.accounts.verify_birth(login, account, birth, client)
         if outcome.throttled:
             return ResetRequest(None, subject, outcome.verdict)
         self._count_request(subject, client)
@@ -212,45 +210,40 @@ class BackupService:
         if not capped.allowed:
             return capped
         self._count_request(subject, client)
-        account = self.s.directory.get(account_id) if account_id else None
+        account = self.directory.get(account_id) if account_id else None
         if account is not None and account.active and account.backup_email:
             self._mail_reset_code(account, client)
         return ALLOWED
 
     def _mail_reset_code(self, account: Account, client: str) -> None:
-        with self.s.store.write():  # the code, its mail and its audit event together
-            code = self.s.codes.issue(account.id, "backup_reset", target=account.backup_email)
-            self.s.notices.send(
+        with self.store.write():  # the code, its mail and its audit event together
+            code = self.codes.issue(account.id, "backup_reset", target=account.backup_email)
+            self.notices.send(
                 "backup_reset_code",
                 account,
-                when=self.s.store.now(),
+                when=self.store.now(),
                 client=client,
                 to=[account.backup_email],
                 code=code,
                 minutes=int(CODE_SECONDS // 60),
             )
-            self.s.audit.record(
+            self.audit.record(
                 "backup.code_sent", account_id=account.id, client=client, purpose="reset"
             )
 
-    def check_reset_code(
-        self, account_id: int | None, subject: str, typed: str, client: str
-    ) -> Check | Verdict:
-        """The typed code against the live one. Unknown details have no code: any
-        code is wrong for them, and counts against the same throttle."""
-        verdict = self.s.throttle.check(subject, client)
-        if not verdict.allowed:
-            return verdict
-        account = self.s.directory.get(account_id) if account_id else None
-        result = self.s.codes.check(account.id, "backup_reset", typed) if account else Check.WRONG
-        if result is Check.OK and account is not None and account.active:
-            self.s.throttle.succeed(subject, client)
-            return result
-        if self.s.throttle.fail(subject, client, "code") and account is not None:
-            self.s.audit.record("account.paused", account_id=account.id, client=client)
-            self.s.notices.send("account_paused", account, when=self.s.store.now())
-        if account is not None:
-            self.s.audit.record(
-                "backup.code_failed", account_id=account.id, client=client, purpose="reset"
-            )
-        return Check.WRONG if result is Check.OK else result
+    def check_reset_code(self, account_id: int | None, subject: str, typed: str, client: str) -> Attempt:
+        """The typed code against the live one. Unknown details have no code: any code
+        is wrong for them, and counts against the same throttle. A wrong attempt's
+        detail is the code's state (wrong, void, expired, none)."""
+        account = self.directory.get(account_id) if account_id else None
+
+        def check() -> bool | str:
+            result = self.codes.check(account.id, "backup_reset", typed) if account else Check.WRONG
+            if result is Check.OK and account is not None and account.active:
+                return True
+            return (Check.WRONG if result is Check.OK else result).value
+
+        attempt = self.guard.attempt(check, kind="code", client=client, account=account, subject=subject)
+        if attempt.result is Result.WRONG and account is not None:
+            self.audit.record("backup.code_failed", account_id=account.id, client=client, purpose="reset")
+        return attempt

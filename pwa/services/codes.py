@@ -174,6 +174,32 @@ class Codes:
                 (self.store.now(), account_id, purpose),
             )
 
+    def live_letters(self, account_ids: list[int]) -> list[dict]:
+        """The letter-type codes (letters, slips) still valid of these accounts, oldest first."""
+        found: list[dict] = []
+        for i in range(0, len(account_ids), 500):
+            chunk = account_ids[i : i + 500]
+            found += self.store.query(
+                "select id, account_id, purpose, target, created_at from codes"
+                f" where account_id in ({', '.join('?' * len(chunk))}) and purpose = 'letter'"
+                " and used_at is null and voided_at is null and expires_at > ? order by id",
+                (*chunk, self.store.now()),
+            )
+        return sorted(found, key=lambda r: r["id"])
+
+    def serving(self, account_id: int, since: float) -> dict | None:
+        """The code that answers a postal request made at `since`: a letter-type code
+        (letter or slip) issued after it and still valid, or a letter or help-desk code
+        used after it."""
+        return self.store.one(
+            "select id, purpose, target, created_at, used_at from codes"
+            " where account_id = ? and created_at > ? and ("
+            "  (purpose = 'letter' and used_at is null and voided_at is null and expires_at > ?)"
+            "  or (purpose in ('letter', 'helpdesk') and used_at is not null))"
+            " order by id desc limit 1",
+            (account_id, since, self.store.now()),
+        )
+
     def purge(self, keep_seconds: float = 90 * DAY) -> None:
         """Dead codes are kept three months (help-desk follow-up), then dropped."""
         with self.store.write() as db:

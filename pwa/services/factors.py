@@ -3,44 +3,48 @@ recovery codes; notices and audit for each. No HTTP here."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pwa.directory import Account
+from pwa.directory import Account, SqliteDirectory
 from pwa.mfa import passkeys, totp
 from pwa.mfa.passkeys import PasskeyError, RelyingParty
-from pwa.mfa.store import Authenticator
-from pwa.security.sessions import Session
+from pwa.mfa.store import Authenticator, Authenticators
+from pwa.security.audit import Audit
+from pwa.security.sessions import Session, SessionStore
 from pwa.security.throttle import Verdict
-
-if TYPE_CHECKING:
-    from pwa.context import Sesame
+from pwa.services.guard import Attempt, Guard
+from pwa.services.notices import Notices
+from pwa.store import Store
 
 RECENT_SECONDS = 10 * 60
 
 
 class FactorService:
-    def __init__(self, sesame: Sesame) -> None:
-        self.s = sesame
-
-    @property
-    def store(self):
-        return self.s.authenticators
+    def __init__(
+        self, *, store: Store, authenticators: Authenticators, directory: SqliteDirectory,
+        sessions: SessionStore, audit: Audit, notices: Notices, guard: Guard,
+    ) -> None:
+        self.db = store
+        self.store = authenticators
+        self.directory = directory
+        self.sessions = sessions
+        self.audit = audit
+        self.notices = notices
+        self.guard = guard
 
     # -- challenges: single use, short-lived, kept in the server-side session --------
     def keep_challenge(self, session: Session, purpose: str, challenge: str) -> None:
         session.data["webauthn"] = {
             "purpose": purpose,
             "challenge": challenge,
-            "until": self.s.store.now() + passkeys.CHALLENGE_SECONDS,
+            "until": self.db.now() + passkeys.CHALLENGE_SECONDS,
         }
-        self.s.sessions.save_data(session)
+        self.sessions.save_data(session)
 
     def take_challenge(self, session: Session | None, purpose: str) -> str | None:
         if session is None:
             return None
         kept = session.data.pop("webauthn", None)
-        self.s.sessions.save_data(session)
-        if not kept or kept.get("purpose") != purpose or kept.get("until", 0) < self.s.store.now():
+        self.sessions.save_data(session)
+        if not kept or kept.get("purpose") != purpose or kept.get("until", 0) < self.db.now():
             return None
         return kept["challenge"]
 
@@ -64,7 +68,7 @@ class FactorService:
         if challenge is None:
             raise PasskeyError("no challenge, or it expired")
         new = passkeys.verify_registration(rp, credential, challenge)
-        with self.s.store.write():  # the passkey, its audit event and its notice together
+        with self.db.write():  # the passkey, its audit event and its notice together
             if self.store.by_credential_id(new.credential_id) is not None:
                 raise PasskeyError("credential already registered")
             authenticator_id = self.store.add_passkey(
@@ -100,104 +104,120 @@ class FactorService:
             sign_count=authenticator.data.get("sign_count", 0),
         )
         self.store.passkey_used(authenticator, sign_count)
-        owner = self.s.directory.get(authenticator.account_id)
+        owner = self.directory.get(authenticator.account_id)
         if owner is None or not owner.active:
             raise PasskeyError("account unavailable")
         return owner
 
-    # -- OTP app -------------------------------------------------------------------
-    def _budget(self, account: Account, device: str | None) -> tuple[str, int]:
-        """The account's budget, or a known browser's own (AccountService.budget_of)."""
-        known, budget = self.s.accounts.budget_of(account, device)
-        return known or f"account:{account.id}", budget
+    # -- OTP app and recovery codes: one guarded attempt each --------------------------
+    def check_second_factor(
+        self, account: Account, method: str, code: str, client: str, *, device: str | None = None
+    ) -> Attempt:
+        """`method` "recovery": a recovery code; anything else: the OTP app's code."""
+        if method == "recovery":
+            return self.recovery_attempt(account, code, client, device=device)
+        return self.totp_attempt(account, code, client, device=device)
+
+    def totp_attempt(self, account: Account, code: str, client: str, *, device: str | None = None) -> Attempt:
+        """Counted in the account's daily budget (DESIGN §5), or a known browser's own; a
+        code already accepted is refused and counted too (detail "used")."""
+
+        def check() -> bool | str:
+            now = self.db.now()
+            for auth in self.store.for_account(account.id, "totp"):
+                secret, last = self.store.totp_secret(auth), auth.data.get("last_step")
+                step = totp.matching_step(secret, code, now=now, last_step=last)
+                if step is not None:
+                    self.store.totp_used(auth, step)
+                    return True
+            for auth in self.store.for_account(account.id, "totp"):
+                secret, last = self.store.totp_secret(auth), auth.data.get("last_step")
+                if totp.was_just_used(secret, code, now=now, last_step=last):
+                    return "used"
+            return False
+
+        return self.guard.attempt(
+            check, kind="totp", client=client, account=account, subject=f"account:{account.id}", device=device
+        )
+
+    def recovery_attempt(self, account: Account, code: str, client: str, *, device: str | None = None) -> Attempt:
+        """A right recovery code keeps the earlier failures counted (it is not a sign of the owner)."""
+
+        def check() -> bool:
+            with self.db.write():  # the code used up, its audit event and its notice together
+                used = self.store.use_recovery_code(account.id, code)
+                if used:
+                    self.audit.record("recovery.used", account_id=account.id, client=client)
+                    self.notices.send("recovery_code_used", account, when=self.db.now(), client=client)
+            return used
+
+        return self.guard.attempt(
+            check, kind="recovery", client=client, account=account, subject=f"account:{account.id}",
+            device=device, keep_failures=True,
+        )
 
     def verify_totp(
         self, account: Account, code: str, client: str, *, device: str | None = None
     ) -> Verdict | bool | str:
-        """True when accepted; False when wrong (counted in the account's daily
-        budget, DESIGN §5, or a known browser's own); "used" when it is a code
-        already accepted (refused and counted too); a Verdict when throttled."""
-        subject, budget = self._budget(account, device)
-        verdict = self.s.throttle.check(subject, client, budget=budget)
-        if not verdict.allowed:
-            return verdict
-        for auth in self.store.for_account(account.id, "totp"):
-            step = totp.matching_step(
-                self.store.totp_secret(auth), code,
-                now=self.s.store.now(), last_step=auth.data.get("last_step"),
-            )
-            if step is not None:
-                self.store.totp_used(auth, step)
-                self.s.throttle.succeed(subject, client)
-                return True
-        self.s.throttle.fail(subject, client, "totp", budget=budget)
-        for auth in self.store.for_account(account.id, "totp"):
-            if totp.was_just_used(
-                self.store.totp_secret(auth), code,
-                now=self.s.store.now(), last_step=auth.data.get("last_step"),
-            ):
-                return "used"
-        return False
+        """totp_attempt as True (accepted), False (wrong), "used" or the Verdict (paused)."""
+        attempt = self.totp_attempt(account, code, client, device=device)
+        if attempt.throttled:
+            return attempt.verdict
+        return attempt.ok or attempt.detail or False
+
+    def use_recovery_code(
+        self, account: Account, code: str, client: str, *, device: str | None = None
+    ) -> Verdict | bool:
+        """recovery_attempt as True (accepted), False (wrong) or the Verdict (paused)."""
+        attempt = self.recovery_attempt(account, code, client, device=device)
+        return attempt.verdict if attempt.throttled else attempt.ok
 
     def enrol_totp(self, account: Account, secret: str, code: str, client: str) -> bool:
-        step = totp.matching_step(secret, code, now=self.s.store.now(), last_step=None)
+        step = totp.matching_step(secret, code, now=self.db.now(), last_step=None)
         if step is None:
             return False
-        with self.s.store.write():
+        with self.db.write():
             self.store.add_totp(account.id, secret, step)
             self.added(account, "totp", client)
         return True
 
     # -- recovery codes --------------------------------------------------------------
-    def use_recovery_code(
-        self, account: Account, code: str, client: str, *, device: str | None = None
-    ) -> Verdict | bool:
-        subject, budget = self._budget(account, device)
-        verdict = self.s.throttle.check(subject, client, budget=budget)
-        if not verdict.allowed:
-            return verdict
-        with self.s.store.write():  # the code used up, its audit event and its notice together
-            used = self.store.use_recovery_code(account.id, code)
-            if used:
-                self.s.audit.record("recovery.used", account_id=account.id, client=client)
-                self.s.notices.send("recovery_code_used", account, when=self.s.store.now(), client=client)
-        if used:
-            self.s.throttle.release(subject, client)
-            return True
-        self.s.throttle.fail(subject, client, "recovery", budget=budget)
-        return False
-
     def new_recovery_codes(self, account: Account, client: str) -> list[str]:
-        with self.s.store.write():
+        with self.db.write():
             codes = self.store.new_recovery_codes(account.id)
-            self.s.audit.record("recovery.generated", account_id=account.id, client=client)
+            self.audit.record("recovery.generated", account_id=account.id, client=client)
         return codes
 
     # -- notices ---------------------------------------------------------------------
     # Each state change commits with its audit event and its notice, or not at all.
     def added(self, account: Account, kind: str, client: str, **details: str) -> None:
         """Called inside the enrolment's transaction."""
-        self.s.audit.record("factor.added", account_id=account.id, client=client, kind=kind, **details)
-        self.s.notices.send("factor_added", account, when=self.s.store.now(), client=client)
+        self.audit.record("factor.added", account_id=account.id, client=client, kind=kind, **details)
+        self.notices.send("factor_added", account, when=self.db.now(), client=client)
+
+    def rename(self, account: Account, authenticator: Authenticator, name: str, client: str) -> None:
+        with self.db.write():
+            self.store.rename(authenticator, name)
+            self.audit.record("factor.renamed", account_id=account.id, client=client)
 
     def removed(self, account: Account, authenticator: Authenticator, client: str) -> None:
-        with self.s.store.write():
+        with self.db.write():
             if not self.store.remove(account.id, authenticator.id):
                 return  # removed meanwhile (a double tap): told once
-            self.s.audit.record("factor.removed", account_id=account.id, client=client, kind=authenticator.type)
-            self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
+            self.audit.record("factor.removed", account_id=account.id, client=client, kind=authenticator.type)
+            self.notices.send("factor_removed", account, when=self.db.now(), client=client)
 
     def remove_all(self, account: Account, client: str) -> None:
         """Letter and help-desk codes (identity checked by HR) may reset the
         factors of someone who lost the phone (DESIGN §5)."""
-        with self.s.store.write():
+        with self.db.write():
             if self.store.remove_all(account.id):
-                self.s.audit.record("factors.reset", account_id=account.id, client=client)
-                self.s.notices.send("factor_removed", account, when=self.s.store.now(), client=client)
+                self.audit.record("factors.reset", account_id=account.id, client=client)
+                self.notices.send("factor_removed", account, when=self.db.now(), client=client)
 
     def is_recent(self, session: Session | None) -> bool:
         return bool(
             session and session.authenticated and session.authenticated_at
-            and self.s.store.now() - session.authenticated_at <= RECENT_SECONDS
+            and self.db.now() - session.authenticated_at <= RECENT_SECONDS
         )
 

@@ -1,11 +1,16 @@
 """The gestionnaire's views of the data (DESIGN §3.10): activation counts per
-établissement and who has not activated yet. No HTTP here."""
+établissement, who has not activated yet, and what the établissement page's
+print buttons would do. No HTTP here."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
-from pwa.store import Store
+from pwa.directory import SqliteDirectory
+from pwa.mfa.store import Authenticators
+from pwa.services.printing import Printing
+from pwa.stores.etablissements import Etablissements
 
 
 @dataclass(frozen=True)
@@ -21,28 +26,41 @@ class Activation:
         return self.imported - self.activated
 
 
-def activation_counts(store: Store, uais: list[str] | None) -> list[Activation]:
-    """One line per établissement within `uais` (None: all of them)."""
-    params: tuple = ()
-    where = ""
-    if uais is not None:
-        where = f"where e.uai in ({', '.join('?' * len(uais)) or 'null'})"
-        params = tuple(uais)
-    rows = store.query(
-        "select e.uai, e.name, count(a.id) as imported,"
-        " coalesce(sum(a.password_hash is not null), 0) as activated,"
-        " coalesce(sum(exists(select 1 from authenticators f where f.account_id = a.id"
-        "   and f.type in ('passkey', 'totp'))), 0) as with_factor"
-        f" from etablissements e left join accounts a on a.uai = e.uai {where}"
-        " group by e.uai order by e.name",
-        params,
-    )
-    return [Activation(**row) for row in rows]
+class GestionService:
+    def __init__(
+        self, *, directory: SqliteDirectory, etablissements: Etablissements, authenticators: Authenticators,
+        printing: Printing,
+    ) -> None:
+        self.directory = directory
+        self.etablissements = etablissements
+        self.authenticators = authenticators
+        self.printing = printing
 
+    def activation_counts(self, uais: list[str] | None) -> list[Activation]:
+        """One line per établissement within `uais` (None: all of them), by name."""
+        counts = self.directory.uai_counts(uais)
+        with_factor = Counter(self.directory.uais_of(self.authenticators.holders()))
+        return [
+            Activation(
+                uai=e["uai"], name=e["name"],
+                imported=counts.get(e["uai"], {}).get("imported", 0),
+                activated=counts.get(e["uai"], {}).get("activated", 0),
+                with_factor=with_factor.get(e["uai"], 0),
+            )
+            for e in self.etablissements.listed(uais)
+        ]
 
-def not_activated(store: Store, uai: str) -> list[dict]:
-    return store.query(
-        "select id, identifiant, first_name, last_name, category, status from accounts"
-        " where uai = ? and password_hash is null order by last_name, first_name, id",
-        (uai,),
-    )
+    def etablissement(self, uai: str) -> dict:
+        """The établissement page: its counts, who waits, and its letters section (valid
+        codes, what each print button would print)."""
+        waiting = self.directory.not_activated(uai)
+        valid = self.printing.valid_codes(uai)
+        requests = self.printing.plan_requests(uai)
+        return {
+            "counts": self.activation_counts([uai])[0],
+            "waiting": waiting,
+            "printed": valid,
+            "to_print": sum(1 for p in waiting if p["id"] not in valid and p["status"] == "active"),
+            "queued": requests.people,
+            "served": requests.served,
+        }

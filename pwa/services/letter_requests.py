@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from pwa.directory import Account
+from pwa.directory import Account, SqliteDirectory
 from pwa.names import first_name_forms, match_key
+from pwa.security.audit import Audit
+from pwa.security.keys import Keys
 from pwa.services.identity import check_birth
-
-if TYPE_CHECKING:
-    from pwa.context import Sesame
+from pwa.services.letters import Letters
+from pwa.store import Store
+from pwa.stores.etablissements import Etablissements
+from pwa.stores.letter_requests import LetterQueue
 
 REJECTION_MAX = 300
 REVIEW_REASONS = {
@@ -49,17 +51,22 @@ def names_match(account: Account, first_name: str, last_name: str) -> bool:
 
 
 class LetterRequests:
-    def __init__(self, sesame: Sesame) -> None:
-        self.s = sesame
+    def __init__(
+        self, *, store: Store, keys: Keys, directory: SqliteDirectory, etablissements: Etablissements,
+        queue: LetterQueue, letters: Letters, audit: Audit,
+    ) -> None:
+        self.store = store
+        self.keys = keys
+        self.directory = directory
+        self.etablissements = etablissements
+        self.queue = queue
+        self.letters = letters
+        self.audit = audit
 
     def match(self, *, first_name: str, last_name: str, uai: str, birth: dt.date) -> Match:
-        rows = self.s.store.query(
-            "select * from accounts where uai = ? and status = 'active'", (uai,)
-        )
         found: list[Account] = []
-        for row in rows:
-            account = Account.from_row(row)
-            born = check_birth(self.s.keys, account_id=account.id,
+        for account in self.directory.active_in(uai):
+            born = check_birth(self.keys, account_id=account.id,
                                birth_stored=account.birth_digest, birth_date=birth)
             if names_match(account, first_name, last_name) and born:
                 found.append(account)
@@ -70,7 +77,7 @@ class LetterRequests:
     def submit(self, *, first_name: str, last_name: str, uai: str, birth: dt.date, client: str) -> str:
         """Match and record the request; the reference comes back in every case."""
         found = self.match(first_name=first_name, last_name=last_name, uai=uai, birth=birth)
-        return self.s.letters.request(
+        return self.letters.request(
             found.account, uai, client,
             first_name=first_name.strip(), last_name=last_name.strip(),
             review_reason=found.review_reason,
@@ -78,45 +85,31 @@ class LetterRequests:
 
     # The agent's side (Gestion) ----------------------------------------------
 
+    def _named(self, row: dict | None) -> dict | None:
+        if row is not None:
+            row["etablissement"] = self.etablissements.name(row["uai"], row["uai"])
+        return row
+
     def to_review(self, uais: list[str] | None) -> list[dict]:
         """Requests waiting for an agent, oldest first, within `uais` (None: all)."""
-        where, params = "r.status = 'review'", ()
-        if uais is not None:
-            where += f" and r.uai in ({', '.join('?' * len(uais)) or 'null'})"
-            params = tuple(uais)
-        return self.s.store.query(
-            "select r.id, r.reference, r.uai, r.created_at, r.first_name, r.last_name,"
-            " r.review_reason, coalesce(e.name, r.uai) as etablissement"
-            " from letter_requests r left join etablissements e on e.uai = r.uai"
-            f" where {where} order by r.created_at, r.id",
-            params,
-        )
+        return [self._named(row) for row in self.queue.to_review(uais)]
 
     def count_to_review(self, uais: list[str] | None) -> dict[str, int]:
         counts: dict[str, int] = {}
-        for row in self.to_review(uais):
+        for row in self.queue.to_review(uais):
             counts[row["uai"]] = counts.get(row["uai"], 0) + 1
         return counts
 
     def get(self, request_id: int) -> dict | None:
-        return self.s.store.one(
-            "select r.*, coalesce(e.name, r.uai) as etablissement from letter_requests r"
-            " left join etablissements e on e.uai = r.uai where r.id = ?",
-            (request_id,),
-        )
+        return self._named(self.queue.get(request_id))
 
     def candidates(self, uai: str, typed: str) -> list[Account]:
         """Accounts of the établissement whose names contain every word typed."""
         words = [match_key(w) for w in typed.split() if match_key(w)]
         if not words:
             return []
-        rows = self.s.store.query(
-            "select * from accounts where uai = ? and status = 'active'"
-            " order by last_name, first_name, id", (uai,)
-        )
         found = []
-        for row in rows:
-            account = Account.from_row(row)
+        for account in self.directory.active_in(uai):
             names = " ".join([match_key(account.first_name), match_key(account.last_name),
                               account.first_names_folded, account.birth_name_folded])
             if all(w in names for w in words):
@@ -134,18 +127,10 @@ class LetterRequests:
         row = self._waiting(request_id)
         if account.uai != row["uai"] or not account.active:
             raise Unresolvable("Cette personne n'est pas dans l'établissement de la demande.")
-        now = self.s.store.now()
-        with self.s.store.write() as db:
-            db.execute(
-                "update letter_requests set status = 'cancelled'"
-                " where account_id = ? and status = 'queued'", (account.id,),
-            )
-            db["letter_requests"].update(request_id, {
-                "account_id": account.id, "status": "queued",
-                "resolved_at": now, "resolved_by": agent.id,
-            })
-            self.s.audit.record("letter.request_attached", account_id=account.id,
-                                actor=agent.identifiant, client=client, reference=row["reference"])
+        with self.store.write():
+            self.queue.attach(request_id, account.id, at=self.store.now(), by=agent.id)
+            self.audit.record("letter.request_attached", account_id=account.id,
+                              actor=agent.identifiant, client=client, reference=row["reference"])
 
     def reject(self, request_id: int, reason: str, *, agent: Account, client: str) -> None:
         """The agent could not recognise the person: the follow-up page then
@@ -154,10 +139,7 @@ class LetterRequests:
         reason = " ".join(reason.split())
         if not reason:
             raise Unresolvable("Indiquez pourquoi la demande est refusée.")
-        with self.s.store.write() as db:
-            db["letter_requests"].update(request_id, {
-                "status": "rejected", "rejection": reason[:REJECTION_MAX],
-                "resolved_at": self.s.store.now(), "resolved_by": agent.id,
-            })
-            self.s.audit.record("letter.request_rejected", actor=agent.identifiant, client=client,
-                                reference=row["reference"], uai=row["uai"])
+        with self.store.write():
+            self.queue.reject(request_id, reason[:REJECTION_MAX], at=self.store.now(), by=agent.id)
+            self.audit.record("letter.request_rejected", actor=agent.identifiant, client=client,
+                              reference=row["reference"], uai=row["uai"])

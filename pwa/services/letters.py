@@ -14,18 +14,19 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import segno
 from fpdf import FPDF
 
-from pwa.directory import Account
-from pwa.services.codes import ALPHABET, PURPOSES, grouped
+from pwa.directory import Account, SqliteDirectory
+from pwa.profile import Profile
+from pwa.security.audit import Audit
+from pwa.services.codes import ALPHABET, PURPOSES, Codes, grouped
 from pwa.services.notices import PARIS
-
-if TYPE_CHECKING:
-    from pwa.context import Sesame
+from pwa.store import Store
+from pwa.stores.etablissements import Etablissements
+from pwa.stores.letter_requests import LetterQueue
 
 REQUEST_REFERENCE_LENGTH = 8
 REQUESTS_PER_CLIENT_HOUR = 10
@@ -157,9 +158,26 @@ class LetterPdf(FPDF):
         )
 
 
+def by_place_and_name(pairs: list[tuple[Account, str]]) -> list[tuple[Account, str]]:
+    return sorted(pairs, key=lambda p: (p[1], p[0].last_name, p[0].first_name, p[0].identifiant))
+
+
 class Letters:
-    def __init__(self, sesame: Sesame) -> None:
-        self.s = sesame
+    def __init__(
+        self, *, store: Store, profile: Profile, directory: SqliteDirectory, etablissements: Etablissements,
+        queue: LetterQueue, codes: Codes, audit: Audit,
+    ) -> None:
+        self.store = store
+        self.profile = profile
+        self.directory = directory
+        self.etablissements = etablissements
+        self.queue = queue
+        self.codes = codes
+        self.audit = audit
+
+    def _with_places(self, accounts: list[Account]) -> list[tuple[Account, str]]:
+        names = self.etablissements.names()
+        return by_place_and_name([(a, names.get(a.uai or "", a.uai or "")) for a in accounts])
 
     def accounts(
         self,
@@ -173,29 +191,11 @@ class Letters:
         établissement then name. By default only accounts not activated yet
         and without a letter still valid (a new letter would void it: reprint
         by naming the person)."""
-        where, params = ["a.status = 'active'"], []
+        people = self.directory.people(uai=uai, identifiants=identifiants, not_activated=not include_active)
         if not include_printed and not identifiants:
-            where.append(
-                "not exists (select 1 from codes c where c.account_id = a.id and c.purpose = 'letter'"
-                " and c.used_at is null and c.voided_at is null and c.expires_at > ?)"
-            )
-            params.append(self.s.store.now())
-        if uai:
-            where.append("a.uai = ?")
-            params.append(uai)
-        if identifiants:
-            where.append(f"a.identifiant in ({', '.join('?' * len(identifiants))})")
-            params.extend(identifiants)
-        elif not include_active:
-            where.append("a.password_hash is null")
-        rows = self.s.store.query(
-            "select a.*, coalesce(e.name, a.uai, '') as etablissement_name from accounts a"
-            " left join etablissements e on e.uai = a.uai"
-            f" where {' and '.join(where)}"
-            " order by etablissement_name, a.last_name, a.first_name, a.identifiant",
-            tuple(params),
-        )
-        return [(Account.from_row(r), r["etablissement_name"]) for r in rows]
+            printed = {r["account_id"] for r in self.codes.live_letters([a.id for a in people])}
+            people = [a for a in people if a.id not in printed]
+        return self._with_places(people)
 
     def print(
         self,
@@ -210,26 +210,18 @@ class Letters:
         letters) and return the PDF. The codes exist in clear only inside it."""
         if not people:
             raise ValueError("no letters to print")
-        pdf = LetterPdf(self.s.profile.name)
+        pdf = LetterPdf(self.profile.name)
         lifetime = PURPOSES["letter"].lifetime
         for account, etablissement in people:
-            with self.s.store.write():  # each code with its audit event (the PDF is drawn outside)
-                code = self.s.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
-                self.s.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
-            expires = dt.datetime.fromtimestamp(self.s.store.now() + lifetime, PARIS).date()
-            pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.s.profile)
-        self._mark_requests_printed([a.id for a, _ in people], actor_id)
+            with self.store.write():  # each code with its audit event (the PDF is drawn outside)
+                code = self.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
+                self.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
+            expires = dt.datetime.fromtimestamp(self.store.now() + lifetime, PARIS).date()
+            pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.profile)
+        now = self.store.now()
+        for account, _ in people:
+            self.queue.mark(account.id, "printed", at=now, by=actor_id)
         return bytes(pdf.output())
-
-    def valid_letters(self, uai: str) -> dict[int, float]:
-        """Account id → when its letter still valid was printed, for one établissement."""
-        rows = self.s.store.query(
-            "select c.account_id, max(c.created_at) as printed_at from codes c"
-            " join accounts a on a.id = c.account_id where a.uai = ? and c.purpose = 'letter'"
-            " and c.used_at is null and c.voided_at is null and c.expires_at > ? group by c.account_id",
-            (uai, self.s.store.now()),
-        )
-        return {r["account_id"]: r["printed_at"] for r in rows}
 
     # Postal requests (journey 5b) ------------------------------------------
 
@@ -248,65 +240,33 @@ class Letters:
         queued one. Not matched: waits for an agent's review
         (pwa.services.letter_requests). The names typed are kept for the agent."""
         reference = "L-" + "".join(secrets.choice(ALPHABET) for _ in range(REQUEST_REFERENCE_LENGTH))
-        now = self.s.store.now()
-        with self.s.store.write() as db:
-            if account is not None:
-                db.execute(
-                    "update letter_requests set status = 'cancelled'"
-                    " where account_id = ? and status = 'queued'",
-                    (account.id,),
-                )
-            db["letter_requests"].insert(
-                {
-                    "reference": reference,
-                    "account_id": account.id if account else None,
-                    "uai": uai,
-                    "created_at": now,
-                    "status": "queued" if account is not None else "review",
-                    "review_reason": None if account is not None else review_reason or "unmatched",
-                    "first_name": first_name[:120],
-                    "last_name": last_name[:120],
-                    "client": client,
-                }
-            )
+        self.queue.add(
+            {
+                "reference": reference,
+                "account_id": account.id if account else None,
+                "uai": uai,
+                "created_at": self.store.now(),
+                "status": "queued" if account is not None else "review",
+                "review_reason": None if account is not None else review_reason or "unmatched",
+                "first_name": first_name[:120],
+                "last_name": last_name[:120],
+                "client": client,
+            }
+        )
         if account is not None:
-            self.s.audit.record("letter.requested", account_id=account.id, client=client)
+            self.audit.record("letter.requested", account_id=account.id, client=client)
         return reference
 
     def requests_from(self, client: str, seconds: float = 3600) -> int:
-        row = self.s.store.one(
-            "select count(*) as n from letter_requests where client = ? and created_at > ?",
-            (client, self.s.store.now() - seconds),
-        )
-        return row["n"] if row else 0
+        return self.queue.count_from(client, self.store.now() - seconds)
 
     def status(self, reference: str) -> dict | None:
-        return self.s.store.one(
-            "select reference, created_at, status, printed_at from letter_requests where reference = ?",
-            (reference.strip().upper(),),
-        )
+        return self.queue.by_reference(reference.strip().upper())
 
     def queued(self, uai: str | None = None) -> list[tuple[Account, str]]:
         """People with a queued request (HR's print list), by établissement."""
-        params: tuple = ()
-        where = "r.status = 'queued' and r.account_id is not null and a.status = 'active'"
-        if uai:
-            where += " and a.uai = ?"
-            params = (uai,)
-        rows = self.s.store.query(
-            "select a.*, coalesce(e.name, a.uai, '') as etablissement_name from letter_requests r"
-            " join accounts a on a.id = r.account_id left join etablissements e on e.uai = a.uai"
-            f" where {where} order by etablissement_name, a.last_name, a.first_name",
-            params,
-        )
-        return [(Account.from_row(r), r["etablissement_name"]) for r in rows]
-
-    def _mark_requests_printed(self, account_ids: list[int], actor_id: int | None) -> None:
-        now = self.s.store.now()
-        with self.s.store.write() as db:
-            for account_id in account_ids:
-                db.execute(
-                    "update letter_requests set status = 'printed', printed_at = ?, printed_by = ?"
-                    " where account_id = ? and status = 'queued'",
-                    (now, actor_id, account_id),
-                )
+        people = [
+            a for a in self.directory.get_many(self.queue.queued_accounts())
+            if a.active and (not uai or a.uai == uai)
+        ]
+        return self._with_places(people)

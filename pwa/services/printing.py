@@ -19,23 +19,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from pwa.directory import Account
+from pwa.directory import Account, SqliteDirectory
+from pwa.security.audit import Audit
+from pwa.services.codes import Codes
+from pwa.services.letters import Letters
 from pwa.services.notices import PARIS
-
-if TYPE_CHECKING:
-    from pwa.context import Sesame
-
-# Codes that answer a postal request: a letter-type code (letter or slip) still
-# valid, or any letter or help-desk code used after the request.
-SERVING_CODES = (
-    "select id, purpose, target, created_at, used_at from codes"
-    " where account_id = ? and created_at > ? and ("
-    "  (purpose = 'letter' and used_at is null and voided_at is null and expires_at > ?)"
-    "  or (purpose in ('letter', 'helpdesk') and used_at is not null))"
-    " order by id desc limit 1"
-)
+from pwa.store import Store
+from pwa.stores.letter_requests import LetterQueue
 
 
 # What a code came on, in French, for the agent (followed by its date).
@@ -102,82 +93,78 @@ def _kind(row: dict) -> str:
     return "slip" if row["target"] == "slip" else "letter"
 
 
-def _voids(s: Sesame, people: list[tuple[Account, str]]) -> list[CodeInfo]:
-    """The still-valid letter-type codes (letters, slips) these letters would void."""
-    found = []
-    for account, etablissement in people:
-        live = s.codes.live(account.id, "letter")
-        if live is not None:
-            found.append(CodeInfo(account, etablissement, live["id"], _kind(live), live["created_at"]))
-    return found
+class Printing:
+    def __init__(
+        self, *, store: Store, directory: SqliteDirectory, codes: Codes, letters: Letters, queue: LetterQueue,
+        audit: Audit,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.codes = codes
+        self.letters = letters
+        self.queue = queue
+        self.audit = audit
 
+    def _voids(self, people: list[tuple[Account, str]]) -> list[CodeInfo]:
+        """The still-valid letter-type codes (letters, slips) these letters would void."""
+        found = []
+        for account, etablissement in people:
+            live = self.codes.live(account.id, "letter")
+            if live is not None:
+                found.append(CodeInfo(account, etablissement, live["id"], _kind(live), live["created_at"]))
+        return found
 
-def valid_codes(s: Sesame, uai: str) -> dict[int, dict]:
-    """Account id → its letter-type code still valid (label, issued_at), for one établissement."""
-    rows = s.store.query(
-        "select c.account_id, c.purpose, c.target, c.created_at from codes c join accounts a on a.id = c.account_id"
-        " where a.uai = ? and c.purpose = 'letter' and c.used_at is null and c.voided_at is null"
-        " and c.expires_at > ? order by c.id",
-        (uai, s.store.now()),
-    )
-    return {r["account_id"]: {"label": LABELS[_kind(r)], "issued_at": r["created_at"]} for r in rows}
+    def valid_codes(self, uai: str) -> dict[int, dict]:
+        """Account id → its letter-type code still valid (label, issued_at), for one établissement."""
+        rows = self.codes.live_letters(self.directory.ids_in(uai))
+        return {r["account_id"]: {"label": LABELS[_kind(r)], "issued_at": r["created_at"]} for r in rows}
 
+    def plan_people(self, people: list[tuple[Account, str]]) -> PrintPlan:
+        """Letters for named people or a whole établissement's batch."""
+        return PrintPlan(people=list(people), voids=self._voids(people))
 
-def plan_people(s: Sesame, people: list[tuple[Account, str]]) -> PrintPlan:
-    """Letters for named people or a whole établissement's batch."""
-    return PrintPlan(people=list(people), voids=_voids(s, people))
+    def plan_requests(self, uai: str | None = None) -> PrintPlan:
+        """The queued postal requests (Letters.queued), minus those a newer code serves."""
+        people, served = [], []
+        for account, etablissement in self.letters.queued(uai):
+            request = self.queue.queued_for(account.id)
+            code = request and self.codes.serving(account.id, request["created_at"])
+            if code:
+                served.append(CodeInfo(
+                    account, etablissement, code["id"], _kind(code), code["created_at"],
+                    used=code["used_at"] is not None, reference=request["reference"],
+                ))
+            else:
+                people.append((account, etablissement))
+        return PrintPlan(people=people, served=served, voids=self._voids(people))
 
-
-def plan_requests(s: Sesame, uai: str | None = None) -> PrintPlan:
-    """The queued postal requests (Letters.queued), minus those a newer code serves."""
-    now = s.store.now()
-    people, served = [], []
-    for account, etablissement in s.letters.queued(uai):
-        request = s.store.one(
-            "select reference, created_at from letter_requests where account_id = ? and status = 'queued'"
-            " order by id desc limit 1",
-            (account.id,),
-        )
-        code = request and s.store.one(SERVING_CODES, (account.id, request["created_at"], now))
-        if code:
-            served.append(CodeInfo(
-                account, etablissement, code["id"], _kind(code), code["created_at"],
-                used=code["used_at"] is not None, reference=request["reference"],
-            ))
-        else:
-            people.append((account, etablissement))
-    return PrintPlan(people=people, served=served, voids=_voids(s, people))
-
-
-def carry_out(
-    s: Sesame,
-    plan: PrintPlan,
-    *,
-    confirmed: set[int] | None = None,
-    base_url: str,
-    actor: str,
-    actor_id: int | None = None,
-    client: str = "",
-) -> bytes | None:
-    """Mark the served requests and print the letters (None: nothing to print).
-    Raises NeedsConfirmation, writing nothing, when a valid code would be
-    voided without the agent having confirmed it."""
-    if not plan.confirmed_by(confirmed or set()):
-        raise NeedsConfirmation(plan)
-    now = s.store.now()
-    for info in plan.served:
-        with s.store.write() as db:
-            db.execute(
-                "update letter_requests set status = 'served', printed_at = ?, printed_by = ?"
-                " where account_id = ? and status = 'queued'",
-                (now, actor_id, info.account.id),
+    def carry_out(
+        self,
+        plan: PrintPlan,
+        *,
+        confirmed: set[int] | None = None,
+        base_url: str,
+        actor: str,
+        actor_id: int | None = None,
+        client: str = "",
+    ) -> bytes | None:
+        """Mark the served requests and print the letters (None: nothing to print).
+        Raises NeedsConfirmation, writing nothing, when a valid code would be
+        voided without the agent having confirmed it."""
+        if not plan.confirmed_by(confirmed or set()):
+            raise NeedsConfirmation(plan)
+        now = self.store.now()
+        for info in plan.served:
+            with self.store.write():
+                self.queue.mark(info.account.id, "served", at=now, by=actor_id)
+                self.audit.record(
+                    "letter.request_served", account_id=info.account.id, actor=actor, client=client,
+                    reference=info.reference, by=info.kind,
+                )
+        for info in plan.voids:
+            self.audit.record(
+                "letter.code_replaced", account_id=info.account.id, actor=actor, client=client, kind=info.kind
             )
-            s.audit.record(
-                "letter.request_served", account_id=info.account.id, actor=actor, client=client,
-                reference=info.reference, by=info.kind,
-            )
-    for info in plan.voids:
-        s.audit.record("letter.code_replaced", account_id=info.account.id, actor=actor, client=client, kind=info.kind)
-    if not plan.people:
-        return None
-    return s.letters.print(plan.people, base_url=base_url, actor=actor, actor_id=actor_id, client=client)
+        if not plan.people:
+            return None
+        return self.letters.print(plan.people, base_url=base_url, actor=actor, actor_id=actor_id, client=client)

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from pwa.context import Sesame
+from pwa.guide import Guide, build_guide
 from pwa.mfa.passkeys import RelyingParty
 from pwa.security.csrf import FIELD, check_csrf, csrf_token
 from pwa.security.sessions import IDLE_SECONDS
@@ -168,3 +169,30 @@ def take_flash(request: Request) -> str | None:
     if message:
         request.state.session.save()
     return message
+
+
+def keep(request: Request, key: str, value: Any) -> None:
+    """Something (no secret) for the next page to show once, like flash()."""
+    session = request.state.session.get()
+    if session is not None:
+        session.data[key] = value
+        request.state.session.save()
+
+
+def take(request: Request, key: str) -> Any:
+    """What keep() left, once."""
+    session = request.state.session.get()
+    value = session.data.pop(key, None) if session is not None else None
+    if value:
+        request.state.session.save()
+    return value
+
+
+def app_guide(request: Request) -> Guide:
+    """The guide for this app's académie, built on first use and kept on the app."""
+    built: Guide | None = getattr(request.app.state, "guide", None)
+    if built is None:
+        s = sesame(request)
+        built = build_guide(s.profile, s.settings.static_dir)
+        request.app.state.guide = built
+    return built

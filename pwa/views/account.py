@@ -3,49 +3,15 @@ log out everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from urllib.parse import quote
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from pwa.directory import Account
-from pwa.views import forms, read_form, redirect, redirect_to, render, sesame, take_flash
-from pwa.views.errors import throttled_message
-from pwa.views.password import new_password_errors
-
-View = Callable[[Request], Awaitable[Response]]
-Handler = Callable[[Request, Account], Awaitable[Response]]
-
-
-def signed_in(view: Callable[[Request, Account], Awaitable[Response]]) -> View:
-    @wraps(view)
-    async def wrapper(request: Request) -> Response:
-        session = request.state.session.get()
-        account = sesame(request).directory.get(session.account_id) if session and session.authenticated else None
-        if account is None or not account.active:
-            return redirect_to(request, "/connexion?suite=" + quote(request.url.path))
-        return await view(request, account)
-
-    return wrapper
-
-
-def recent(view: Handler) -> Handler:
-    @wraps(view)
-    async def wrapper(request: Request, account: Account) -> Response:
-        if sesame(request).factors.is_recent(request.state.session.get()):
-            return await view(request, account)
-        path = request.url.path
-        if request.method != "GET":  # back to the page that holds the form, not the POST URL
-            path = "/compte/securite" if path.startswith("/compte/securite") else "/compte"
-        target = "/connexion?raison=confirmer&suite=" + quote(path)
-        if request.headers.get("content-type", "").startswith("application/json"):
-            return JSONResponse({"redirect": target}, status_code=409)
-        return redirect_to(request, target)
-
-    return wrapper
+from pwa.views import read_form, redirect, render, sesame, take_flash
+from pwa.views.shared import forms
+from pwa.views.shared.access import recent, signed_in
+from pwa.views.shared.messages import throttled_message
 
 
 @signed_in
@@ -80,7 +46,7 @@ async def change_password(request: Request, account: Account) -> Response:
     form = await read_form(request)
     current, password, confirm = (form.get(k, "") for k in ("current", "password", "confirmation"))
     result = await run_in_threadpool(s.accounts.check_password, account, password)
-    errors = new_password_errors(password, confirm, result)
+    errors = forms.new_password_errors(password, confirm, result)
     if with_passkey:
         pass
     elif not current:

@@ -14,57 +14,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.directory import Account
-from pwa.names import match_key
-from pwa.services import codes as one_time
-from pwa.services.codes import Check
-from pwa.services.letter_requests import LetterRequests
 from pwa.services.letters import REQUESTS_PER_CLIENT_HOUR, STALE_REQUEST_DAYS
-from pwa.views import forms, read_form, redirect, render, sesame
-from pwa.views.antibot import anti_automation
-from pwa.views.errors import throttled_message
-from pwa.views.password import grant_reset
+from pwa.services.signin import code_purpose
+from pwa.views import read_form, redirect, render, sesame
+from pwa.views.shared import forms
+from pwa.views.shared.forms import anti_automation
+from pwa.views.shared.messages import refusal
 
 CODE_FAILURE = (
     "Ce code ne correspond pas à cet identifiant, ou il n'est plus valable. Vérifiez les deux. "
     "Si votre lettre a été réimprimée, seul le code de la dernière lettre marche. "
     "Vous avez déjà choisi votre mot de passe avec ce code ? Connectez-vous."
 )
-CODE_PURPOSE = {12: "letter", 8: "helpdesk"}
-
-
-def code_purpose(typed: str) -> str | None:
-    """`letter` for 12 symbols, `helpdesk` for 8, None when it can't be a code."""
-    normalised = one_time.normalise(typed)
-    purpose = CODE_PURPOSE.get(len(normalised))
-    if purpose and one_time.PURPOSES[purpose].fits(normalised):
-        return purpose
-    return None
-
-
-def check_code(request: Request, account: Account | None, typed: str) -> tuple[int | None, str | None]:
-    """Check a letter or help-desk code for an account, throttled per client.
-    Returns (the code's id when accepted, error message). The code is used up
-    when the password is chosen (pwa.views.password.choose), so a letter still
-    works if someone stops before that step; only one password can come of it."""
-    s = sesame(request)
-    client = request.state.client
-    subject = f"codes:{client}"
-    verdict = s.throttle.check(subject, client)
-    if not verdict.allowed:
-        return None, throttled_message(verdict)
-    purpose = code_purpose(typed)
-    result = Check.NONE
-    if purpose and account is not None and account.active:
-        result = s.codes.check(account.id, purpose, typed, consume=False)
-    if result is Check.OK and account is not None:
-        live = s.codes.live(account.id, purpose)
-        if live is not None:
-            s.throttle.succeed(subject, client)
-            return live["id"], None
-    s.throttle.fail(subject, client, "code")
-    s.audit.record("letter.code_failed", account_id=account.id if account else None, client=client)
-    return None, CODE_FAILURE
 
 
 async def enter_code(request: Request) -> Response:
@@ -93,12 +54,12 @@ async def enter_code(request: Request) -> Response:
         status = refused.status if refused else 422
         return render(request, "activation/code.html", {"values": values, "errors": errors}, status=status)
     account = await run_in_threadpool(s.directory.by_login, identifiant)
-    code_id, message = await run_in_threadpool(check_code, request, account, typed)
-    if code_id is None or account is None:
-        errors.add("code", message or CODE_FAILURE)
-        status = 429 if message and message != CODE_FAILURE else 422
+    checked = await run_in_threadpool(s.signin.check_code, account, typed, request.state.client)
+    if checked.code_id is None or account is None:
+        message, status = refusal(checked.attempt, s.profile, CODE_FAILURE)
+        errors.add("code", message)
         return render(request, "activation/code.html", {"values": values, "errors": errors}, status=status)
-    grant_reset(request, account, via=code_purpose(typed) or "letter", code_id=code_id)
+    s.grants.start(request.state.session, account, via=checked.via, code_id=checked.code_id)
     return redirect(request, "password_choose")
 
 
@@ -108,21 +69,6 @@ async def self_help(request: Request) -> Response:
 
 
 # Journey 5b: a new letter by post --------------------------------------------
-
-
-def find_etablissement(s, typed: str) -> list[dict]:
-    """By UAI code, or by words of the name (accents and case ignored)."""
-    value = typed.strip()
-    if not value:
-        return []
-    exact = s.store.one("select uai, name from etablissements where uai = ?", (value.upper(),))
-    if exact:
-        return [exact]
-    words = [match_key(w) for w in value.split() if match_key(w)]
-    if not words:
-        return []
-    rows = s.store.query("select uai, name from etablissements order by name")
-    return [r for r in rows if all(w in match_key(r["name"]) for w in words)][:20]
 
 
 async def request_letter(request: Request) -> Response:
@@ -137,13 +83,13 @@ async def request_letter(request: Request) -> Response:
         errors.add("prenom", "Indiquez votre prénom.")
     if not values["nom"].strip():
         errors.add("nom", "Indiquez votre nom, celui de votre contrat.")
-    birth = forms.birth_date(form, errors)
+    birth = forms.birth_date(form, errors, today=s.store.today())
     choices: list[dict] = []
     uai = values["uai"].strip().upper()
     if uai:
-        choices = find_etablissement(s, uai)
+        choices = s.etablissements.find(uai)
     if len(choices) != 1:
-        choices = find_etablissement(s, values["etablissement"])
+        choices = s.etablissements.find(values["etablissement"])
         if not values["etablissement"].strip():
             errors.add("etablissement", "Indiquez votre établissement : son nom ou son code.")
         elif not choices:
@@ -164,7 +110,7 @@ async def request_letter(request: Request) -> Response:
         return render(request, "activation/request.html", context, status=429)
     etablissement = choices[0]
     reference = await run_in_threadpool(
-        partial(LetterRequests(s).submit, first_name=values["prenom"], last_name=values["nom"],
+        partial(s.letter_requests.submit, first_name=values["prenom"], last_name=values["nom"],
                 uai=etablissement["uai"], birth=birth, client=client)
     )
     return render(

@@ -3,50 +3,23 @@ required). A new address counts only once the code mailed to it is typed."""
 
 from __future__ import annotations
 
-import math
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.directory import Account
-from pwa.services.backup import RESEND_AFTER, AddressRefused, masked
+from pwa.services.backup import AddressRefused, masked
 from pwa.services.codes import Check
-from pwa.views import flash, forms, read_form, redirect, render, sesame, take_flash
-from pwa.views.account import recent, signed_in
+from pwa.views import flash, read_form, redirect, render, sesame, take_flash
+from pwa.views.shared import forms
+from pwa.views.shared.access import recent, signed_in
+from pwa.views.shared.forms import code_error
+from pwa.views.shared.messages import CODE_MESSAGES, countdown
 
-CODE_MESSAGES = {
-    Check.WRONG: "Ce code ne convient pas. Vérifiez le dernier courriel reçu et réessayez.",
-    Check.VOID: "Ce code n'est plus valable : trop d'essais, ou un code plus récent a été envoyé. Demandez un nouveau code.",
-    Check.EXPIRED: "Ce code a expiré : il n'est valable que 10 minutes. Demandez un nouveau code.",
-    Check.NONE: "Aucun code n'est en attente. Indiquez d'abord votre adresse personnelle.",
-}
 TOO_MANY = (
     "Vous avez demandé 5 codes aujourd'hui : c'est le maximum. Réessayez demain. "
     "Vérifiez aussi le dossier des courriels indésirables."
 )
-
-
-def code_error(typed: str) -> str | None:
-    """The shape of a 6-character code, before it is checked."""
-    cleaned = "".join(c for c in typed if c.isalnum())
-    if not cleaned:
-        return "Saisissez le code reçu par courriel."
-    if len(cleaned) != 6:
-        return (
-            f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
-        )
-    return None
-
-
-def countdown(request: Request, sent_at: float, until: float) -> dict:
-    """Seconds left for the code, and before "Renvoyer le code" may be used."""
-    now = sesame(request).store.now()
-    return {
-        "seconds_left": max(0, math.ceil(until - now)),
-        "resend_in": max(0, math.ceil(sent_at + RESEND_AFTER - now)),
-        "until": until,
-    }
 
 
 @signed_in
@@ -102,7 +75,7 @@ def _code_context(request: Request, account: Account, latest: dict) -> dict:
     return {
         "account": account,
         "target": masked(latest["target"]),
-        **countdown(request, latest["created_at"], latest["expires_at"]),
+        **countdown(sesame(request).store.now(), latest["created_at"], latest["expires_at"]),
     }
 
 

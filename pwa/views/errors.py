@@ -8,9 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from pwa.profile import Profile
 from pwa.security.passwords import HashingBusy
-from pwa.security.throttle import Verdict
 from pwa.views import BadForm, render
 
 log = logging.getLogger("sesame.errors")
@@ -22,32 +20,6 @@ MESSAGES = {
     405: "Cette page ne s'utilise pas de cette façon. Revenez à l'accueil.",
     413: "Les informations envoyées sont trop longues.",
 }
-
-
-def throttled_message(verdict: Verdict) -> str:
-    if verdict.reason == "paused":
-        return (
-            "Trop d'essais ont échoué pour ce compte aujourd'hui. Par sécurité, les vérifications "
-            f"sont suspendues pendant environ {_hours(verdict.retry_after)}. "
-            "Si vous êtes pressé, appelez l'assistance."
-        )
-    return (
-        f"Trop d'essais. Attendez {verdict.minutes} minute{'s' if verdict.minutes > 1 else ''} "
-        "avant de réessayer."
-    )
-
-
-def disabled_message(profile: Profile) -> str:
-    """A disabled account's journeys point to the académie's contacts."""
-    return (
-        "Ce compte a été désactivé. Pour en savoir plus ou le faire réactiver, contactez l'assistance "
-        f"au {profile.helpdesk_phone} ({profile.helpdesk_hours}) ou par courriel à {profile.helpdesk_email}."
-    )
-
-
-def _hours(seconds: float) -> str:
-    hours = max(1, round(seconds / 3600))
-    return f"{hours} heure{'s' if hours > 1 else ''}"
 
 
 async def http_error(request: Request, exc: Exception) -> Response:

@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.importer import (
-    RowError,
     UnreadableFile,
     check_rows,
     import_staff,
@@ -18,14 +17,14 @@ from pwa.importer import (
     pending_note,
     summary,
 )
+from pwa.importer_checks import check_scope
 from pwa.security.csrf import FIELD, check_csrf
-from pwa.services.gestion import activation_counts, not_activated
 from pwa.services.helpdesk import scope_uais
-from pwa.services.identity import numen_index
-from pwa.services.letter_requests import LetterRequests
-from pwa.views import BadForm, forms, render, sesame
-from pwa.views.letters_print import print_context, take_result
-from pwa.views.staff import Staff, staff
+from pwa.views import BadForm, render, sesame, take
+from pwa.views.shared import forms
+from pwa.views.shared.access import Staff, staff
+
+PRINTED = "letters_printed"  # what the last print did, shown once (pwa.views.letters_print)
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -34,8 +33,8 @@ MAX_UPLOAD = 5 * 1024 * 1024
 async def dashboard(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
     uais = scope_uais(ctx.grants, "gestionnaire")
-    rows = activation_counts(s.store, uais)
-    to_review = LetterRequests(s).count_to_review(uais)
+    rows = s.gestion.activation_counts(uais)
+    to_review = s.letter_requests.count_to_review(uais)
     return render(request, "gestion/dashboard.html",
                   {"rows": rows, "to_review": to_review, "to_review_total": sum(to_review.values())})
 
@@ -43,18 +42,9 @@ async def dashboard(request: Request, ctx: Staff) -> Response:
 @staff("gestionnaire", target="uai")
 async def etablissement(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    context = _etablissement_context(s, ctx.uai)
-    context["print_result"] = take_result(request)
+    context = s.gestion.etablissement(ctx.uai)
+    context["print_result"] = take(request, PRINTED)
     return render(request, "gestion/etablissement.html", context)
-
-
-def _etablissement_context(s, uai: str) -> dict:
-    waiting = not_activated(s.store, uai)
-    return {
-        "counts": activation_counts(s.store, [uai])[0],
-        "waiting": waiting,
-        **print_context(s, uai, waiting),
-    }
 
 
 async def read_upload(request: Request) -> tuple[dict[str, str], bytes | None]:
@@ -96,22 +86,9 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     row_errors = list(parsed.errors)
     uais = scope_uais(ctx.grants, "gestionnaire")
     if uais is not None:
-        row_errors += [
-            RowError(row.line, f"l'établissement {row.uai} ne fait pas partie de votre périmètre.")
-            for row in parsed.rows
-            if row.uai not in uais
-        ]
-        # A known person (same NUMEN) attached elsewhere is not moved by a scoped
-        # import: that would hand another établissement's account to this one.
-        for row in parsed.rows:
-            known = s.store.one(
-                "select uai from accounts where numen_index = ?", (numen_index(s.keys, row.numen),)
-            )
-            if row.uai in uais and known is not None and known["uai"] not in uais:
-                row_errors.append(RowError(
-                    row.line, "cette personne est rattachée à un autre établissement. "
-                    "Seul le service académique peut changer son rattachement.",
-                ))
+        row_errors += await run_in_threadpool(
+            check_scope, parsed.rows, uais, directory=s.directory, keys=s.keys
+        )
     if not row_errors:
         row_errors = await run_in_threadpool(
             check_rows, parsed.rows, directory=s.directory, keys=s.keys

@@ -12,11 +12,10 @@ from starlette.responses import Response
 from pwa.parse import ascii_int
 from pwa.security.roles import allows
 from pwa.services.helpdesk import scope_uais
-from pwa.services.letter_requests import REJECTION_MAX, REVIEW_REASONS, LetterRequests, Unresolvable
+from pwa.services.letter_requests import REJECTION_MAX, REVIEW_REASONS, Unresolvable
 from pwa.views import (
     BadForm,
     flash,
-    forms,
     read_form,
     redirect,
     redirect_to,
@@ -24,19 +23,20 @@ from pwa.views import (
     sesame,
     take_flash,
 )
-from pwa.views.staff import Staff, refuse, staff
+from pwa.views.shared import forms
+from pwa.views.shared.access import Staff, refuse, staff
 
 
 @staff("gestionnaire")
 async def waiting(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    rows = LetterRequests(s).to_review(scope_uais(ctx.grants, "gestionnaire"))
+    rows = s.letter_requests.to_review(scope_uais(ctx.grants, "gestionnaire"))
     return render(request, "gestion/requests.html",
                   {"rows": rows, "reasons": REVIEW_REASONS, "flash": take_flash(request)})
 
 
 def _request_in_scope(request: Request, ctx: Staff, raw: str) -> dict | Response:
-    row = LetterRequests(sesame(request)).get(ascii_int(raw) or 0)
+    row = sesame(request).letter_requests.get(ascii_int(raw) or 0)
     if row is None:
         return render(request, "error.html", {"status": 404, "message": "Cette demande n'existe pas."},
                       status=404)
@@ -47,8 +47,7 @@ def _request_in_scope(request: Request, ctx: Staff, raw: str) -> dict | Response
 
 def _page(request: Request, row: dict, *, query: str = "", status: int = 200, **extra) -> Response:
     s = sesame(request)
-    service = LetterRequests(s)
-    found = service.candidates(row["uai"], query) if len(query) >= 2 else None
+    found = s.letter_requests.candidates(row["uai"], query) if len(query) >= 2 else None
     return render(request, "gestion/request.html", {
         "row": row, "reasons": REVIEW_REASONS, "query": query, "found": found,
         "errors": forms.Errors(), "values": {}, "rejection_max": REJECTION_MAX, **extra,
@@ -79,10 +78,10 @@ async def attach(request: Request, ctx: Staff) -> Response:
         raise BadForm(400, "Choisissez la personne à qui rattacher la demande.")
     if s.roles.grants(account.id) and not allows(ctx.grants, "admin", None):
         # A staff account's letter would open a wider account: académie-wide admins only
-        # (as for the help desk's codes, pwa.views.staff).
+        # (as for the help desk's codes, pwa.views.shared.access).
         return refuse(request, "scope")
     try:
-        LetterRequests(s).attach(row["id"], account, agent=ctx.agent, client=request.state.client)
+        s.letter_requests.attach(row["id"], account, agent=ctx.agent, client=request.state.client)
     except Unresolvable as problem:
         raise BadForm(409, str(problem)) from problem
     flash(request, f"Demande {row['reference']} rattachée à {account.first_name} {account.last_name} "
@@ -104,7 +103,7 @@ async def reject(request: Request, ctx: Staff) -> Response:
         errors.add("motif", f"Le motif compte {REJECTION_MAX} caractères au plus.")
     else:
         try:
-            LetterRequests(s).reject(row["id"], reason, agent=ctx.agent, client=request.state.client)
+            s.letter_requests.reject(row["id"], reason, agent=ctx.agent, client=request.state.client)
         except Unresolvable as problem:
             if row["status"] != "review":
                 raise BadForm(409, str(problem)) from problem

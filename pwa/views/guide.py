@@ -11,8 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pwa.guide import HELPER_URL, LETTER_URL, Guide, build_guide
-from pwa.views import render, sesame
+from pwa.guide import HELPER_URL, LETTER_URL
+from pwa.views import app_guide, render, sesame
 
 
 def routes() -> list[Route]:
@@ -25,22 +25,12 @@ def routes() -> list[Route]:
     ]
 
 
-def guide(request: Request) -> Guide:
-    """The guide for this app's académie, built on first use and kept on the app."""
-    built: Guide | None = getattr(request.app.state, "guide", None)
-    if built is None:
-        s = sesame(request)
-        built = build_guide(s.profile, s.settings.static_dir)
-        request.app.state.guide = built
-    return built
-
-
 async def index(request: Request) -> Response:
-    return render(request, "guide/index.html", {"guide": guide(request)})
+    return render(request, "guide/index.html", {"guide": app_guide(request)})
 
 
 async def chapter(request: Request) -> Response:
-    g = guide(request)
+    g = app_guide(request)
     found = g.chapter(request.path_params["chapitre"])
     if found is None:
         raise HTTPException(404)
@@ -52,7 +42,7 @@ async def chapter(request: Request) -> Response:
 
 
 async def step(request: Request) -> Response:
-    g = guide(request)
+    g = app_guide(request)
     found = g.chapter(request.path_params["chapitre"])
     current = found.step(request.path_params["etape"]) if found else None
     if found is None or current is None:
@@ -66,7 +56,7 @@ async def step(request: Request) -> Response:
 
 async def numen_service(request: Request) -> Response:
     """ "Vous êtes…" → which service sends the NUMEN. GET: the choice is no secret."""
-    g = guide(request)
+    g = app_guide(request)
     choice = request.query_params.get("categorie", "")[:40]
     services = sesame(request).profile.numen_services
     context = {"guide": g, "choice": choice, "answer": None, "error": None}
@@ -81,4 +71,4 @@ async def numen_service(request: Request) -> Response:
 async def letter(request: Request) -> Response:
     """A letter to the rectorat, filled in and printed in the browser: what is typed
     never reaches the server."""
-    return render(request, "guide/letter.html", {"guide": guide(request)})
+    return render(request, "guide/letter.html", {"guide": app_guide(request)})

@@ -12,8 +12,9 @@ from starlette.responses import Response
 
 from pwa.parse import ascii_int
 from pwa.services.helpdesk import CALLER_CHECKS_PER_DAY, scope_uais
-from pwa.views import flash, forms, read_form, redirect_to, render, sesame, take_flash
-from pwa.views.staff import Staff, staff
+from pwa.views import flash, read_form, redirect_to, render, sesame, take_flash
+from pwa.views.shared import forms
+from pwa.views.shared.access import Staff, staff
 
 MAX_REASON = 300
 
@@ -80,7 +81,7 @@ async def check_caller(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
     form = await read_form(request)
     errors = forms.Errors()
-    birth = forms.birth_date(form, errors)
+    birth = forms.birth_date(form, errors, today=s.store.today())
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("jour", "mois", "annee")}
     if errors:
@@ -121,11 +122,10 @@ async def issue_code(request: Request, ctx: Staff) -> Response:
                      "Dites à la personne d'ouvrir ce courriel et de suivre ses indications.")
     if channel == "fiche":
         code, expires = s.helpdesk.code_for_slip(ctx.account, ctx.agent, request.state.client)
-        etab = s.store.one("select name from etablissements where uai = ?", (ctx.account.uai,))
         return render(
             request, "gestion/slip.html",
             {"account": ctx.account, "code": code, "expires_at": expires,
-             "etablissement": etab["name"] if etab else ctx.account.uai,
+             "etablissement": s.etablissements.name(ctx.account.uai, ctx.account.uai),
              "activation_url": (s.settings.public_url or f"{request.url.scheme}://{request.url.netloc}") + "/activation"},
         )
     errors = forms.Errors()

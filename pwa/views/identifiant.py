@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.services.namesakes import namesake_sentence
-from pwa.views import forms, read_form, redirect, redirect_to, render, sesame
-from pwa.views.antibot import anti_automation
-from pwa.views.errors import throttled_message
-from pwa.views.password import grant_reset, granted_account
+from pwa.views import read_form, redirect, redirect_to, render, sesame
+from pwa.views.shared import forms
+from pwa.views.shared.forms import anti_automation
+from pwa.views.shared.messages import refusal
 
 GENERIC_FAILURE = (
     "Ces informations ne permettent pas de retrouver votre identifiant. "
@@ -52,7 +52,7 @@ async def verify(request: Request) -> Response:
         return render(
             request, "identifiant/address.html", {"values": form, "errors": errors}, status=422
         )
-    birth = forms.birth_date(form, errors)
+    birth = forms.birth_date(form, errors, today=s.store.today())
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("email", "jour", "mois", "annee")}
     refused = await anti_automation(request, form, errors)
@@ -64,23 +64,21 @@ async def verify(request: Request) -> Response:
     outcome = await run_in_threadpool(
         s.accounts.retrieve_identifiant, email, birth, numen, request.state.client
     )
-    if outcome.throttled:
-        errors.add("numen", throttled_message(outcome.verdict))
-        return render(
-            request, "identifiant/verify.html", {"values": values, "errors": errors}, status=429
-        )
     if not outcome.ok or outcome.account is None:
-        errors.add("numen", f"{GENERIC_FAILURE} {namesake_sentence(email)}")
-        context = {"values": values, "errors": errors, "namesake": True}
-        return render(request, "identifiant/verify.html", context, status=422)
+        # A disabled account reads like a wrong answer here (the password's journeys say it).
+        wrong = f"{GENERIC_FAILURE} {namesake_sentence(email)}"
+        message, status = refusal(outcome, s.profile, wrong) if outcome.throttled else (wrong, 422)
+        errors.add("numen", message)
+        context = {"values": values, "errors": errors, "namesake": status == 422}
+        return render(request, "identifiant/verify.html", context, status=status)
     # The same proof as the identifiant-first path: the password may follow in the same
     # grant, without typing the NUMEN again. Post/redirect/get: reload keeps the page.
-    grant_reset(request, outcome.account, via="numen")
+    s.grants.start(request.state.session, outcome.account, via="numen")
     return redirect(request, "identifiant_found")
 
 
 async def found(request: Request) -> Response:
-    account = granted_account(request, factor_done=False)
+    account = sesame(request).grants.account(request.state.session, factor_done=False)
     if account is None:
         return redirect(request, "identifiant")
     return render(request, "identifiant/found.html", {"account": account})

@@ -13,8 +13,7 @@ from pwa.legal import rgaa
 from pwa.security.audit import RETENTION_SECONDS
 from pwa.security.sessions import ABSOLUTE_SECONDS, IDLE_SECONDS
 from pwa.security.throttle import WINDOW
-from pwa.views import render
-from pwa.views.guide import guide
+from pwa.views import app_guide, render
 
 # Retention periods, shown on the privacy notice from the values the code uses.
 RETENTION = {
@@ -38,7 +37,7 @@ async def accessibility(request: Request) -> Response:
 
 
 async def site_map(request: Request) -> Response:
-    return render(request, "legal/plan.html", {"guide": guide(request)})
+    return render(request, "legal/plan.html", {"guide": app_guide(request)})
 
 
 def routes() -> list[Route]:

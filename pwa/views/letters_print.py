@@ -12,46 +12,25 @@ next visit)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pwa.parse import ascii_int
-from pwa.services.printing import (
-    NeedsConfirmation,
-    PrintPlan,
-    carry_out,
-    plan_people,
-    plan_requests,
-    valid_codes,
-)
-from pwa.views import BadForm, read_form, redirect_to, render, sesame
-from pwa.views.staff import Staff, staff
+from pwa.services.printing import NeedsConfirmation, PrintPlan
+from pwa.views import BadForm, keep, read_form, redirect_to, render, sesame
+from pwa.views.shared.access import Staff, staff
 
-RESULT_KEY = "letters_printed"
+RESULT_KEY = "letters_printed"  # shown once by the établissement page (pwa.views.gestion)
 MAX_CONFIRMED = 1000
-
-
-def print_context(s, uai: str, waiting: list[dict]) -> dict:
-    """The établissement page's letters section: valid codes, what each button would print."""
-    valid = valid_codes(s, uai)
-    requests = plan_requests(s, uai)
-    return {
-        "printed": valid,
-        "to_print": sum(1 for p in waiting if p["id"] not in valid and p["status"] == "active"),
-        "queued": requests.people,
-        "served": requests.served,
-    }
 
 
 def _plan(s, uai: str, form: dict[str, str]) -> PrintPlan:
     which = form.get("lettres", "")
     if which == "demandes":
-        return plan_requests(s, uai)
+        return s.printing.plan_requests(uai)
     if which == "attente":
-        return plan_people(s, s.letters.accounts(uai=uai))
+        return s.printing.plan_people(s.letters.accounts(uai=uai))
     if which == "personne":
         # One person, even with a letter still valid: the reprint voids it (after confirmation).
         raw = form.get("compte", "")
@@ -59,7 +38,7 @@ def _plan(s, uai: str, form: dict[str, str]) -> PrintPlan:
         person = s.directory.get(person_id) if person_id else None
         if person is None or person.uai != uai:
             raise BadForm(400, "Cette personne n'est pas dans cet établissement.")
-        return plan_people(s, s.letters.accounts(identifiants=[person.identifiant]))
+        return s.printing.plan_people(s.letters.accounts(identifiants=[person.identifiant]))
     raise BadForm(400, "Choisissez les lettres à imprimer.")
 
 
@@ -74,10 +53,7 @@ def _confirmed(raw: str) -> set[int]:
 
 def remember(request: Request, plan: PrintPlan) -> None:
     """What was just printed and skipped, for the page shown next (no secret: names, dates)."""
-    session = request.state.session.get()
-    if session is None:
-        return
-    session.data[RESULT_KEY] = {
+    keep(request, RESULT_KEY, {
         "printed": len(plan.people),
         "served": [
             {"name": i.name, "identifiant": i.account.identifiant, "label": i.label,
@@ -85,39 +61,28 @@ def remember(request: Request, plan: PrintPlan) -> None:
             for i in plan.served
         ],
         "replaced": [i.name for i in plan.voids],
-    }
-    request.state.session.save()
-
-
-def take_result(request: Request) -> dict | None:
-    session = request.state.session.get()
-    result = session.data.pop(RESULT_KEY, None) if session is not None else None
-    if result:
-        request.state.session.save()
-    return result
+    })
 
 
 @staff("gestionnaire", target="uai")
 async def letters(request: Request, ctx: Staff) -> Response:
-    from pwa.views.gestion import _etablissement_context as etablissement_context
-
     s = sesame(request)
     form = await read_form(request)
     plan = await run_in_threadpool(_plan, s, ctx.uai, form)
     if plan.empty:
-        context = etablissement_context(s, ctx.uai)
+        context = s.gestion.etablissement(ctx.uai)
         context["letters_error"] = "Il n'y a aucune lettre à imprimer pour ce choix."
         return render(request, "gestion/etablissement.html", context, status=422)
     base_url = s.settings.public_url or str(request.base_url).rstrip("/")
     try:
         pdf = await run_in_threadpool(
-            lambda: carry_out(
-                s, plan, confirmed=_confirmed(form.get("confirme", "")), base_url=base_url,
+            lambda: s.printing.carry_out(
+                plan, confirmed=_confirmed(form.get("confirme", "")), base_url=base_url,
                 actor=ctx.agent.identifiant, actor_id=ctx.agent.id, client=request.state.client,
             )
         )
     except NeedsConfirmation:
-        context = etablissement_context(s, ctx.uai)
+        context = s.gestion.etablissement(ctx.uai)
         context["confirm"] = {
             "plan": plan,
             "lettres": form.get("lettres", ""),
@@ -128,7 +93,7 @@ async def letters(request: Request, ctx: Staff) -> Response:
     remember(request, plan)
     if pdf is None:  # every request was already served: nothing to download
         return redirect_to(request, f"/gestion/etablissement?uai={ctx.uai}")
-    name = f"lettres-activation-{ctx.uai}-{dt.date.today():%Y%m%d}.pdf"
+    name = f"lettres-activation-{ctx.uai}-{s.store.today():%Y%m%d}.pdf"
     return Response(
         pdf,
         media_type="application/pdf",

@@ -10,7 +10,6 @@ the server said last (on/off, dates, subject) to show on later visits.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,10 +18,10 @@ from starlette.responses import Response
 from pwa.directory import Account
 from pwa.services import absence as rules
 from pwa.services.mailbox import Diagnosis, MailError
-from pwa.services.notices import PARIS
-from pwa.views import forms, read_form, redirect, render, sesame, take_flash
-from pwa.views.account import signed_in
-from pwa.views.errors import throttled_message
+from pwa.views import read_form, redirect, render, sesame, take_flash
+from pwa.views.shared import forms
+from pwa.views.shared.access import signed_in
+from pwa.views.shared.messages import throttled_message
 
 WRONG_PASSWORD = "Ce n'est pas votre mot de passe. C'est celui que vous avez choisi dans Sésame."
 NO_PASSWORD = (
@@ -30,8 +29,8 @@ NO_PASSWORD = (
 )
 
 
-def today() -> dt.date:
-    return dt.datetime.now(PARIS).date()
+def today(request: Request) -> dt.date:
+    return sesame(request).store.today()
 
 
 async def _confirm(
@@ -99,13 +98,13 @@ def _remembered(request: Request) -> dict | None:
 
 def _remember(request: Request, status: rules.Status) -> None:
     session = request.state.session.get()
-    session.data["absence"] = {**status.to_session(), "checked_at": time.time()}
+    session.data["absence"] = {**status.to_session(), "checked_at": sesame(request).store.now()}
     request.state.session.save()
 
 
 def _page(request: Request, account: Account, **extra) -> dict:
     values = extra.pop("values", None) or {
-        "debut": today().isoformat(),
+        "debut": today(request).isoformat(),
         "frequence": str(rules.DEFAULT_DAYS),
     }
     remembered = _remembered(request)
@@ -116,9 +115,9 @@ def _page(request: Request, account: Account, **extra) -> dict:
         "values": values,
         "preview": None,
         "remembered": remembered,
-        "state": _state(remembered),
-        "today": today(),
-        "latest": today() + dt.timedelta(days=rules.MAX_AHEAD_DAYS - 1),
+        "state": _state(remembered, today(request)),
+        "today": today(request),
+        "latest": today(request) + dt.timedelta(days=rules.MAX_AHEAD_DAYS - 1),
         "days_range": rules.DAYS_RANGE,
         "max_text": rules.MAX_TEXT,
         "max_subject": rules.MAX_SUBJECT,
@@ -127,7 +126,7 @@ def _page(request: Request, account: Account, **extra) -> dict:
     }
 
 
-def _state(remembered: dict | None) -> dict | None:
+def _state(remembered: dict | None, today: dt.date) -> dict | None:
     """What to say about the message, from the server's last answer in this session."""
     if not remembered:
         return None
@@ -137,9 +136,9 @@ def _state(remembered: dict | None) -> dict | None:
         phase = "off"
     elif start is None or end is None:
         phase = "unknown"
-    elif end < today():
+    elif end < today:
         phase = "over"
-    elif start > today():
+    elif start > today:
         phase = "planned"
     else:
         phase = "running"
@@ -184,7 +183,7 @@ async def absence(request: Request, account: Account) -> Response:
         long_fields={"message": 2 * rules.MAX_TEXT, "message_exterieur": 2 * rules.MAX_TEXT},
     )
     values = {k: form.get(k, "") for k in rules.FIELDS}
-    found, problems = rules.read_form(form, today())
+    found, problems = rules.read_form(form, today(request))
     errors = forms.Errors(dict(problems))
     preview = found if form.get("action") == "preview" else None
     if errors or preview:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 
 from pwa.demo import DEMO_ROLES, DEMO_STAFF, demo_account
+from pwa.mail.demo_smtp import received
 from pwa.mfa.totp import grouped
 from pwa.settings import ROOT
 from pwa.views import render, sesame
@@ -27,7 +28,7 @@ async def manifest(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    sesame(request).store.one("select 1 as ok")
+    sesame(request).store.ping()
     return PlainTextResponse("ok")
 
 
@@ -46,7 +47,7 @@ async def demo(request: Request) -> Response:
 
 async def demo_mailbox(request: Request) -> Response:
     s = sesame(request)
-    rows = s.store.query("select * from demo_mailbox order by id desc limit 30")
+    rows = received(s.store, limit=30)
     messages = []
     for row in rows:
         parsed = email.message_from_string(row["message"], policy=email_policy.default)

@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from pwa import mailsetup
 from pwa.directory import Account
-from pwa.views import forms, read_form, render, sesame
+from pwa.views import read_form, render, sesame
+from pwa.views.shared import forms
 
 
 def routes() -> list[Route]:
@@ -139,7 +140,7 @@ async def security_txt(request: Request) -> Response:
     public = s.settings.public_url.rstrip("/")
     text = mailsetup.security_txt(
         s.profile,
-        now=dt.datetime.now(dt.UTC),
+        now=dt.datetime.fromtimestamp(s.store.now(), dt.UTC),
         canonical=f"{public}/.well-known/security.txt" if public else "",
     )
     return PlainTextResponse(text, headers={"Cache-Control": "public, max-age=86400"})

@@ -7,6 +7,7 @@ shared by every purpose: /cle/options and /cle/verifier."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -14,9 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from pwa.directory import Account
 from pwa.mfa.passkeys import PasskeyError
-from pwa.security.throttle import Verdict
 from pwa.views import (
-    forms,
     read_form,
     read_json,
     redirect,
@@ -26,7 +25,8 @@ from pwa.views import (
     safe_next,
     sesame,
 )
-from pwa.views.errors import throttled_message
+from pwa.views.shared import forms
+from pwa.views.shared.messages import throttled_message
 
 PURPOSES = ("connexion", "verification", "reinitialisation")
 
@@ -40,9 +40,7 @@ def pending_account(request: Request) -> Account | None:
 
 
 def reset_account(request: Request) -> Account | None:
-    from pwa.views.password import granted_account
-
-    return granted_account(request, factor_done=False)
+    return sesame(request).grants.account(request.state.session, factor_done=False)
 
 
 def factors_of(request: Request, account: Account) -> dict[str, bool]:
@@ -62,36 +60,38 @@ def finish_sign_in(request: Request, account: Account, method: str) -> str:
     return suite
 
 
-async def _check_code(request: Request, account: Account, form: dict[str, str]) -> str | None:
+async def _check_code(request: Request, account: Account, form: dict[str, str], *, sign_in: bool) -> str | None:
     """None when the code is accepted, else the French error."""
     s = sesame(request)
     method, code = form.get("methode", "totp"), form.get("code", "").strip()
-    client, known = request.state.client, {"device": request.state.device}  # own budget if known
+    client = request.state.client
     if not code:
+        if sign_in:
+            s.signin.second_factor_missing(account, client)
         return "Saisissez le code." if method == "totp" else "Saisissez un de vos codes de secours."
-    if method == "recovery":
-        result = await run_in_threadpool(s.factors.use_recovery_code, account, code, client, **known)
-    else:
-        result = await run_in_threadpool(s.factors.verify_totp, account, code, client, **known)
-    if isinstance(result, Verdict):
-        return throttled_message(result)
-    if result is True:
+    attempt = await run_in_threadpool(
+        partial(s.signin.second_factor, account, method, code, client, device=request.state.device,
+                sign_in=sign_in)  # a known browser keeps its own budget
+    )
+    if attempt.ok:
         return None
-    if result == "used":
+    if attempt.throttled:
+        return throttled_message(attempt.verdict)
+    if attempt.detail == "used":
         return "Ce code vient d'être utilisé. Attendez que l'application en affiche un nouveau (moins de 30 secondes)."
     if method == "recovery":
         return "Ce code de secours n'est pas valable, ou il a déjà servi."
     return "Ce code n'est pas le bon. Vérifiez l'application et saisissez le code affiché maintenant."
 
 
-async def _factor_page(request: Request, account: Account, template: str, purpose: str):
+async def _factor_page(request: Request, account: Account, template: str, purpose: str, *, sign_in: bool):
     """GET: the choices. POST: check the code. Returns a response, or None when
     the code was accepted (the caller goes on)."""
     context = {"account": account, "factors": factors_of(request, account), "values": {}, "purpose": purpose}
     if request.method == "GET":
         return render(request, template, context), None
     form = await read_form(request)
-    error = await _check_code(request, account, form)
+    error = await _check_code(request, account, form, sign_in=sign_in)
     if error:
         errors = forms.Errors()
         errors.add("code-" + form.get("methode", "totp"), error)
@@ -100,16 +100,14 @@ async def _factor_page(request: Request, account: Account, template: str, purpos
 
 
 async def second_step(request: Request) -> Response:
-    s = sesame(request)
     account = pending_account(request)
     if account is None:
         return redirect(request, "login")
-    response, form = await _factor_page(request, account, "auth/second_factor.html", "verification")
+    response, form = await _factor_page(
+        request, account, "auth/second_factor.html", "verification", sign_in=True
+    )
     if response is not None:
-        if form is not None:
-            s.audit.record("login.second_factor_failed", account_id=account.id, client=request.state.client)
         return response
-    s.audit.record("login.second_factor", account_id=account.id, client=request.state.client)
     return redirect_to(request, finish_sign_in(request, account, "password+" + form.get("methode", "totp")))
 
 
@@ -118,17 +116,13 @@ async def reset_factor(request: Request) -> Response:
     account = reset_account(request)
     if account is None:
         return redirect(request, "password")
-    response, _ = await _factor_page(request, account, "password/factor.html", "reinitialisation")
+    response, _ = await _factor_page(
+        request, account, "password/factor.html", "reinitialisation", sign_in=False
+    )
     if response is not None:
         return response
-    mark_reset_factor_done(request)
+    sesame(request).grants.factor_done(request.state.session)
     return redirect(request, "password_choose")
-
-
-def mark_reset_factor_done(request: Request) -> None:
-    session = request.state.session.get()
-    session.data["reset_factor_done"] = True
-    request.state.session.save()
 
 
 # -- passkey assertions, for every purpose --------------------------------------------
@@ -169,14 +163,13 @@ async def passkey_verify(request: Request) -> Response:
             purpose, credential_json, account=expected,
         )
     except PasskeyError:
-        s.audit.record("login.second_factor_failed", account_id=expected.id if expected else None,
-                       client=request.state.client)
+        s.signin.passkey(None, expected, request.state.client)
         return JSONResponse(
             {"error": "Cette clé d'accès n'a pas pu être vérifiée. Réessayez, ou utilisez un autre moyen."},
             status_code=400,
         )
     if purpose == "reinitialisation":
-        mark_reset_factor_done(request)
+        s.grants.factor_done(request.state.session)
         return JSONResponse({"redirect": "/mot-de-passe/nouveau"})
-    s.audit.record("login.passkey", account_id=owner.id, client=request.state.client)
+    s.signin.passkey(owner, None, request.state.client)
     return JSONResponse({"redirect": finish_sign_in(request, owner, "passkey")})

@@ -18,7 +18,6 @@ from pwa.mfa.passkeys import PasskeyError
 from pwa.security.crypto import Undecryptable, decrypt, encrypt
 from pwa.views import (
     flash,
-    forms,
     read_form,
     read_json,
     redirect,
@@ -27,7 +26,8 @@ from pwa.views import (
     sesame,
     take_flash,
 )
-from pwa.views.account import recent, signed_in
+from pwa.views.shared import forms
+from pwa.views.shared.access import recent, signed_in
 
 NAME_MAX = 40
 
@@ -98,8 +98,7 @@ async def passkey_rename(request: Request, account: Account) -> Response:
         errors = forms.Errors()
         errors.add(f"name-{authenticator.id}", f"Donnez un nom de 1 à {NAME_MAX} caractères, par exemple « Mon téléphone ».")
         return _page(request, account, status=422, errors=errors, values={f"name-{authenticator.id}": name})
-    s.authenticators.rename(authenticator, name)
-    s.audit.record("factor.renamed", account_id=account.id, client=request.state.client)
+    s.factors.rename(account, authenticator, name, request.state.client)
     flash(request, f"La clé d'accès s'appelle maintenant « {name} ».")
     return redirect(request, "security")
 

@@ -1,125 +1,19 @@
-"""Journey 10 — Gestion: who may enter the staff area, and its home page.
-
-Every staff route is wrapped in `staff(role)`, so a direct URL is refused as
-surely as a hidden link: a signed-in account with a role covering the page
-(and the account or établissement it is about), a second factor enrolled,
-and a session opened with that factor (DESIGN §3.10)."""
+"""Journey 10 — Gestion: its home page. Who may enter the staff area is decided by
+`pwa.views.shared.access.staff`, which wraps every staff route."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from functools import wraps
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.directory import Account
-from pwa.parse import ascii_int
-from pwa.security.roles import ROLES, Grant, allows
-from pwa.views import redirect_to, render, sesame
-
-# What each refusal tells the agent (all with status 403).
-REFUSALS = {
-    "no_role": "Cette partie de Sésame est réservée aux personnes chargées de la gestion "
-    "ou de l'assistance. Si vous devriez y avoir accès, demandez-le à votre responsable.",
-    "wrong_role": "Votre rôle ne donne pas accès à cette page.",
-    "scope": "Ce compte ou cet établissement ne fait pas partie de votre périmètre.",
-    "no_factor": "Pour entrer dans la gestion, votre compte doit être protégé par une deuxième "
-    "étape : une clé d'accès ou une application de codes.",
-    "password_only": "Vous vous êtes connecté avec votre mot de passe seul. Pour entrer dans "
-    "la gestion, reconnectez-vous avec votre deuxième étape (clé d'accès ou code).",
-}
-
-
-@dataclass(frozen=True)
-class Staff:
-    """The agent at work, and what the page is about."""
-
-    agent: Account
-    grants: list[Grant]
-    account: Account | None = None  # target="account": the account in ?compte=
-    uai: str | None = None  # target="uai": the établissement in ?uai=
-
-    def has_role(self, role: str) -> bool:
-        """Somewhere in its scope."""
-        return any(g.role in (role, "admin") for g in self.grants)
-
-
-StaffView = Callable[[Request, Staff], Awaitable[Response]]
-
-
-def refuse(request: Request, reason: str) -> Response:
-    return render(
-        request, "gestion/refused.html",
-        {"reason": reason, "message": REFUSALS[reason], "path": request.url.path + (
-            "?" + request.url.query if request.url.query else "")},
-        status=403,
-    )
-
-
-def staff(role: str | None, *, target: str | None = None) -> Callable[[StaffView], Callable]:
-    """`role` None: any staff role. `target` "account" or "uai": the page is
-    about ?compte=ID or ?uai=UAI, which must be within the role's scope."""
-
-    def decorate(view: StaffView) -> Callable[[Request], Awaitable[Response]]:
-        @wraps(view)
-        async def wrapper(request: Request) -> Response:
-            s = sesame(request)
-            session = request.state.session.get()
-            agent = s.directory.get(session.account_id) if session and session.authenticated else None
-            if agent is None or not agent.active:
-                return redirect_to(request, "/connexion?suite=" + quote(request.url.path))
-            grants = s.roles.grants(agent.id)
-            if not grants:
-                return refuse(request, "no_role")
-            if role is not None and not Staff(agent, grants).has_role(role):
-                return refuse(request, "wrong_role")
-            if not s.authenticators.has_factor(agent.id):
-                return refuse(request, "no_factor")
-            if session.data.get("auth", "password") == "password":
-                return refuse(request, "password_only")
-            context = Staff(agent, grants)
-            if target == "account":
-                raw = request.query_params.get("compte", "")
-                account_id = ascii_int(raw)
-                account = s.directory.get(account_id) if account_id else None
-                if account is None:
-                    return render(request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404)
-                if not allows(grants, role or "admin", account.uai):
-                    return refuse(request, "scope")
-                if s.roles.grants(account.id) and not allows(grants, "admin", None):
-                    # A staff account (its roles may reach beyond this établissement) is
-                    # handled by an académie-wide admin only: no agent can take over a
-                    # wider account through a code, or disable it.
-                    return refuse(request, "scope")
-                context = Staff(agent, grants, account=account)
-            elif target == "uai":
-                uai = request.query_params.get("uai", "").strip().upper()[:20]
-                if not s.store.one("select 1 from etablissements where uai = ?", (uai,)):
-                    return render(request, "error.html", {"status": 404, "message": "Cet établissement n'existe pas."}, status=404)
-                if not allows(grants, role or "admin", uai):
-                    return refuse(request, "scope")
-                context = Staff(agent, grants, uai=uai)
-            return await view(request, context)
-
-        wrapper.staff_role = role  # type: ignore[attr-defined]  (the route-table test reads it)
-        wrapper.staff_target = target  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
-
-
-def is_staff(request: Request, account: Account) -> bool:
-    """For Mon compte's "Gestion" link."""
-    return bool(sesame(request).roles.grants(account.id))
-
+from pwa.security.roles import ROLES
+from pwa.views import render, sesame
+from pwa.views.shared.access import Staff, staff
 
 @staff(None)
 async def home(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    names = {r["uai"]: r["name"] for r in s.store.query("select uai, name from etablissements")}
+    names = s.etablissements.names()
     grants = [
         {"role": ROLES[g.role], "scope": f"{names.get(g.uai, '')} ({g.uai})" if g.uai else "toute l'académie"}
         for g in ctx.grants

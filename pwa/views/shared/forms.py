@@ -1,5 +1,6 @@
-"""Field parsing shared by the journeys. Every error is a French sentence
-meant to sit next to its field and in the error summary."""
+"""Field parsing shared by the journeys, and the anti-robot check of anonymous
+forms. Every error is a French sentence meant to sit next to its field and in
+the error summary."""
 
 from __future__ import annotations
 
@@ -7,8 +8,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
 from pwa.parse import ascii_digits
+from pwa.security.antibot import Refusal
 from pwa.services.identity import check_plausible_birth_date, normalise_numen, valid_numen
+from pwa.views import sesame
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ACADEMIC = re.compile(r"^[a-z0-9._+-]+@[a-z0-9.-]+$")  # what the académie's addresses are made of
@@ -119,3 +125,55 @@ def numen(raw: str, errors: Errors, name: str = "numen") -> str:
             "Attention : 0 (zéro) et O (lettre) se ressemblent.",
         )
     return value
+
+
+# Without JavaScript (the page's script checks the match before sending, keeping the
+# first field): passwords are never written back into a page, so say both are empty.
+MISMATCH = (
+    "Les deux mots de passe ne sont pas identiques. Par sécurité, les champs ont été vidés : "
+    "tapez votre mot de passe dans « Nouveau mot de passe », puis de nouveau dans "
+    "« Confirmez le mot de passe »."
+)
+
+
+def new_password_errors(password: str, confirm: str, result) -> Errors:
+    errors = Errors()
+    if not password:
+        errors.add("password", "Choisissez un mot de passe.")
+    elif not result.ok:
+        errors.add("password", "Ce mot de passe ne respecte pas toutes les règles : voyez la liste sous le champ.")
+    if password and not confirm:
+        errors.add("confirmation", "Saisissez une deuxième fois le mot de passe.")
+    elif password != confirm:
+        errors.add("confirmation", MISMATCH)
+    return errors
+
+
+def code_error(typed: str) -> str | None:
+    """The shape of a 6-character mailed code, before it is checked."""
+    cleaned = "".join(c for c in typed if c.isalnum())
+    if not cleaned:
+        return "Saisissez le code reçu par courriel."
+    if len(cleaned) != 6:
+        return (
+            f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
+        )
+    return None
+
+
+# Anti-automation on anonymous forms (ALTCHA proof-of-work, DESIGN §5). Two lines protect a form:
+# - in its template, inside the <form>: ``{{ f.altcha(errors) }}``;
+# - in its view, after ``read_form``: ``refused = await anti_automation(request, form, errors)``,
+#   then render the same page on errors with ``status=refused.status if refused else 422``.
+ALTCHA_FIELD = "altcha"
+
+
+async def anti_automation(request: Request, form: dict[str, str], errors: Errors | None = None) -> Refusal | None:
+    """None when the form may be processed. Otherwise the refusal, whose message
+    is also added to `errors` (under the widget's anchor) when given."""
+    refused = await run_in_threadpool(
+        sesame(request).antibot.check, form.get(ALTCHA_FIELD, ""), request.state.client
+    )
+    if refused is not None and errors is not None:
+        errors.add(ALTCHA_FIELD, refused.message)
+    return refused
