@@ -170,6 +170,15 @@ class SqliteDirectory:
                 },
             )
 
+    def count_by_state(self) -> dict[str, int]:
+        """Accounts activated (a password set), waiting for their first password, and disabled."""
+        row = self.store.one(
+            "select coalesce(sum(status = 'active' and password_hash is not null), 0) as activated,"
+            " coalesce(sum(status = 'active' and password_hash is null), 0) as waiting,"
+            " coalesce(sum(status != 'active'), 0) as disabled from accounts"
+        )
+        return {state: (row[state] if row else 0) or 0 for state in ("activated", "waiting", "disabled")}
+
     def count(self, *, demo: bool | None = None) -> int:
         if demo is None:
             return self.store.db["accounts"].count

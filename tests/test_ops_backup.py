@@ -29,7 +29,7 @@ WRITER = textwrap.dedent(
     while not stop.exists():
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute("insert into audit (at, event, details) values (?, 'import', ?)", (time.time(), "x" * 200))
+        conn.execute("insert into audit (at, event, details) values (?, 'backup.writer', ?)", (time.time(), "x" * 200))
         conn.execute("insert into meta (key, value) values ('writes', '1') on conflict (key)"
                      " do update set value = cast(value as integer) + 1")
         conn.execute("COMMIT")
@@ -48,12 +48,13 @@ def sesame(*args: str, db: Path, key: str = SECRET, cwd: Path) -> subprocess.Com
 
 
 def consistent(path: Path) -> int:
-    conn = sqlite3.connect(path)
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        conn.execute("BEGIN")  # one snapshot for both reads: the writer may go on meanwhile
         row = conn.execute("select value from meta where key = 'writes'").fetchone()
         writes = int(row[0]) if row else 0
-        assert conn.execute("select count(*) from audit where event = 'import' and account_id is null").fetchone()[0] == writes
+        assert conn.execute("select count(*) from audit where event = 'backup.writer' and account_id is null").fetchone()[0] == writes
         return writes
     finally:
         conn.close()

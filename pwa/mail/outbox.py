@@ -133,6 +133,29 @@ class Outbox:
         return row["n"] if row else 0
 
 
+def backlog(store: Store) -> dict:
+    """Mails waiting (`pending`), abandoned after every attempt (`given_up`), and the
+    creation time of the oldest one waiting (`oldest`, None when none): for metrics."""
+    row = store.one(
+        "select coalesce(sum(attempts < ?), 0) as pending, coalesce(sum(attempts >= ?), 0) as given_up,"
+        " min(case when attempts < ? then created_at end) as oldest"
+        " from outbox where sent_at is null",
+        (MAX_ATTEMPTS, MAX_ATTEMPTS, MAX_ATTEMPTS),
+    )
+    return dict(row) if row else {"pending": 0, "given_up": 0, "oldest": None}
+
+
+def overdue(store: Store, seconds: float) -> int:
+    """Mails due for more than `seconds` that no worker has taken: a stuck outbox."""
+    now = store.now()
+    row = store.one(
+        "select count(*) as n from outbox where sent_at is null and attempts < ?"
+        " and next_attempt_at < ? and coalesce(locked_until, 0) < ?",
+        (MAX_ATTEMPTS, now - seconds, now),
+    )
+    return row["n"] if row else 0
+
+
 def build_message(settings: Settings, sender: str, row: dict, *, now: float) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender

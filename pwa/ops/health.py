@@ -22,27 +22,17 @@ async def healthz(request: Request) -> Response:
 
 
 def readiness(store: Store) -> dict[str, str]:
-    from pwa.mail.outbox import MAX_ATTEMPTS
+    from pwa.mail.outbox import overdue
 
     checks = {}
     try:
-        with store.write() as db:
-            db.execute(
-                "insert into meta (key, value) values ('ready_probe', ?)"
-                " on conflict (key) do update set value = excluded.value",
-                (str(store.now()),),
-            )
+        store.set_meta("ready_probe", str(store.now()))
         checks["database"] = "ok"
     except sqlite3.Error as exc:
         checks["database"] = f"not writable ({type(exc).__name__}: {exc})"
         return checks
-    row = store.one(
-        "select count(*) as n from outbox where sent_at is null and attempts < ?"
-        " and next_attempt_at < ? and coalesce(locked_until, 0) < ?",
-        (MAX_ATTEMPTS, store.now() - STUCK_SECONDS, store.now()),
-    )
-    overdue = row["n"] if row else 0
-    checks["outbox"] = f"stuck ({overdue} mail(s) due for more than 15 min)" if overdue else "ok"
+    stuck = overdue(store, STUCK_SECONDS)
+    checks["outbox"] = f"stuck ({stuck} mail(s) due for more than 15 min)" if stuck else "ok"
     return checks
 
 

@@ -15,7 +15,6 @@ import hmac
 import os
 import socket
 import threading
-import time
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -73,32 +72,22 @@ class DatabaseCollector:
         self.store = store
 
     def collect(self):
-        from pwa.mail.outbox import MAX_ATTEMPTS
+        from pwa.directory import SqliteDirectory
+        from pwa.mail.outbox import backlog
 
-        now = time.time()
-        row = self.store.one(
-            "select coalesce(sum(attempts < ?), 0) as pending, coalesce(sum(attempts >= ?), 0) as given_up,"
-            " min(case when attempts < ? then created_at end) as oldest"
-            " from outbox where sent_at is null",
-            (MAX_ATTEMPTS, MAX_ATTEMPTS, MAX_ATTEMPTS),
-        ) or {}
-        yield GaugeMetricFamily("sesame_outbox_backlog", "Mails waiting to be sent.", value=row.get("pending") or 0)
+        waiting = backlog(self.store)
+        yield GaugeMetricFamily("sesame_outbox_backlog", "Mails waiting to be sent.", value=waiting["pending"] or 0)
         yield GaugeMetricFamily(
-            "sesame_outbox_given_up", "Mails abandoned after every attempt failed.", value=row.get("given_up") or 0
+            "sesame_outbox_given_up", "Mails abandoned after every attempt failed.", value=waiting["given_up"] or 0
         )
-        oldest = row.get("oldest")
+        oldest = waiting["oldest"]
         yield GaugeMetricFamily(
             "sesame_outbox_oldest_seconds", "Age of the oldest mail waiting (0: none).",
-            value=max(0.0, now - oldest) if oldest else 0.0,
+            value=max(0.0, self.store.now() - oldest) if oldest else 0.0,
         )
-        accounts = self.store.one(
-            "select coalesce(sum(status = 'active' and password_hash is not null), 0) as activated,"
-            " coalesce(sum(status = 'active' and password_hash is null), 0) as waiting,"
-            " coalesce(sum(status != 'active'), 0) as disabled from accounts"
-        ) or {}
         family = GaugeMetricFamily("sesame_accounts", "Accounts by state.", labels=["state"])
-        for state in ("activated", "waiting", "disabled"):
-            family.add_metric([state], accounts.get(state) or 0)
+        for state, n in SqliteDirectory(self.store, "").count_by_state().items():
+            family.add_metric([state], n)
         yield family
 
 
