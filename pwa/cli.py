@@ -27,7 +27,7 @@ def _fail(message: str) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="sesame")
+@click.version_option(package_name="sesame-academie")
 def main() -> None:
     """Sésame: self-service companion of an académie's mail account."""
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field, replace
 from ipaddress import ip_network
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The web files (static/, templates/, manifest.webmanifest) sit beside pwa/ in a checkout;
+# an installed wheel carries them inside the package, in pwa/_site/ (pyproject.toml).
+ROOT = PACKAGE_DIR / "_site" if (PACKAGE_DIR / "_site").is_dir() else PACKAGE_DIR.parent
 
 # Every setting the app reads, with its default and a short description.
 # tests/test_docs.py checks that each one is documented in the README.
