@@ -13,6 +13,7 @@ import io
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -205,19 +206,23 @@ class Letters:
         actor: str,
         actor_id: int | None = None,
         client: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ) -> bytes:
         """Issue a new activation code for each person (voiding older
-        letters) and return the PDF. The codes exist in clear only inside it."""
+        letters) and return the PDF. The codes exist in clear only inside it.
+        `progress(done, total)` is called after each page (`sesame letters`)."""
         if not people:
             raise ValueError("no letters to print")
         pdf = LetterPdf(self.s.profile.name)
         lifetime = PURPOSES["letter"].lifetime
-        for account, etablissement in people:
+        for done, (account, etablissement) in enumerate(people, start=1):
             with self.s.store.write():  # each code with its audit event (the PDF is drawn outside)
                 code = self.s.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
                 self.s.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
             expires = dt.datetime.fromtimestamp(self.s.store.now() + lifetime, PARIS).date()
             pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.s.profile)
+            if progress:
+                progress(done, len(people))
         self._mark_requests_printed([a.id for a, _ in people], actor_id)
         return bytes(pdf.output())
 

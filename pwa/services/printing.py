@@ -18,6 +18,7 @@ Services only: no HTTP, no click. Every step is audited with the agent as actor.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -158,6 +159,7 @@ def carry_out(
     actor: str,
     actor_id: int | None = None,
     client: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes | None:
     """Mark the served requests and print the letters (None: nothing to print).
     Raises NeedsConfirmation, writing nothing, when a valid code would be
@@ -180,4 +182,6 @@ def carry_out(
         s.audit.record("letter.code_replaced", account_id=info.account.id, actor=actor, client=client, kind=info.kind)
     if not plan.people:
         return None
-    return s.letters.print(plan.people, base_url=base_url, actor=actor, actor_id=actor_id, client=client)
+    return s.letters.print(
+        plan.people, base_url=base_url, actor=actor, actor_id=actor_id, client=client, progress=progress
+    )
