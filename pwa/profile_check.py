@@ -110,6 +110,13 @@ def checked(path: Path) -> dict[str, Any]:
     if not isinstance(ways, list) or not ways or any(w not in WAYS_IN for w in ways):
         raise fail("first_connection", f"une liste parmi {', '.join(WAYS_IN)} est attendue.")
     helpdesk, password = section("helpdesk"), section("password")
+    for name, table, allowed in (
+        ("helpdesk", helpdesk, ("phone", "email", "hours")),
+        ("password", password, ("preset", "forbidden_chars")),
+    ):
+        extra = sorted(set(table) - set(allowed))
+        if extra:
+            raise fail(f"{name}.{extra[0]}", f"clé inconnue ; clés possibles : {', '.join(allowed)}.")
     preset = string(password, "preset", "password.")
     if preset not in PRESETS:
         raise fail(

@@ -30,6 +30,7 @@ from pwa.settings_values import (
     public_url,
     seconds,
     secret_key,
+    shown,
     text,
 )
 
@@ -128,8 +129,8 @@ class Settings:
             try:
                 values[variable.field] = variable.parse(raw)
             except ValueError as error:
-                shown = "" if variable.secret or not raw.strip() else f"« {raw} » "
-                problems.append(f"{name} : {shown}{error}")
+                quoted = "" if variable.secret or not raw.strip() else f"« {shown(raw)} » "
+                problems.append(f"{name} : {quoted}{error}")
         if not problems:
             problems += check_together(values, require=require)
         if problems:

@@ -26,6 +26,12 @@ class SettingsError(ValueError):
         self.lines = lines
 
 
+def shown(raw: str) -> str:
+    """A value as an error quotes it: on one line, control characters visible, not too long."""
+    line = raw.encode("unicode_escape").decode("ascii", "replace") if not raw.isprintable() else raw
+    return line if len(line) <= 80 else line[:77] + "…"
+
+
 def text(raw: str) -> str:
     if any(c in raw for c in "\r\n\0"):
         raise ValueError("contient un retour à la ligne ; une seule ligne est permise.")
@@ -157,7 +163,7 @@ def pem_file(raw: str) -> str:
 def secret_key(raw: str) -> str:
     if raw and len(raw) < 32:
         raise ValueError(
-            "trop courte ; au moins 32 caractères (par exemple la sortie de "
+            "est trop courte ; au moins 32 caractères sont attendus (par exemple la sortie de "
             'python3 -c "import secrets; print(secrets.token_urlsafe(48))").'
         )
     return raw
@@ -198,8 +204,8 @@ def check_together(values: dict, *, require: bool) -> list[str]:
     profiles = available_profiles(values["profile_dir"] or None)
     if values["academie"] not in profiles:
         problems.append(
-            f"SESAME_ACADEMIE : « {values['academie']} » : aucun profil de ce nom ; "
-            f"profils disponibles : {', '.join(profiles)}."
+            f"SESAME_ACADEMIE : « {values['academie']} » n'est pas un profil connu ; "
+            f"profils possibles : {', '.join(profiles)}."
         )
     remote_smtp = values["smtp_host"].strip("[]") not in LOOPBACK_HOSTS
     credentials = values["smtp_user"] or values["smtp_password"]
