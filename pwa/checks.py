@@ -10,6 +10,7 @@ import imaplib
 import socket
 import sqlite3
 import ssl
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import aiosmtplib
@@ -84,7 +85,8 @@ def check_smtp(settings: Settings) -> Check:
                 await smtp.quit()
 
     try:
-        asyncio.run(probe())
+        with ThreadPoolExecutor(1) as thread:  # its own event loop, whoever calls
+            thread.submit(lambda: asyncio.run(probe())).result()
     except Exception as error:  # every failure is told, none is raised
         return Check("SMTP", False, f"{where} : {reason(error, settings.smtp_timeout)}.")
     login = ", authentifié" if settings.smtp_user else ""

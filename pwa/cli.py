@@ -31,7 +31,11 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def _settings(*, require: bool = True) -> Settings:
+SERVE = ("SESAME_SECRET_KEY", "SESAME_PUBLIC_URL")  # serving, letters, check
+KEYED = ("SESAME_SECRET_KEY",)  # commands that read or write keyed digests
+
+
+def _settings(*, require: tuple[str, ...] = SERVE) -> Settings:
     """The settings and the académie profile, checked before the command does anything."""
     from pwa.profile import load_profile
     from pwa.profile_check import ProfileError
@@ -157,7 +161,7 @@ def import_(csv_file: Path) -> None:
     """Import staff from a CSV or tab-separated file (see README for the columns)."""
     from pwa.importer import import_command
 
-    sesame = _build(_settings())
+    sesame = _build(_settings(require=KEYED))
     code = import_command(
         csv_file, store=sesame.store, directory=sesame.directory, keys=sesame.keys,
         audit=sesame.audit, tty=sys.stderr.isatty(),
@@ -276,7 +280,7 @@ def migrate() -> None:
     """Apply pending database migrations."""
     from pwa.store import Store
 
-    store = Store(_settings(require=False).db_path)
+    store = Store(_settings(require=()).db_path)
     applied = store.migrate()
     click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))
 
@@ -285,7 +289,7 @@ def _role_target(identifiant: str, role: str, uai: str | None):
     """The container and the account for grant/revoke, or a clear error."""
     from pwa.security.roles import ROLES
 
-    settings = _settings()
+    settings = _settings(require=KEYED)
     if role not in ROLES:
         _fail(f"rôle inconnu « {role} ». Rôles possibles : {', '.join(ROLES)}.")
     sesame = _build(settings)
@@ -338,7 +342,7 @@ def revoke(identifiant: str, role: str, uai: str | None) -> None:
 @main.command()
 def roles() -> None:
     """List the staff roles granted."""
-    sesame = _build(_settings())
+    sesame = _build(_settings(require=KEYED))
     rows = sesame.store.query(
         "select a.identifiant, r.role, r.uai from roles r join accounts a on a.id = r.account_id"
         " order by a.identifiant, r.role, r.uai"

@@ -116,12 +116,12 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: dict[str, str] | None = None, *, require: bool = False, **overrides: object
+        cls, environ: dict[str, str] | None = None, *, require: tuple[str, ...] = (), **overrides: object
     ) -> Settings:
         """Parse every variable (SettingsError lists every bad one, one line each).
 
-        `require`: also what a command needs to run for real, checked by `sesame` before
-        anything starts: the secret key and the public URL, except in the demo."""
+        `require`: the variables the command cannot run without (`sesame serve`: the secret
+        key and the public URL), checked before anything starts, except in the demo."""
         env = os.environ if environ is None else environ
         values, problems = {}, []
         for name, variable in VARIABLES.items():

@@ -196,7 +196,20 @@ def public_url(raw: str) -> str:
     return value
 
 
-def check_together(values: dict, *, require: bool) -> list[str]:
+# What a command may require, with the hint given when it is not set.
+MISSING = {
+    "SESAME_SECRET_KEY": (
+        "secret_key",
+        "au moins 32 caractères secrets sont attendus (voir le README, Configuration).",
+    ),
+    "SESAME_PUBLIC_URL": (
+        "public_url",
+        "l'adresse publique de Sésame est attendue, par exemple https://sesame.ac-exemple.fr.",
+    ),
+}
+
+
+def check_together(values: dict, *, require: tuple[str, ...] = ()) -> list[str]:
     """The rules that involve several variables, once each is valid on its own."""
     from pwa.profile import available_profiles
 
@@ -221,15 +234,8 @@ def check_together(values: dict, *, require: bool) -> list[str]:
             f"SESAME_PUBLIC_URL : « {url} » doit commencer par https:// ; http:// n'est permis "
             "que pour localhost, la démonstration ou avec SESAME_SECURE_COOKIES=0 (développement)."
         )
-    if require and not values["demo"]:
-        if not values["secret_key"]:
-            problems.append(
-                "SESAME_SECRET_KEY : non définie ; au moins 32 caractères secrets sont attendus "
-                "(voir le README, Configuration)."
-            )
-        if not url:
-            problems.append(
-                "SESAME_PUBLIC_URL : non définie ; l'adresse publique de Sésame est attendue, "
-                "par exemple https://sesame.ac-exemple.fr."
-            )
+    if not values["demo"]:
+        for name in require:
+            if name in MISSING and not values[MISSING[name][0]]:
+                problems.append(f"{name} : non définie ; {MISSING[name][1]}")
     return problems

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import SECRET
 
+from pwa.cli import SERVE
 from pwa.settings import VARIABLES, Settings, SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +84,7 @@ def test_allowed_values_in_any_case(tmp_path):
     env = good_env(tmp_path) | {
         "SESAME_SMTP_TLS": "STARTTLS", "SESAME_LOG_LEVEL": "debug", "SESAME_SECURE_COOKIES": "Oui",
     }
-    settings = Settings.from_env(env, require=True)
+    settings = Settings.from_env(env, require=SERVE)
     assert (settings.smtp_tls, settings.log_level, settings.secure_cookies) == ("starttls", "DEBUG", True)
     assert Settings.from_env(good_env(tmp_path) | {"SESAME_SMTP_TLS": "TLS"}).smtp_tls == "tls"
 
@@ -124,20 +125,22 @@ def test_no_clear_text_smtp_login_to_a_remote_server(tmp_path):
 def test_public_url_rules(tmp_path, url, ok):
     env = good_env(tmp_path) | {"SESAME_PUBLIC_URL": url}
     if ok:
-        assert Settings.from_env(env, require=True).public_url == url.rstrip("/")
+        assert Settings.from_env(env, require=SERVE).public_url == url.rstrip("/")
     else:
         with pytest.raises(SettingsError) as error:
-            Settings.from_env(env, require=True)
+            Settings.from_env(env, require=SERVE)
         assert error.value.lines[0].startswith("SESAME_PUBLIC_URL : ")
 
 
 def test_public_url_required_outside_the_demo_only(tmp_path):
     env = {k: v for k, v in good_env(tmp_path).items() if k != "SESAME_PUBLIC_URL"}
-    out = sesame(["roles"], env, tmp_path)
-    assert out.returncode == 2
-    assert out.stderr.startswith("Erreur : SESAME_PUBLIC_URL : non définie")
+    for command in (["serve"], ["letters", "lettres.pdf"], ["check"]):
+        out = sesame(command, env, tmp_path)
+        assert out.returncode == 2, command
+        assert out.stderr.startswith("Erreur : SESAME_PUBLIC_URL : non définie"), command
+    assert sesame(["roles"], env, tmp_path).returncode == 0  # staff roles need no public URL
     demo = Settings.from_env(env | {"SESAME_DEMO": "1", "SESAME_PUBLIC_URL": "http://192.0.2.1:8000"},
-                             require=True)
+                             require=SERVE)
     assert demo.demo and demo.public_url == "http://192.0.2.1:8000"
 
 
