@@ -1,15 +1,20 @@
-"""The `sesame` command: serve, import, migrate, and staff roles (grant, revoke, roles)."""
+"""The `sesame` command: serve, check, import, letters, migrate, and staff roles.
+
+Every command reads the settings first (`_settings`): a bad one is one French line naming
+the variable, exit status 2, before anything starts. No command shows a traceback: an
+unexpected error is one line too (`SesameGroup`)."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
-from pwa.settings import Settings
+from pwa.settings import Settings, SettingsError
 
 DEMO_DB = "sesame-demo.db"
 
@@ -26,8 +31,69 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="sesame")
+SERVE = ("SESAME_SECRET_KEY", "SESAME_PUBLIC_URL")  # serving, letters, check
+KEYED = ("SESAME_SECRET_KEY",)  # commands that read or write keyed digests
+
+
+def _settings(*, require: tuple[str, ...] = SERVE) -> Settings:
+    """The settings and the académie profile, checked before the command does anything."""
+    from pwa.profile import load_profile
+    from pwa.profile_check import ProfileError
+
+    try:
+        settings = Settings.from_env(require=require)
+        load_profile(settings.academie, settings.profile_dir or None)
+    except SettingsError as error:
+        for line in error.lines:
+            click.echo(f"Erreur : {line}", err=True)
+        sys.exit(2)
+    except ProfileError as error:
+        _fail(f"profil d'académie : {error}")
+    return settings
+
+
+def _build(settings: Settings, **options):
+    """The app's services on the configured database, or a clear error."""
+    from pwa.context import DemoRefused, Sesame
+
+    try:
+        return Sesame.build(settings, **options)
+    except DemoRefused as error:
+        _fail(str(error))
+    except sqlite3.Error as error:
+        _fail(f"base de données {settings.db_path} : {error}.")
+
+
+class SesameGroup(click.Group):
+    """Turns an unexpected exception into one French line (exit 1), not a traceback;
+    SESAME_LOG_LEVEL=DEBUG shows the traceback for a bug report."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrompu.", err=True)
+            sys.exit(130)
+        except Exception as error:
+            if os.environ.get("SESAME_LOG_LEVEL", "").strip().upper() == "DEBUG":
+                raise
+            click.echo(f"Erreur inattendue ({type(error).__name__}) : {error}", err=True)
+            sys.exit(1)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sesame-academie")
+    except PackageNotFoundError:  # run from a checkout without installing it
+        return "(non installé)"
+
+
+@click.group(cls=SesameGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=_version(), prog_name="sesame")
 def main() -> None:
     """Sésame: self-service companion of an académie's mail account."""
 
@@ -43,19 +109,15 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
 
     from pwa.ops import serving
 
+    settings = _settings(require=() if demo else SERVE)  # every variable, before anything starts
     try:
-        serving.before_start(workers)
+        serving.before_start(workers)  # before prometheus_client is imported
     except serving.OpsSettingError as exc:
         _fail(str(exc))
     if demo:
-        _prepare_demo(f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}")
+        settings = _prepare_demo(f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}")
     else:
-        try:
-            from pwa.context import Sesame
-
-            Sesame.build(Settings.from_env(), hashing=None).store.close()
-        except Exception as exc:  # configuration errors are told plainly
-            _fail(str(exc))
+        _build(settings, hashing=None).store.close()
     try:
         extra = serving.start()  # the metrics listener, uvicorn's log format
     except serving.OpsSettingError as exc:
@@ -70,31 +132,29 @@ def serve(demo: bool, host: str, port: int, workers: int) -> None:
         access_log=False,
         proxy_headers=False,
         server_header=False,
-        log_level=os.environ.get("SESAME_LOG_LEVEL", "info").lower(),
+        log_level=settings.log_level.lower(),
     )
 
 
-def _prepare_demo(url: str) -> None:
+def _prepare_demo(url: str) -> Settings:
     """Demo database, its key, its seed data, and a real SMTP server on loopback."""
-    from pwa.context import DemoRefused, Sesame
     from pwa.demo import seed_demo
     from pwa.mail.demo_smtp import start_demo_smtp
 
     os.environ.setdefault("SESAME_DB", DEMO_DB)
-    db_path = Path(os.environ["SESAME_DB"])
-    key_file = db_path.with_suffix(".key")
+    os.environ["SESAME_DEMO"] = "1"
+    os.environ.setdefault("SESAME_PUBLIC_URL", url)  # mails and letters give whole addresses
+    os.environ.setdefault("SESAME_SECURE_COOKIES", "1")
+    _settings()  # every value checked before the demo writes its key
+    key_file = Path(os.environ["SESAME_DB"]).with_suffix(".key")
     if "SESAME_SECRET_KEY" not in os.environ:
         if not key_file.exists():
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         os.environ["SESAME_SECRET_KEY"] = key_file.read_text().strip()
-    os.environ["SESAME_DEMO"] = "1"
-    os.environ.setdefault("SESAME_PUBLIC_URL", url)  # mails and letters give whole addresses
-    os.environ.setdefault("SESAME_SECURE_COOKIES", "1")
-    try:
-        sesame = Sesame.build(Settings.from_env())
-    except DemoRefused as exc:
-        _fail(str(exc))
+    settings = _settings()
+    db_path = settings.db_path
+    sesame = _build(settings)
     count = seed_demo(sesame)
     controller = start_demo_smtp(sesame.store)
     os.environ.update(
@@ -103,41 +163,49 @@ def _prepare_demo(url: str) -> None:
     click.echo(f"Démonstration : {count} personnes fictives dans {db_path}.")
     click.echo(f"Serveur SMTP de démonstration sur 127.0.0.1:{controller.port}.")
     click.echo(f"Ouvrez {url}/demo pour les données de test.")
+    return _settings()
 
 
 @main.command(name="import")
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("csv_file", type=click.Path(path_type=Path))
 def import_(csv_file: Path) -> None:
-    """Import staff from a CSV file (see README for the columns)."""
-    from pwa.context import Sesame
+    """Import staff from a CSV or tab-separated file (see README for the columns)."""
     from pwa.importer import import_command
 
-    sesame = Sesame.build(Settings.from_env())
-    code = import_command(csv_file, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
+    sesame = _build(_settings(require=KEYED))
+    code = import_command(
+        csv_file, store=sesame.store, directory=sesame.directory, keys=sesame.keys,
+        audit=sesame.audit, tty=sys.stderr.isatty(),
+    )
     sys.exit(code)
 
 
 @main.command()
-@click.argument("out", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--uai", help="Only this établissement (UAI code).")
 @click.option("--identifiant", "identifiants", multiple=True, help="Only this person (repeatable); prints even if already activated.")
 @click.option("--requests", "requests_only", is_flag=True, help="Only the queued postal letter requests.")
 @click.option("--all", "include_active", is_flag=True, help="Also people who already chose a password.")
 @click.option("--yes", "-y", "confirmed", is_flag=True, help="Print even when it voids a code still valid (listed otherwise).")
+@click.option("--dry-run", "dry_run", is_flag=True, help="Only list who would get a letter: no code, no file, nothing written.")
 def letters(
-    out: Path, uai: str | None, identifiants: tuple[str, ...], requests_only: bool, include_active: bool, confirmed: bool
+    out: Path | None, uai: str | None, identifiants: tuple[str, ...], requests_only: bool,
+    include_active: bool, confirmed: bool, dry_run: bool,
 ) -> None:
     """Print activation letters to OUT.pdf: one page per person, with a new
     one-time code. By default, everyone not yet activated who has no letter
     still valid; --identifiant reprints. A request a newer code already serves
-    is skipped; a print that would void a valid code needs --yes (exit 1)."""
-    from pwa.context import Sesame
+    is skipped; a print that would void a valid code needs --yes (exit 1).
+    --dry-run lists what would be printed and changes nothing."""
+    from pwa.progress import Progress
     from pwa.services.printing import fr_datetime
 
-    settings = Settings.from_env()
-    if not settings.public_url:
-        _fail("SESAME_PUBLIC_URL n'est pas défini : les lettres doivent indiquer l'adresse de Sésame.")
-    sesame = Sesame.build(settings)
+    settings = _settings()
+    if out is None and not dry_run:
+        _fail("indiquez le fichier PDF à écrire, par exemple : sesame letters lettres.pdf.")
+    if out is not None and out.parent != Path() and not out.parent.is_dir():
+        _fail(f"le dossier {out.parent} n'existe pas.")
+    sesame = _build(settings)
     if uai and not sesame.etablissements.exists(uai.upper()):
         _fail(f"aucun établissement {uai.upper()} dans l'annuaire.")
     if requests_only:
@@ -152,6 +220,9 @@ def letters(
         plan = sesame.printing.plan_people(people)
     if plan.empty:
         _fail("aucune lettre à imprimer.")
+    if dry_run:
+        _dry_run(plan, fr_datetime)
+        return
     if plan.voids and not confirmed:
         click.echo("Ces lettres annuleraient un code encore valable :", err=True)
         for info in plan.voids:
@@ -159,7 +230,11 @@ def letters(
         click.echo("Rien n'a été imprimé. Pour imprimer quand même (ces codes ne marcheront plus), "
                    "relancez la commande avec --yes.", err=True)
         sys.exit(1)
-    pdf = sesame.printing.carry_out(plan, confirmed={v.code_id for v in plan.voids}, base_url=settings.public_url, actor="cli")
+    progress = Progress("lettres préparées", every=100)
+    pdf = sesame.printing.carry_out(
+        plan, confirmed={v.code_id for v in plan.voids}, base_url=settings.public_url,
+        actor="cli", progress=progress if progress.tty or len(plan.people) > 100 else None,
+    )
     for info in plan.served:
         used = f", {info.used_label}" if info.used else ""
         click.echo(f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
@@ -173,24 +248,62 @@ def letters(
         click.echo(f"Les anciens codes de {', '.join(v.name for v in plan.voids)} ne marchent plus.")
 
 
+def _dry_run(plan, fr_datetime) -> None:
+    """`letters --dry-run`: what a print would do, without doing any of it."""
+    click.echo("Simulation : aucune lettre imprimée, aucun code créé, rien d'enregistré.")
+    click.echo(f"{len(plan.people)} lettre(s) seraient imprimées :")
+    for account, etablissement in plan.people:
+        click.echo(f"  - {account.identifiant} ({etablissement})")
+    for info in plan.served:
+        click.echo(f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
+                   f"{info.label} {fr_datetime(info.issued_at)}. Pas de nouvelle lettre.")
+    if plan.voids:
+        click.echo("Ces lettres annuleraient un code encore valable (il faudrait --yes) :")
+        for info in plan.voids:
+            click.echo(f"  - {info.name} ({info.account.identifiant}) : {info.label} {fr_datetime(info.issued_at)}")
+
+
+@main.command()
+def check() -> None:
+    """Show the effective configuration (secrets masked), then try the database, the SMTP
+    server, IMAP and ManageSieve. Exit status 1 when something is wrong."""
+    from pwa.checks import run_checks
+    from pwa.profile import load_profile
+
+    settings = _settings()
+    profile = load_profile(settings.academie, settings.profile_dir or None)
+    click.echo("Configuration :")
+    for name, value in settings.shown():
+        click.echo(f"  {name} = {value}")
+    click.echo(f"Profil : {profile.name} ({profile.id}).")
+    results = run_checks(settings, profile)
+    for result in results:
+        click.echo(f"{result.name} : {'ok' if result.ok else 'PROBLÈME'} — {result.detail}")
+    failed = [r.name for r in results if not r.ok]
+    if failed:
+        click.echo(f"À corriger : {', '.join(failed)}.", err=True)
+        sys.exit(1)
+    click.echo("Tout est prêt.")
+
+
 @main.command()
 def migrate() -> None:
     """Apply pending database migrations."""
     from pwa.store import Store
 
-    store = Store(Settings.from_env().db_path)
+    store = Store(_settings(require=()).db_path)
     applied = store.migrate()
     click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))
 
 
 def _role_target(identifiant: str, role: str, uai: str | None):
     """The container and the account for grant/revoke, or a clear error."""
-    from pwa.context import Sesame
     from pwa.security.roles import ROLES
 
+    settings = _settings(require=KEYED)
     if role not in ROLES:
         _fail(f"rôle inconnu « {role} ». Rôles possibles : {', '.join(ROLES)}.")
-    sesame = Sesame.build(Settings.from_env())
+    sesame = _build(settings)
     account = sesame.directory.by_login(identifiant)
     if account is None:
         _fail(f"aucun compte avec l'identifiant « {identifiant} ».")
@@ -240,9 +353,7 @@ def revoke(identifiant: str, role: str, uai: str | None) -> None:
 @main.command()
 def roles() -> None:
     """List the staff roles granted."""
-    from pwa.context import Sesame
-
-    sesame = Sesame.build(Settings.from_env())
+    sesame = _build(_settings(require=KEYED))
     names = {a.id: a.identifiant for a in sesame.directory.get_many([g["account_id"] for g in sesame.roles.every_grant()])}
     rows = sorted(
         ({**g, "identifiant": names[g["account_id"]]} for g in sesame.roles.every_grant() if g["account_id"] in names),

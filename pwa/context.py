@@ -136,7 +136,7 @@ class Sesame:
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
-        profile = load_profile(settings.academie)
+        profile = load_profile(settings.academie, settings.profile_dir or None)
         if not settings.secret_key:
             raise MissingSecret("SESAME_SECRET_KEY is not set (see README, Configuration)")
         store = open_store(settings)

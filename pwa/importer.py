@@ -17,6 +17,8 @@ import click
 from pwa.directory import SqliteDirectory, StaffRecord
 from pwa.importer_checks import check_rows, folded_names, logins
 from pwa.importer_csv import ParseResult, RowError, StaffRow, parse_staff_text
+from pwa.progress import Progress as ProgressBar
+from pwa.security.audit import Audit
 from pwa.security.keys import Keys
 from pwa.services.identity import birth_digest, numen_digest, numen_index, personal_digest
 from pwa.store import Store
@@ -104,6 +106,7 @@ def import_staff(
     directory: SqliteDirectory,
     keys: Keys,
     progress: Progress | None = None,
+    every: int | None = None,
 ) -> ImportReport:
     """Create or update every row in ONE transaction: an exception on any row
     leaves the database as it was. A known NUMEN updates its account and keeps
@@ -112,6 +115,7 @@ def import_staff(
     if directory.store is not store:
         raise ValueError("the directory must write through the same store")
     personal_tokens = _personal_tokens_function()
+    every = every or PROGRESS_EVERY
     created = updated = 0
     pending: list[int] = []
     given = [logins(row, directory.mail_domain) for row in rows]
@@ -153,7 +157,7 @@ def import_staff(
                 created += 1
             else:
                 updated += 1
-            if progress and (done % PROGRESS_EVERY == 0 or done == len(rows)):
+            if progress and (done % every == 0 or done == len(rows)):
                 progress(done, len(rows))
     return ImportReport(created=created, updated=updated, pending_backup=tuple(pending))
 
@@ -203,9 +207,12 @@ def import_command(
     directory: SqliteDirectory,
     keys: Keys,
     echo: Callable[..., object] = click.echo,
+    audit: Audit | None = None,
+    tty: bool = False,
 ) -> int:
     """The body of `sesame import FILE.csv`. Exit code: 0 imported, 1 bad rows
-    (nothing imported), 2 unreadable file. Errors go to stderr."""
+    (nothing imported), 2 unreadable file. Errors go to stderr; progress too, as a bar on
+    a terminal (`tty`). The import is audited as the web's is, with "cli" as actor."""
     try:
         data = Path(path).read_bytes()
     except OSError as error:
@@ -237,13 +244,17 @@ def import_command(
     def show_progress(done: int, total: int) -> None:
         echo(f"{done} / {total} lignes enregistrées…", err=True)
 
+    total = len(parsed.rows)
+    if tty:
+        bar = ProgressBar("lignes enregistrées", tty=True)
+        progress, every = bar, bar.step(total)
+    else:
+        progress, every = (show_progress if total > PROGRESS_EVERY else None), None
     report = import_staff(
-        parsed.rows,
-        store=store,
-        directory=directory,
-        keys=keys,
-        progress=show_progress if len(parsed.rows) > PROGRESS_EVERY else None,
+        parsed.rows, store=store, directory=directory, keys=keys, progress=progress, every=every
     )
+    if audit is not None:
+        audit.record("import", actor="cli", created=report.created, updated=report.updated)
     echo(summary(report))
     note = pending_note(report)
     if note:

@@ -134,7 +134,7 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
         s = "s" if len(missing) > 1 else ""
         found = ", ".join(f"« {h.strip()} »" for h in header if h.strip()) or "aucune"
         problems.append(f"colonne{s} obligatoire{s} absente{s} : {', '.join(missing)} "
-                        f"(colonnes trouvées : {found} ; séparateur « ; » ou « , »)")
+                        f"(colonnes trouvées : {found} ; séparateur « ; », « , » ou tabulation)")
     return positions, problems
 
 
@@ -252,9 +252,10 @@ def _records(reader) -> list[tuple[int, list[str] | None]]:
 
 
 def parse_staff_text(text: str, *, today: dt.date | None = None) -> ParseResult:
-    """Check every row of the HR file; separator `;` or `,`, guessed from the header."""
+    """Check every row of the HR file; separator `;`, `,` or a tab (a tab-separated export),
+    guessed from the header: the one it holds most of."""
     header_line = text.split("\n", 1)[0]
-    separator = ";" if header_line.count(";") >= header_line.count(",") else ","
+    separator = max(";,\t", key=header_line.count)  # a tie keeps the first: ; then ,
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     header = next(reader, [])
     positions, problems = _map_header(header)

@@ -40,7 +40,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message
 
 from pwa.security.csrf import FIELD
-from pwa.settings import ROOT, Settings
+from pwa.settings import PACKAGE_DIR, ROOT, Settings
 from pwa.views import render, sesame
 
 log = logging.getLogger("sesame.offline")
@@ -195,7 +195,7 @@ class ServiceWorker:
             [
                 settings.static_dir,
                 settings.templates_dir,
-                ROOT / "pwa",
+                PACKAGE_DIR,
                 ROOT / "manifest.webmanifest",
             ]
         )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
 
@@ -55,35 +53,34 @@ class Profile:
         return "+33" + digits[1:] if digits.startswith("0") else digits
 
 
-def available_profiles() -> list[str]:
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+def _folders(profile_dir: str | Path | None) -> list[Path]:
+    """Where profiles are looked up: the operator's folder first, then the built-in ones."""
+    return ([Path(profile_dir)] if profile_dir else []) + [PROFILES_DIR]
 
 
-def load_profile(profile_id: str) -> Profile:
-    path = PROFILES_DIR / f"{profile_id}.toml"
-    if profile_id not in available_profiles():
-        raise UnknownProfile(
-            f"unknown académie profile {profile_id!r}; available: {', '.join(available_profiles())}"
-        )
-    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    return Profile(
-        id=data["id"],
-        name=data["name"],
-        short_name=data["short_name"],
-        mail_domain=data["mail_domain"],
-        webmail_url=data["webmail_url"],
-        first_connection=tuple(data["first_connection"]),
-        imap=Server(**data["imap"]),
-        smtp=Server(**data["smtp"]),
-        managesieve=Server(**data["managesieve"]),
-        helpdesk_phone=data["helpdesk"]["phone"],
-        helpdesk_email=data["helpdesk"]["email"],
-        helpdesk_hours=data["helpdesk"]["hours"],
-        password_preset=data["password"]["preset"],
-        forbidden_chars=data["password"]["forbidden_chars"],
-        numen_services=dict(data["numen_services"]),
-        dpo_email=data["dpo_email"],
-        rectorat_address=data["rectorat_address"],
-        fictitious=tuple(data.get("fictitious", ())),
-        security_contact=data.get("security_contact", ""),
+def available_profiles(profile_dir: str | Path | None = None) -> list[str]:
+    return sorted({p.stem for folder in _folders(profile_dir) for p in folder.glob("*.toml")})
+
+
+def profile_path(profile_id: str, profile_dir: str | Path | None = None) -> Path:
+    for folder in _folders(profile_dir):
+        if (folder / f"{profile_id}.toml").is_file():
+            return folder / f"{profile_id}.toml"
+    raise UnknownProfile(
+        f"unknown académie profile {profile_id!r}; available: {', '.join(available_profiles(profile_dir))}"
     )
+
+
+def load_profile(profile_id: str, profile_dir: str | Path | None = None) -> Profile:
+    """The profile, checked key by key (ProfileError names the file, the key, the problem)."""
+    if profile_id not in available_profiles(profile_dir):
+        raise UnknownProfile(
+            f"unknown académie profile {profile_id!r}; available: {', '.join(available_profiles(profile_dir))}"
+        )
+    return read_profile(profile_path(profile_id, profile_dir))
+
+
+def read_profile(path: Path) -> Profile:
+    from pwa.profile_check import checked
+
+    return Profile(**checked(path))

@@ -1,57 +1,100 @@
-"""Settings, read once from the environment and passed to the app factory."""
+# ruff: noqa: E501  (the VARIABLES table reads best one row per line)
+"""Settings, read once from the environment, validated, and passed to the app factory.
+
+Every variable is one row of VARIABLES: its default, its description (the README's table,
+tests/test_docs.py) and the function that turns the text into a typed value. A bad value is a
+SettingsError: one French line naming the variable, the problem and the allowed values
+(pwa/cli.py prints it and exits with status 2). Adding a setting: a row here, a field on
+Settings, a README row, and a case in tests/test_settings.py."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from ipaddress import ip_network
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from pwa.settings_values import (
+    SettingsError,
+    boolean,
+    check_together,
+    choice,
+    db_file,
+    email_address,
+    existing_dir,
+    hostname,
+    listen_address,
+    metrics_token,
+    networks,
+    optional,
+    pem_file,
+    port,
+    profile_id,
+    public_url,
+    seconds,
+    secret_key,
+    shown,
+    text,
+    writable_dir,
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The web files (static/, templates/, manifest.webmanifest) sit beside pwa/ in a checkout;
+# an installed wheel carries them inside the package, in pwa/_site/ (pyproject.toml).
+ROOT = PACKAGE_DIR / "_site" if (PACKAGE_DIR / "_site").is_dir() else PACKAGE_DIR.parent
+
+__all__ = ["ENVIRONMENT", "PACKAGE_DIR", "ROOT", "VARIABLES", "Settings", "SettingsError"]
+
+
+@dataclass(frozen=True)
+class Variable:
+    field: str  # the Settings attribute
+    default: str
+    help: str
+    parse: object  # callable(text) -> value, raising ValueError with the problem in French
+    secret: bool = False  # never echoed in an error or by `sesame check`
+
+
+V = Variable
+VARIABLES: dict[str, Variable] = {
+    "SESAME_DB": V("db_path", "sesame.db", "Path of the SQLite database (the directory and Dovecot's passdb).", db_file),
+    "SESAME_ACADEMIE": V("academie", "aix-marseille", "Académie profile id (a file in pwa/profiles/ or SESAME_PROFILE_DIR).", profile_id),
+    "SESAME_PROFILE_DIR": V("profile_dir", "", "Folder of extra académie profiles (TOML), checked at start.", optional(existing_dir)),
+    "SESAME_SECRET_KEY": V("secret_key", "", "Master secret; purpose keys are derived from it. Required outside demo.", secret_key, secret=True),
+    "SESAME_PUBLIC_URL": V("public_url", "", "External URL, e.g. https://sesame.ac-exemple.fr (origin checks, mails).", optional(public_url)),
+    "SESAME_SMTP_HOST": V("smtp_host", "localhost", "SMTP server for outgoing notices.", hostname),
+    "SESAME_SMTP_PORT": V("smtp_port", "25", "SMTP port.", port),
+    "SESAME_SMTP_USER": V("smtp_user", "", "SMTP user name (empty: no authentication).", text),
+    "SESAME_SMTP_PASSWORD": V("smtp_password", "", "SMTP password.", text, secret=True),
+    "SESAME_SMTP_TLS": V("smtp_tls", "starttls", "none, starttls or tls.", choice("none", "starttls", "tls")),
+    "SESAME_SMTP_TIMEOUT": V("smtp_timeout", "10", "Seconds before an SMTP attempt is abandoned and retried later.", seconds),
+    "SESAME_MAIL_FROM": V("mail_from", "", "Sender of notices (default: ne-pas-repondre@<mail domain>).", optional(email_address)),
+    "SESAME_TRUSTED_PROXIES": V("trusted_proxies", "", "Comma-separated addresses/networks whose X-Forwarded-For is believed.", networks),
+    "SESAME_SECURE_COOKIES": V("secure_cookies", "1", "0 only for plain-HTTP development on a host other than localhost.", boolean),
+    "SESAME_LOG_LEVEL": V("log_level", "INFO", "Python log level.", choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True)),
+    "SESAME_DEMO": V("demo", "0", "1 runs the demo (set by `sesame serve --demo`; refuses a real database).", boolean),
+    "SESAME_IMAP_HOST": V("imap_host", "", "IMAP server Sésame connects to for \"Tester ma connexion\" (default: the profile's).", optional(hostname)),
+    "SESAME_IMAP_PORT": V("imap_port", "", "Its port (default: the profile's, 993).", optional(port, None)),
+    "SESAME_MANAGESIEVE_HOST": V("managesieve_host", "", "ManageSieve server for the out-of-office message (default: the profile's).", optional(hostname)),
+    "SESAME_MANAGESIEVE_PORT": V("managesieve_port", "", "Its port (default: the profile's, 4190).", optional(port, None)),
+    "SESAME_MAIL_CA_FILE": V("mail_ca_file", "", "Extra CA certificates (PEM) trusted for IMAP and ManageSieve TLS, besides the system's.", optional(pem_file)),
+    "SESAME_MAIL_TIMEOUT": V("mail_timeout", "8", "Seconds before an IMAP or ManageSieve connection is given up.", seconds),
+    "SESAME_LOG_FORMAT": V("log_format", "text", "text, or json: one JSON object a line (access log, security events).", choice("text", "json")),
+    "SESAME_METRICS_TOKEN": V("metrics_token", "", "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics).", optional(metrics_token), secret=True),
+    "SESAME_METRICS_ADDRESS": V("metrics_address", "", "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108.", optional(listen_address)),
+    "SESAME_METRICS_DIR": V("metrics_dir", "", "Folder shared by several workers' metrics (default: a fresh one per `serve`).", optional(writable_dir)),
+}
+del V
 
 # Every setting the app reads, with its default and a short description.
 # tests/test_docs.py checks that each one is documented in the README.
-ENVIRONMENT = {
-    "SESAME_DB": ("sesame.db", "Path of the SQLite database (the directory and Dovecot's passdb)."),
-    "SESAME_ACADEMIE": ("aix-marseille", "Académie profile id (a file in pwa/profiles/)."),
-    "SESAME_SECRET_KEY": ("", "Master secret; purpose keys are derived from it. Required outside demo."),
-    "SESAME_PUBLIC_URL": ("", "External URL, e.g. https://sesame.ac-exemple.fr (origin checks, mails)."),
-    "SESAME_SMTP_HOST": ("localhost", "SMTP server for outgoing notices."),
-    "SESAME_SMTP_PORT": ("25", "SMTP port."),
-    "SESAME_SMTP_USER": ("", "SMTP user name (empty: no authentication)."),
-    "SESAME_SMTP_PASSWORD": ("", "SMTP password."),
-    "SESAME_SMTP_TLS": ("starttls", "none, starttls or tls."),
-    "SESAME_SMTP_TIMEOUT": ("10", "Seconds before an SMTP attempt is abandoned and retried later."),
-    "SESAME_MAIL_FROM": ("", "Sender of notices (default: ne-pas-repondre@<mail domain>)."),
-    "SESAME_TRUSTED_PROXIES": ("", "Comma-separated addresses/networks whose X-Forwarded-For is believed."),
-    "SESAME_SECURE_COOKIES": ("1", "0 only for plain-HTTP development on a host other than localhost."),
-    "SESAME_LOG_LEVEL": ("INFO", "Python log level."),
-    "SESAME_DEMO": ("0", "1 runs the demo (set by `sesame serve --demo`; refuses a real database)."),
-    "SESAME_IMAP_HOST": ("", "IMAP server Sésame connects to for \"Tester ma connexion\" (default: the profile's)."),
-    "SESAME_IMAP_PORT": ("", "Its port (default: the profile's, 993)."),
-    "SESAME_MANAGESIEVE_HOST": ("", "ManageSieve server for the out-of-office message (default: the profile's)."),
-    "SESAME_MANAGESIEVE_PORT": ("", "Its port (default: the profile's, 4190)."),
-    "SESAME_MAIL_CA_FILE": ("", "Extra CA certificates (PEM) trusted for IMAP and ManageSieve TLS, besides the system's."),
-    "SESAME_MAIL_TIMEOUT": ("8", "Seconds before an IMAP or ManageSieve connection is given up."),
-    "SESAME_LOG_FORMAT": ("text", "text, or json: one JSON object a line (access log, security events)."),
-    "SESAME_METRICS_TOKEN": ("", "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics)."),
-    "SESAME_METRICS_ADDRESS": ("", "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108."),
-    "SESAME_METRICS_DIR": ("", "Folder shared by several workers' metrics (default: a fresh one per `serve`)."),
-}
-
-
-def _env(name: str, environ: dict[str, str]) -> str:
-    return environ.get(name, ENVIRONMENT[name][0])
-
-
-def _port(value: str) -> int | None:
-    return int(value) if value.strip() else None
+ENVIRONMENT = {name: (v.default, v.help) for name, v in VARIABLES.items()}
 
 
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
     academie: str = "aix-marseille"
+    profile_dir: str = ""
     secret_key: str = ""
     public_url: str = ""
     smtp_host: str = "localhost"
@@ -84,38 +127,39 @@ class Settings:
     static_dir: Path = field(default=ROOT / "static")
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-        env = dict(os.environ if environ is None else environ)
-        proxies = tuple(
-            ip_network(p.strip(), strict=False)
-            for p in _env("SESAME_TRUSTED_PROXIES", env).split(",")
-            if p.strip()
-        )
-        settings = cls(
-            db_path=Path(_env("SESAME_DB", env)),
-            academie=_env("SESAME_ACADEMIE", env),
-            secret_key=_env("SESAME_SECRET_KEY", env),
-            public_url=_env("SESAME_PUBLIC_URL", env).rstrip("/"),
-            smtp_host=_env("SESAME_SMTP_HOST", env),
-            smtp_port=int(_env("SESAME_SMTP_PORT", env)),
-            smtp_user=_env("SESAME_SMTP_USER", env),
-            smtp_password=_env("SESAME_SMTP_PASSWORD", env),
-            smtp_tls=_env("SESAME_SMTP_TLS", env),
-            smtp_timeout=float(_env("SESAME_SMTP_TIMEOUT", env)),
-            mail_from=_env("SESAME_MAIL_FROM", env),
-            trusted_proxies=proxies,
-            secure_cookies=_env("SESAME_SECURE_COOKIES", env) not in ("0", "false", "no"),
-            log_level=_env("SESAME_LOG_LEVEL", env),
-            demo=_env("SESAME_DEMO", env) == "1",
-            imap_host=_env("SESAME_IMAP_HOST", env),
-            imap_port=_port(_env("SESAME_IMAP_PORT", env)),
-            managesieve_host=_env("SESAME_MANAGESIEVE_HOST", env),
-            managesieve_port=_port(_env("SESAME_MANAGESIEVE_PORT", env)),
-            mail_ca_file=_env("SESAME_MAIL_CA_FILE", env),
-            mail_timeout=float(_env("SESAME_MAIL_TIMEOUT", env)),
-            log_format=_env("SESAME_LOG_FORMAT", env).strip().lower(),
-            metrics_token=_env("SESAME_METRICS_TOKEN", env),
-            metrics_address=_env("SESAME_METRICS_ADDRESS", env).strip(),
-            metrics_dir=_env("SESAME_METRICS_DIR", env).strip(),
-        )
+    def from_env(
+        cls, environ: dict[str, str] | None = None, *, require: tuple[str, ...] = (), **overrides: object
+    ) -> Settings:
+        """Parse every variable (SettingsError lists every bad one, one line each).
+
+        `require`: the variables the command cannot run without (`sesame serve`: the secret
+        key and the public URL), checked before anything starts, except in the demo."""
+        env = os.environ if environ is None else environ
+        values, problems = {}, []
+        for name, variable in VARIABLES.items():
+            raw = env.get(name, variable.default)
+            try:
+                values[variable.field] = variable.parse(raw)
+            except ValueError as error:
+                quoted = "" if variable.secret or not raw.strip() else f"« {shown(raw)} » "
+                problems.append(f"{name} : {quoted}{error}")
+        if not problems:
+            problems += check_together(values, require=require)
+        if problems:
+            raise SettingsError(problems)
+        settings = cls(**values)
         return replace(settings, **overrides) if overrides else settings
+
+    def shown(self) -> list[tuple[str, str]]:
+        """Every variable and its effective value, secrets masked (`sesame check`)."""
+        rows = []
+        for name, variable in VARIABLES.items():
+            value = getattr(self, variable.field)
+            if variable.secret:
+                value = "(défini, masqué)" if value else "(vide)"
+            elif isinstance(value, tuple):
+                value = ", ".join(str(v) for v in value) or "(vide)"
+            elif value in ("", None):
+                value = "(vide)"
+            rows.append((name, str(value)))
+        return rows

@@ -44,6 +44,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = os.environ.get("SESAME_CHROMIUM", "/usr/bin/chromium")
+# Text widths must not depend on what else a machine has installed: Chromium sees only the
+# fonts .ci/run installs (tests/fonts.conf) and runs in the C.UTF-8 locale (its own UI
+# strings, such as a file field's button, in English whatever the machine's LANG).
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+
+
+def chromium_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
+    return env | {"FONTCONFIG_FILE": str(FONTS_CONF), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -322,7 +332,9 @@ def chromium(sesame_server: Server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=chromium_env()
+        )
         try:
             yield browser
         finally:

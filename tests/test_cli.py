@@ -14,7 +14,8 @@ from pwa.cli import main
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {"SESAME_DB": str(tmp_path / "s.db"), "SESAME_SECRET_KEY": SECRET, **extra}
+    return {"SESAME_DB": str(tmp_path / "s.db"), "SESAME_SECRET_KEY": SECRET,
+            "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr", **extra}
 
 
 def test_migrate_then_nothing_pending(tmp_path):
@@ -53,7 +54,7 @@ def test_demo_refuses_a_real_database(tmp_path):
     csv = tmp_path / "agents.csv"
     csv.write_bytes(STAFF_CSV.encode())
     CliRunner().invoke(main, ["import", str(csv)], env=env(tmp_path))
-    environ = {**os.environ, **env(tmp_path)}
+    environ = {**os.environ, **env(tmp_path), "PYTHONPATH": str(Path(__file__).parent.parent)}
     out = subprocess.run(
         [sys.executable, "-m", "pwa", "serve", "--demo", "--port", "1"],
         capture_output=True, text=True, env=environ, timeout=60, cwd=tmp_path,

@@ -239,14 +239,20 @@ def test_missing_column_is_one_clear_error(tmp_path, store, directory, keys):
     assert echo.row_errors() == [
         (1, "colonne obligatoire absente : NUMEN (colonnes trouvées : « nom », « prenom », "
             "« date_naissance », « categorie », « uai », « etablissement » ; "
-            "séparateur « ; » ou « , »)")
+            "séparateur « ; », « , » ou tabulation)")
     ]
     assert echo.err[-1] == "Aucune ligne n'a été importée."
     assert count(store) == 0
 
 
+def test_tab_separated_file_reads_like_the_csv():
+    tabs = parse_staff_csv(csv_bytes(DUPONT, sep="\t"))
+    assert not tabs.errors
+    assert tabs.rows == parse_staff_csv(csv_bytes(DUPONT)).rows
+
+
 def test_wrong_separator_reads_as_missing_columns():
-    errors = parse_staff_csv(csv_bytes(DUPONT, sep="\t")).errors
+    errors = parse_staff_csv(csv_bytes(DUPONT, sep="|")).errors
     assert len(errors) == 1 and errors[0].line == 1
     assert errors[0].message.startswith("colonnes obligatoires absentes : nom, prénom,")
 

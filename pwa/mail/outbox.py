@@ -176,14 +176,18 @@ class OutboxWorker:
 
     async def send(self, message: EmailMessage) -> None:
         s = self.settings
+        # Settings allow only these three; anything else fails here, never sends in clear.
+        use_tls, start_tls = {"tls": (True, False), "starttls": (False, True), "none": (False, False)}[
+            s.smtp_tls
+        ]
         await aiosmtplib.send(
             message,
             hostname=s.smtp_host,
             port=s.smtp_port,
             username=s.smtp_user or None,
             password=s.smtp_password or None,
-            use_tls=s.smtp_tls == "tls",
-            start_tls=True if s.smtp_tls == "starttls" else False,
+            use_tls=use_tls,
+            start_tls=start_tls,
             timeout=s.smtp_timeout,
         )
 

@@ -13,6 +13,7 @@ import io
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -205,19 +206,23 @@ class Letters:
         actor: str,
         actor_id: int | None = None,
         client: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ) -> bytes:
         """Issue a new activation code for each person (voiding older
-        letters) and return the PDF. The codes exist in clear only inside it."""
+        letters) and return the PDF. The codes exist in clear only inside it.
+        `progress(done, total)` is called after each page (`sesame letters`)."""
         if not people:
             raise ValueError("no letters to print")
         pdf = LetterPdf(self.profile.name)
         lifetime = PURPOSES["letter"].lifetime
-        for account, etablissement in people:
+        for done, (account, etablissement) in enumerate(people, start=1):
             with self.store.write():  # each code with its audit event (the PDF is drawn outside)
                 code = self.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
                 self.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
             expires = dt.datetime.fromtimestamp(self.store.now() + lifetime, PARIS).date()
             pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.profile)
+            if progress:
+                progress(done, len(people))
         now = self.store.now()
         for account, _ in people:
             self.queue.mark(account.id, "printed", at=now, by=actor_id)

@@ -18,6 +18,7 @@ Services only: no HTTP, no click. Every step is audited with the agent as actor.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pwa.directory import Account, SqliteDirectory
@@ -147,6 +148,7 @@ class Printing:
         actor: str,
         actor_id: int | None = None,
         client: str = "",
+        progress: Callable[[int, int], None] | None = None,
     ) -> bytes | None:
         """Mark the served requests and print the letters (None: nothing to print).
         Raises NeedsConfirmation, writing nothing, when a valid code would be
@@ -167,4 +169,6 @@ class Printing:
             )
         if not plan.people:
             return None
-        return self.letters.print(plan.people, base_url=base_url, actor=actor, actor_id=actor_id, client=client)
+        return self.letters.print(
+            plan.people, base_url=base_url, actor=actor, actor_id=actor_id, client=client, progress=progress
+        )
