@@ -15,7 +15,8 @@ import sqlite3
 
 PASSWORD_EVENTS = ("password.set", "password.set_letter", "password.set_helpdesk", "password.changed",
                    "password.reset_backup")
-CODE_EVENTS = {"letter": "password.set_letter", "helpdesk": "password.set_helpdesk"}
+CODE_EVENTS = {"letter": "password.set_letter", "helpdesk": "password.set_helpdesk",
+               "backup_reset": "password.reset_backup"}
 NOTICE_SUBJECTS = ("%Votre compte est activé", "%Votre mot de passe a été modifié")
 
 
@@ -29,7 +30,7 @@ def violations(conn: sqlite3.Connection, since: float) -> list[str]:
         found.append(f"integrity_check: {integrity}")
     for row in conn.execute(
         "select c.id, c.purpose, a.identifiant from codes c join accounts a on a.id = c.account_id"
-        " where c.purpose in ('letter', 'helpdesk') and c.used_at is not null"
+        " where c.purpose in ('letter', 'helpdesk', 'backup_reset') and c.used_at is not null"
         " and (a.password_changed_at is null or a.password_changed_at < c.used_at)"
     ):
         found.append(f"{row['purpose']} code {row['id']} used without the password change ({row['identifiant']})")

@@ -196,6 +196,38 @@ def test_reset_with_the_backup_address(app, client, sesame, backup, mailer, cloc
     assert "password.reset_backup" in events and "backup.code_sent" in events
 
 
+def test_the_mailed_code_is_used_up_with_the_new_password_not_before(client, sesame, backup, mailer, clock):
+    """Typing the right code opens the password page but leaves the code valid: it is
+    used in the same transaction as the new password, so a person whose phone dies (or
+    a server that stops) between the two screens does not lose the code."""
+    page = ask_code(client, "jdupont", JEAN.birth)
+    choose = submit(client, page, "/mot-de-passe/secours/code", code=mailer.code(PERSO))
+    assert choose.h1 == "Choisissez votre mot de passe"
+    assert sesame.codes.live(1, "backup_reset") is not None, "not used up by typing it"
+    done = submit(client, choose, "/mot-de-passe/nouveau", password=OTHER_GOOD, confirmation=OTHER_GOOD)
+    assert "enregistré" in done.h1
+    assert sesame.codes.live(1, "backup_reset") is None
+    used = sesame.codes.latest(1, "backup_reset")
+    assert used["used_at"] is not None
+    assert "password.reset_backup" in [e["event"] for e in sesame.audit.for_account(1, limit=10)]
+
+
+def test_a_code_used_meanwhile_leaves_the_password_unchanged(client, sesame, backup, mailer, clock):
+    """The code was used up in between (the same code finishing in another tab): the
+    password is not changed, and the page says so and offers a new code."""
+    set_password_with_numen(client, JEAN, GOOD)
+    client.cookies.clear()
+    page = ask_code(client, "jdupont", JEAN.birth)
+    choose = submit(client, page, "/mot-de-passe/secours/code", code=mailer.code(PERSO))
+    sesame.codes.use(sesame.codes.live(1, "backup_reset")["id"], 1)  # the other tab won
+    refused = submit(client, choose, "/mot-de-passe/nouveau", password=OTHER_GOOD, confirmation=OTHER_GOOD)
+    assert refused.status == 410
+    assert "n'a pas été changé" in refused.field_error("identifiant")
+    assert refused.h1 == "Recevoir un code à mon adresse de secours"
+    client.cookies.clear()
+    assert login(client, "jdupont", GOOD).h1 == "Mon compte"
+
+
 def test_reset_asks_for_the_second_factor(client, sesame, backup, mailer, clock):
     set_password_with_numen(client, JEAN, GOOD)
     client.cookies.clear()

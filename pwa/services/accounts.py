@@ -162,14 +162,16 @@ class AccountService:
         client: str,
         keep_session: str | None = None,
         code_id: int | None = None,
+        proven_by_hr: bool = False,
         reset_factors: bool = False,
     ) -> PolicyResult:
         """Validate against the policy, store the argon2id hash (the mail server
         reads it at once), revoke other sessions and tell the owner.
 
-        One transaction: the letter or help-desk code (`code_id`, checked earlier
+        One transaction: the letter, help-desk or mailed reset code (`code_id`, checked earlier
         without being used up), the new hash, the session revocation, the audit
-        event, the notice in the outbox and, when asked (`reset_factors`), the
+        event, the notice in the outbox, the end of a pause when HR proved the identity
+        (`proven_by_hr`) and, when asked (`reset_factors`), the
         removal of the second factors commit together or not at all. The hash is
         computed first, outside it, so the write lock is held for milliseconds.
         Raises CodeUnusable, with nothing changed, when the code was used
@@ -190,7 +192,7 @@ class AccountService:
             self.notices.send(kind, current, when=self.store.now(), client=client)
             if reset_factors:
                 self.factors.remove_all(current, client)
-            if code_id is not None:  # identity proven by HR: the pause ends with the new password
+            if proven_by_hr:  # a letter or help-desk code: the pause ends with the new password
                 self.lift_pause(current, client)
         return result
 

@@ -238,7 +238,9 @@ class BackupService:
         account = self.directory.get(account_id) if account_id else None
 
         def check() -> bool | str:
-            result = self.codes.check(account.id, "backup_reset", typed) if account else Check.WRONG
+            # Checked, not used up: the code is used in the transaction that sets the new
+            # password (AccountService.set_password), so a crash in between leaves it valid.
+            result = self.codes.check(account.id, "backup_reset", typed, consume=False) if account else Check.WRONG
             if result is Check.OK and account is not None and account.active:
                 return True
             return (Check.WRONG if result is Check.OK else result).value
@@ -247,3 +249,8 @@ class BackupService:
         if attempt.result is Result.WRONG and account is not None:
             self.audit.record("backup.code_failed", account_id=account.id, client=client, purpose="reset")
         return attempt
+
+    def live_reset_code(self, account_id: int) -> int | None:
+        """The id of the mailed reset code still valid (to use up with the new password)."""
+        row = self.codes.live(account_id, "backup_reset")
+        return int(row["id"]) if row else None

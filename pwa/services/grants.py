@@ -85,7 +85,7 @@ class Grants:
             "needs_factor": needs_factor,
             "factor_done": False,
             "via": via,
-            "code": code_id,  # letter and help-desk codes: used up with the new password
+            "code": code_id,  # letter, help-desk and mailed reset codes: used up with the new password
             "identity": show_identity,
         }
 
@@ -113,9 +113,10 @@ class Grants:
         return self.via(handle) in BY_HR
 
     def code_id(self, handle: SessionHandle) -> int | None:
-        """The letter or help-desk code to use up with the new password (0: none kept)."""
+        """The code to use up with the new password: a letter or help-desk code, or the
+        reset code mailed to the backup address (0: none kept, so none can be used)."""
         grant = self._get(handle, "reset") or {}
-        return (grant.get("code") or 0) if self.by_hr(handle) else None
+        return (grant.get("code") or 0) if grant.get("via") in (*BY_HR, "backup") else None
 
     def shows_identity(self, handle: SessionHandle) -> bool:
         return bool((self._get(handle, "reset") or {}).get("identity"))
@@ -173,7 +174,7 @@ class Grants:
         grant = self._get(handle, "backup")
         return grant is None or grant["attempts"] >= MAX_ATTEMPTS
 
-    def backup_proven(self, handle: SessionHandle) -> bool:
+    def backup_proven(self, handle: SessionHandle, code_id: int | None = None) -> bool:
         """The mailed code was right: the same grant as the NUMEN journey follows.
         Returns whether the second factor must be given first."""
         grant = self._get(handle, "backup")
@@ -181,6 +182,6 @@ class Grants:
         needs_factor = self.authenticators.has_factor(account_id)
         session = handle.get()
         if session is not None:
-            session.data[KEY] = self._reset(account_id, "backup", needs_factor)
+            session.data[KEY] = self._reset(account_id, "backup", needs_factor, code_id)
             handle.save()
         return needs_factor

@@ -94,7 +94,8 @@ async def enter_code(request: Request) -> Response:
             return _page(request, data, errors, status=429)
         if attempt.ok:
             # The same grant as the NUMEN journey: its factor and password screens follow.
-            needs_factor = s.grants.backup_proven(handle)
+            code_id = await run_in_threadpool(s.backup.live_reset_code, data["account"])
+            needs_factor = s.grants.backup_proven(handle, code_id)
             return redirect(request, "reset_factor" if needs_factor else "password_choose")
         result = Check(attempt.detail or "wrong")
     if result is not Check.EXPIRED:

@@ -119,12 +119,18 @@ async def choose(request: Request) -> Response:
         await run_in_threadpool(
             s.accounts.set_password, account, password, event=RESET_EVENTS.get(via, "password.set"),
             client=request.state.client, keep_session=keep, code_id=s.grants.code_id(handle),
+            proven_by_hr=s.grants.by_hr(handle),
             reset_factors=bool(context["offer_factor_reset"] and form.get("reset_factors")),
         )
     except CodeUnusable:
         # Used meanwhile (another session), replaced by a newer letter, or expired.
         s.grants.drop(handle)
         errors = forms.Errors()
+        if via == "backup":  # the mailed code: ask for a new one
+            errors.add("identifiant", "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas"
+                       " été changé. Demandez un nouveau code.")
+            values = {"identifiant": account.identifiant}
+            return render(request, "password/backup_identity.html", {"values": values, "errors": errors}, status=410)
         errors.add("code", "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas été changé.")
         return render(request, "activation/code.html", {"values": {"identifiant": account.identifiant}, "errors": errors}, status=410)
     s.grants.finish(handle, account.id)
