@@ -81,3 +81,4 @@ class StaffRecord:
     reserved: frozenset[str] = frozenset()
     first_names_folded: str = ""
     birth_name_folded: str = ""
+    hr_id: str | None = None  # the file's HR id: links the row to a directory entry (LDAP)

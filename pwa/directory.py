@@ -176,6 +176,25 @@ class SqliteDirectory:
         )
         return {row["v"] for row in rows}
 
+    def new_logins(self, person: StaffRecord) -> tuple[str, str]:
+        """The file's identifiant and address, or free ones made from the names."""
+        identifiant, email = person.identifiant, person.email
+        if not identifiant:
+            base = base_identifiant(person.first_name, person.last_name)
+            taken = self._taken_like("identifiant", base) | person.reserved
+            identifiant = with_suffix(base, taken.__contains__)
+        if not email:
+            first, surname = base_local_part(person.first_name, person.last_name)
+            domain = "@" + self.mail_domain
+            taken_mails = self._taken_like("email", f"{first}.{surname}", domain) | person.reserved
+            email = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails) + domain
+        return identifiant, email
+
+    def set_numen_index(self, account_id: int, index: str) -> None:
+        """The row of an entry linked before its import takes the file's NUMEN index."""
+        with self.store.write() as db:
+            db["accounts"].update(account_id, {"numen_index": index})
+
     def save_staff(self, person: StaffRecord) -> tuple[int, bool]:
         """Create or update one person (matched by NUMEN index). Returns
         (account id, created). Identifiant and address never change once given.
@@ -202,16 +221,7 @@ class SqliteDirectory:
             if existing:
                 db["accounts"].update(existing["id"], {**fields, **given})
                 return existing["id"], False
-            identifiant, email = person.identifiant, person.email
-            if not identifiant:
-                base = base_identifiant(person.first_name, person.last_name)
-                taken = self._taken_like("identifiant", base) | person.reserved
-                identifiant = with_suffix(base, taken.__contains__)
-            if not email:
-                first, surname = base_local_part(person.first_name, person.last_name)
-                domain = "@" + self.mail_domain
-                taken_mails = self._taken_like("email", f"{first}.{surname}", domain) | person.reserved
-                email = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails) + domain
+            identifiant, email = self.new_logins(person)
             table = db["accounts"].insert(
                 {
                     **fields,
