@@ -78,15 +78,17 @@ class LdapClient:
     def __init__(self, config: LdapConfig) -> None:
         self.config = config
         self._local = threading.local()
-        tls = None
+        self.tls = None
         if config.ldaps or config.starttls:
-            tls = ldap3.Tls(ca_certs_file=config.ca_file or None, validate=ssl.CERT_REQUIRED)
-        self.server = ldap3.Server(config.url, tls=tls, connect_timeout=config.timeout, get_info=ldap3.NONE)
+            self.tls = ldap3.Tls(ca_certs_file=config.ca_file or None, validate=ssl.CERT_REQUIRED)
 
     # -- connections ---------------------------------------------------------------------
     def _open(self, dn: str, password: str) -> ldap3.Connection:
+        # A Server object of its own each time: ldap3 remembers an address that failed as
+        # unavailable for a while, which would outlast the directory's own restart.
+        server = ldap3.Server(self.config.url, tls=self.tls, connect_timeout=self.config.timeout, get_info=ldap3.NONE)
         conn = ldap3.Connection(
-            self.server, dn, password, receive_timeout=math.ceil(self.config.timeout),  # whole seconds
+            server, dn, password, receive_timeout=math.ceil(self.config.timeout),  # whole seconds
             raise_exceptions=False, auto_referrals=False,
         )
         conn.open()
