@@ -18,12 +18,12 @@ pytest.register_assert_rewrite("browser")
 from aiosmtpd.controller import Controller  # noqa: E402
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
+from slapd import slapd  # noqa: E402, F401  (the session's directory, for the LDAP backend)
 from starlette.testclient import TestClient
 
 from pwa.mail.demo_smtp import free_port
 from pwa.security.passwords import PasswordHashing
 from pwa.settings import Settings
-from slapd import slapd  # noqa: E402, F401  (the session's directory, for the LDAP backend)
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

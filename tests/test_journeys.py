@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import JEAN, Page, date_fields, get, submit
 
 from pwa.legal import rgaa
