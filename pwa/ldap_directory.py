@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from typing import Any
 
 import ldap3
 
@@ -82,7 +83,7 @@ class LdapDirectory(SqliteDirectory):
         found = self.client.search(filter_, self._wanted())
         return found[0] if len(found) == 1 else None  # two entries for one login: none
 
-    def _fields(self, entry: dict) -> dict:
+    def _fields(self, entry: dict) -> dict[str, Any]:
         """What the row mirrors from the entry. The password's value is reduced at once
         to "set or not"; it is never kept."""
         fields = {key: first(entry, attribute) for key, attribute in self.attributes.items()}
@@ -108,7 +109,7 @@ class LdapDirectory(SqliteDirectory):
         if account is None:
             return None
         entry = self._entry_of(account.id)
-        fields = self._fields(entry) if entry else {"status": "disabled"}
+        fields: dict[str, Any] = self._fields(entry) if entry else {"status": "disabled"}
         if fields.get("uai") is None or (fields.get("uai") and not self.etablissements.name(fields["uai"])):
             fields.pop("uai", None)  # an établissement Sésame does not know yet: keep the row's
         changed = {k: v for k, v in fields.items() if getattr(account, k) != v}
@@ -135,7 +136,7 @@ class LdapDirectory(SqliteDirectory):
         entry = self._find(equals(attribute, login))
         if entry is None:
             return None
-        entry_uuid = first(entry, "entryUUID")
+        entry_uuid = first(entry, "entryUUID") or ""
         account = self.by_entry_uuid(entry_uuid)
         if account is None:
             fields = self._fields(entry)
@@ -150,7 +151,7 @@ class LdapDirectory(SqliteDirectory):
     # -- passwords: the directory's --------------------------------------------------------
     def verify_password(self, account: Account, password: str) -> bool:
         dn = self._dn_of(account)
-        return bool(dn) and self.client.bind_as(dn, password)
+        return dn is not None and self.client.bind_as(dn, password)
 
     def change_password(self, account: Account, password: str) -> None:
         """Password Modify; raises PasswordRefused (the directory's policy) or
@@ -216,7 +217,7 @@ class LdapDirectory(SqliteDirectory):
             if not self.create_entries:
                 raise NoEntry(person.identifiant or person.email or person.last_name)
             entry = self._create(person)
-        entry_uuid, fields = first(entry, "entryUUID"), self._fields(entry)
+        entry_uuid, fields = first(entry, "entryUUID") or "", self._fields(entry)
         linked = self.by_entry_uuid(entry_uuid)
         if linked is not None:
             self.set_numen_index(linked.id, person.numen_index)
