@@ -59,6 +59,17 @@ def open_store(settings: Settings) -> Store:
     return store
 
 
+def open_directory(
+    settings: Settings, store: Store, mail_domain: str, etablissements: Etablissements
+) -> SqliteDirectory:
+    """SESAME_DIRECTORY: Sésame's own SQLite accounts, or the académie's LDAP directory."""
+    if settings.directory == "ldap":
+        from pwa.ldap_directory import LdapDirectory
+
+        return LdapDirectory.from_settings(settings, store, mail_domain, etablissements)
+    return SqliteDirectory(store, mail_domain, etablissements)
+
+
 def check_demo_database(directory: SqliteDirectory, store: Store) -> None:
     """Demo mode refuses a database that holds non-demo accounts (DESIGN §5)."""
     if directory.count(demo=False):
@@ -141,7 +152,7 @@ class Sesame:
             raise MissingSecret("SESAME_SECRET_KEY is not set (see README, Configuration)")
         store = open_store(settings)
         etablissements = Etablissements(store)
-        directory = SqliteDirectory(store, profile.mail_domain, etablissements)
+        directory = open_directory(settings, store, profile.mail_domain, etablissements)
         if settings.demo:
             check_demo_database(directory, store)
         templates = Jinja2Blocks(directory=str(settings.templates_dir))

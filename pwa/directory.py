@@ -1,100 +1,51 @@
 """The directory: accounts and their password hashes (DESIGN §2).
 
-One small interface, so an LDAP backend can stand in later. The SQLite backend's
-`accounts` table is also Dovecot's passdb (docs/dovecot.md).
+One small interface, two backends: this SQLite one, whose `accounts` table is also
+Dovecot's passdb (docs/dovecot.md), and the académie's LDAP directory
+(pwa/ldap_directory.py), which keeps its `accounts` rows here, linked to the entries
+by entryUUID, for what the directory does not hold.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Protocol
 
+from pwa.account import Account, StaffRecord
 from pwa.names import ascii_fold, base_identifiant, base_local_part, with_suffix
 from pwa.store import Store
 from pwa.stores.etablissements import Etablissements
+
+__all__ = [
+    "Account", "Directory", "DirectoryUnavailable", "NoEntry", "PasswordRefused", "SqliteDirectory",
+    "StaffRecord",
+]
 
 CHUNK = 500  # ids per "in (…)" query
 PAGE_SIZE = 20
 
 
-@dataclass(frozen=True)
-class Account:
-    id: int
-    identifiant: str
-    email: str
-    first_name: str
-    last_name: str
-    category: str | None
-    uai: str | None
-    status: str
-    password_hash: str | None
-    numen_digest: str | None
-    birth_digest: str | None
-    personal_digests: frozenset[str]
-    backup_email: str | None
-    demo: bool
-    personal_email: str | None = None  # from the staff file, not verified
-    first_names_folded: str = ""  # space-separated forms (pwa.names.first_name_forms)
-    birth_name_folded: str = ""
-    disabled_at: float | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.status == "active"
-
-    @property
-    def activated(self) -> bool:
-        return self.password_hash is not None
-
-    @classmethod
-    def from_row(cls, row: dict) -> Account:
-        return cls(
-            id=row["id"],
-            identifiant=row["identifiant"],
-            email=row["email"],
-            first_name=row["first_name"],
-            last_name=row["last_name"],
-            category=row["category"],
-            uai=row["uai"],
-            status=row["status"],
-            password_hash=row["password_hash"],
-            numen_digest=row["numen_digest"],
-            birth_digest=row["birth_digest"],
-            personal_digests=frozenset(json.loads(row["personal_digests"] or "[]")),
-            backup_email=row["backup_email"],
-            demo=bool(row["demo"]),
-            personal_email=row.get("personal_email"),
-            first_names_folded=row.get("first_names_folded") or "",
-            birth_name_folded=row.get("birth_name_folded") or "",
-            disabled_at=row.get("disabled_at"),
-        )
+class DirectoryUnavailable(Exception):
+    """The directory did not answer (down, slow, refused Sésame's own bind): nothing
+    was changed; the person is asked to come back later (a French 503 page)."""
 
 
-@dataclass(frozen=True)
-class StaffRecord:
-    """One person as HR knows them; secrets already reduced to keyed hashes
-    by the caller, except the NUMEN index used to recognise a re-import."""
+class PasswordRefused(Exception):
+    """The directory's own password policy refused a new password; `message` says why,
+    in French, for the page's error summary."""
 
-    first_name: str
-    last_name: str
-    category: str
-    uai: str
-    etablissement: str
-    numen_index: str
-    personal_email: str | None = None
-    demo: bool = False
-    # Issue 11: the file's own identifiant and academic address win (kept
-    # exactly); generation fills only what is missing and avoids `reserved`,
-    # every value the file gives to someone.
-    identifiant: str | None = None
-    email: str | None = None
-    reserved: frozenset[str] = frozenset()
-    first_names_folded: str = ""
-    birth_name_folded: str = ""
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NoEntry(LookupError):
+    """An import row matches no entry of the directory (and entries are not created)."""
 
 
 class Directory(Protocol):
+    external_passwords: bool  # True: the directory checks and stores passwords itself
+
     def get(self, account_id: int) -> Account | None: ...
     def by_login(self, login: str) -> Account | None: ...
     def by_numen_index(self, index: str) -> Account | None: ...
@@ -103,6 +54,8 @@ class Directory(Protocol):
 
 class SqliteDirectory:
     """The `accounts` table's owner: every query on it is here."""
+
+    external_passwords = False  # Sésame hashes (argon2id); Dovecot reads the column
 
     def __init__(self, store: Store, mail_domain: str, etablissements: Etablissements | None = None) -> None:
         self.store = store
@@ -132,6 +85,34 @@ class SqliteDirectory:
                 account_id,
                 {"password_hash": password_hash, "password_changed_at": now, "updated_at": now},
             )
+
+    # -- the link to a directory entry (LDAP backend) -------------------------------------
+    def by_entry_uuid(self, entry_uuid: str) -> Account | None:
+        row = self.store.one("select * from accounts where entry_uuid = ?", (entry_uuid,))
+        return Account.from_row(row) if row else None
+
+    def entry_uuid_of(self, account_id: int) -> str | None:
+        row = self.store.one("select entry_uuid from accounts where id = ?", (account_id,))
+        return row["entry_uuid"] if row else None
+
+    def mirror(self, account_id: int, fields: dict) -> None:
+        """Copy what the directory entry says (identifiant, address, names, UAI, status,
+        whether a password is set) onto the row, so lists and counts read it."""
+        with self.store.write() as db:
+            db["accounts"].update(account_id, {**fields, "updated_at": self.store.now()})
+
+    def link_entry(self, entry_uuid: str, fields: dict, *, account_id: int | None = None) -> int:
+        """Link a row to an entry: `account_id`'s, or a new row (a person the directory
+        knows who has not been imported). Returns the row's id."""
+        now = self.store.now()
+        with self.store.write() as db:
+            if account_id is not None:
+                db["accounts"].update(account_id, {**fields, "entry_uuid": entry_uuid, "updated_at": now})
+                return account_id
+            table = db["accounts"].insert(
+                {**fields, "entry_uuid": entry_uuid, "demo": 0, "created_at": now, "updated_at": now}
+            )
+            return int(table.last_pk)
 
     def set_backup_email(self, account_id: int, email: str | None) -> None:
         """A verified backup address (the caller checked it with a code), or None to remove it."""
@@ -195,6 +176,25 @@ class SqliteDirectory:
         )
         return {row["v"] for row in rows}
 
+    def new_logins(self, person: StaffRecord) -> tuple[str, str]:
+        """The file's identifiant and address, or free ones made from the names."""
+        identifiant, email = person.identifiant, person.email
+        if not identifiant:
+            base = base_identifiant(person.first_name, person.last_name)
+            taken = self._taken_like("identifiant", base) | person.reserved
+            identifiant = with_suffix(base, taken.__contains__)
+        if not email:
+            first, surname = base_local_part(person.first_name, person.last_name)
+            domain = "@" + self.mail_domain
+            taken_mails = self._taken_like("email", f"{first}.{surname}", domain) | person.reserved
+            email = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails) + domain
+        return identifiant, email
+
+    def set_numen_index(self, account_id: int, index: str) -> None:
+        """The row of an entry linked before its import takes the file's NUMEN index."""
+        with self.store.write() as db:
+            db["accounts"].update(account_id, {"numen_index": index})
+
     def save_staff(self, person: StaffRecord) -> tuple[int, bool]:
         """Create or update one person (matched by NUMEN index). Returns
         (account id, created). Identifiant and address never change once given.
@@ -221,16 +221,7 @@ class SqliteDirectory:
             if existing:
                 db["accounts"].update(existing["id"], {**fields, **given})
                 return existing["id"], False
-            identifiant, email = person.identifiant, person.email
-            if not identifiant:
-                base = base_identifiant(person.first_name, person.last_name)
-                taken = self._taken_like("identifiant", base) | person.reserved
-                identifiant = with_suffix(base, taken.__contains__)
-            if not email:
-                first, surname = base_local_part(person.first_name, person.last_name)
-                domain = "@" + self.mail_domain
-                taken_mails = self._taken_like("email", f"{first}.{surname}", domain) | person.reserved
-                email = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails) + domain
+            identifiant, email = self.new_logins(person)
             table = db["accounts"].insert(
                 {
                     **fields,

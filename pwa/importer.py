@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from pwa.directory import SqliteDirectory, StaffRecord
+from pwa.directory import NoEntry, SqliteDirectory, StaffRecord
 from pwa.importer_checks import check_rows, folded_names, logins
 from pwa.importer_csv import ParseResult, RowError, StaffRow, parse_staff_text
 from pwa.progress import Progress as ProgressBar
@@ -34,6 +34,7 @@ __all__ = [
     "import_staff",
     "check_rows",
     "parse_staff_csv",
+    "no_entry_note",
     "pending_note",
     "summary",
 ]
@@ -85,6 +86,8 @@ class ImportReport:
     # File lines whose e-mail is a personal address, now offered to the person
     # as a backup address to confirm with a code (it counts only once confirmed).
     pending_backup: tuple[int, ...] = ()
+    # LDAP directory: file lines that match no entry (left out; SESAME_LDAP_CREATE creates them).
+    no_entry: tuple[int, ...] = ()
 
     @property
     def total(self) -> int:
@@ -118,6 +121,7 @@ def import_staff(
     every = every or PROGRESS_EVERY
     created = updated = 0
     pending: list[int] = []
+    missing: list[int] = []
     given = [logins(row, directory.mail_domain) for row in rows]
     reserved = frozenset(
         [g.identifiant for g in given if g.identifiant] + [g.email for g in given if g.email]
@@ -128,38 +132,41 @@ def import_staff(
             raise ImportRefused(clashes)
         for done, (row, row_logins) in enumerate(zip(rows, given, strict=True), start=1):
             first_names, birth_name = folded_names(row)
-            account_id, is_new = directory.save_staff(
-                StaffRecord(
-                    first_name=row.first_name,
-                    last_name=row.last_name,
-                    category=row.category,
-                    uai=row.uai,
-                    etablissement=row.etablissement,
-                    numen_index=numen_index(keys, row.numen),
-                    personal_email=row_logins.personal_email,
-                    identifiant=row_logins.identifiant,
-                    email=row_logins.email,
-                    reserved=reserved,
-                    first_names_folded=first_names,
-                    birth_name_folded=birth_name,
+            try:
+                account_id, is_new = directory.save_staff(
+                    StaffRecord(
+                        first_name=row.first_name,
+                        last_name=row.last_name,
+                        category=row.category,
+                        uai=row.uai,
+                        etablissement=row.etablissement,
+                        numen_index=numen_index(keys, row.numen),
+                        personal_email=row_logins.personal_email,
+                        identifiant=row_logins.identifiant,
+                        email=row_logins.email,
+                        reserved=reserved,
+                        first_names_folded=first_names,
+                        birth_name_folded=birth_name,
+                        hr_id=row.hr_id,
+                    )
                 )
-            )
-            if row_logins.personal_email and directory.needs_backup(account_id):
-                pending.append(row.line)
-            tokens = personal_tokens(row.birth_date, row.numen) if personal_tokens else ()
-            directory.set_secret_digests(
-                account_id,
-                numen_digest=numen_digest(keys, account_id, row.numen),
-                birth_digest=birth_digest(keys, account_id, row.birth_date),
-                personal=[personal_digest(keys, account_id, t) for t in tokens],
-            )
-            if is_new:
-                created += 1
-            else:
-                updated += 1
+            except NoEntry:  # the LDAP directory has no entry for this person: nothing written
+                missing.append(row.line)
+                account_id = None
+            if account_id is not None:
+                if row_logins.personal_email and directory.needs_backup(account_id):
+                    pending.append(row.line)
+                tokens = personal_tokens(row.birth_date, row.numen) if personal_tokens else ()
+                directory.set_secret_digests(
+                    account_id,
+                    numen_digest=numen_digest(keys, account_id, row.numen),
+                    birth_digest=birth_digest(keys, account_id, row.birth_date),
+                    personal=[personal_digest(keys, account_id, t) for t in tokens],
+                )
+                created, updated = (created + 1, updated) if is_new else (created, updated + 1)
             if progress and (done % every == 0 or done == len(rows)):
                 progress(done, len(rows))
-    return ImportReport(created=created, updated=updated, pending_backup=tuple(pending))
+    return ImportReport(created=created, updated=updated, pending_backup=tuple(pending), no_entry=tuple(missing))
 
 
 def _plural(n: int, singular: str, plural: str) -> str:
@@ -187,6 +194,19 @@ def pending_note(report: ImportReport) -> str | None:
         f"(ligne{'s' if len(lines) > 1 else ''} {shown}) : "
         f"{'elle deviendra' if len(lines) == 1 else 'elles deviendront'} adresse de secours "
         "quand la personne l'aura confirmée avec le code envoyé depuis « Mon compte »."
+    )
+
+
+def no_entry_note(report: ImportReport) -> str | None:
+    """The rows the académie's directory has no entry for (LDAP backend)."""
+    lines = report.no_entry
+    if not lines:
+        return None
+    shown = ", ".join(str(n) for n in lines[:20]) + ("…" if len(lines) > 20 else "")
+    return (
+        f"{_plural(len(lines), 'personne absente', 'personnes absentes')} de l'annuaire de l'académie "
+        f"(ligne{'s' if len(lines) > 1 else ''} {shown}) : non importée{'s' if len(lines) > 1 else ''}. "
+        "Vérifiez l'identifiant, l'adresse académique ou l'identifiant RH, ou créez l'entrée dans l'annuaire."
     )
 
 
@@ -256,7 +276,7 @@ def import_command(
     if audit is not None:
         audit.record("import", actor="cli", created=report.created, updated=report.updated)
     echo(summary(report))
-    note = pending_note(report)
-    if note:
-        echo(note)
+    for note in (pending_note(report), no_entry_note(report)):
+        if note:
+            echo(note)
     return 0

@@ -33,13 +33,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     # Optional: every first name and the birth name, for postal letter requests.
     "prenoms": ("prenoms", "tousprenoms", "touslesprenoms", "prenomsetatcivil", "autresprenoms"),
     "nom_naissance": ("nomnaissance", "nomdenaissance", "nompatronymique", "nomdefamille"),
+    # Optional (issue 15): the HR id that links the row to its directory entry (SESAME_LDAP_HR_ID).
+    "hr_id": ("hrid", "idrh", "identifiantrh", "matricule"),
 }
 REQUIRED = ("nom", "prenom", "date_naissance", "numen", "categorie", "uai", "etablissement")
 LABELS = {"nom": "nom", "prenom": "prénom", "date_naissance": "date de naissance",
           "numen": "NUMEN", "categorie": "catégorie", "uai": "UAI",
           "etablissement": "établissement", "email": "e-mail", "identifiant": "identifiant",
           "adresse_academique": "adresse académique", "prenoms": "prénoms",
-          "nom_naissance": "nom de naissance"}
+          "nom_naissance": "nom de naissance", "hr_id": "identifiant RH"}
 
 CATEGORIES = ("aesh", "premier_degre", "second_degre", "administratif", "prive")
 # Friendly spellings, compared after `_category_key` (filler words dropped).
@@ -90,6 +92,7 @@ class StaffRow:
     academic_address: str | None = None  # lower case, as given by the file
     first_names: str | None = None  # every first name, "Marie Claire Odile"
     birth_name: str | None = None
+    hr_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +235,9 @@ def _check_logins(values: dict[str, str], checked: dict) -> list[str]:
         elif not fits_rfc5321(address):
             problems.append("adresse académique trop longue (64 caractères au plus avant le @)")
     checked["identifiant"], checked["academic_address"] = identifiant, address
+    checked["hr_id"] = values.get("hr_id", "").strip() or None
+    if checked["hr_id"] and (len(checked["hr_id"]) > 64 or not checked["hr_id"].isprintable()):
+        problems.append("identifiant RH invalide (64 caractères au plus)")
     return problems
 
 

@@ -236,3 +236,13 @@ def staff_file_names_and_request_review(db: Database) -> None:
     db["letter_requests"].add_column("resolved_at", float)
     db["letter_requests"].add_column("resolved_by", int)
     db["letter_requests"].add_column("rejection", str)
+
+
+@migrations(name="0008_directory_entries")
+def directory_entries(db: Database) -> None:
+    # Issue 15: with SESAME_DIRECTORY=ldap the person is an entry of the académie's
+    # directory; the row keeps what the directory does not have (keyed hashes, backup
+    # address, factors, codes, sessions and audit point at it) and is linked to the
+    # entry by its stable entryUUID, never by its DN (which a rename changes).
+    db["accounts"].add_column("entry_uuid", str)
+    db["accounts"].create_index(["entry_uuid"], unique=True)

@@ -22,6 +22,12 @@ from pwa.settings_values import (
     email_address,
     existing_dir,
     hostname,
+    ldap_attribute,
+    ldap_attributes,
+    ldap_condition,
+    ldap_dn,
+    ldap_filter,
+    ldap_url,
     listen_address,
     metrics_token,
     networks,
@@ -82,6 +88,19 @@ VARIABLES: dict[str, Variable] = {
     "SESAME_METRICS_TOKEN": V("metrics_token", "", "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics).", optional(metrics_token), secret=True),
     "SESAME_METRICS_ADDRESS": V("metrics_address", "", "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108.", optional(listen_address)),
     "SESAME_METRICS_DIR": V("metrics_dir", "", "Folder shared by several workers' metrics (default: a fresh one per `serve`).", optional(writable_dir)),
+    "SESAME_DIRECTORY": V("directory", "sqlite", "Where accounts and passwords live: sqlite (Sésame's database) or ldap (the académie's directory).", choice("sqlite", "ldap")),
+    "SESAME_LDAP_URL": V("ldap_url", "", "With ldap: the directory, ldaps://host[:port] or ldap://host[:port] (then StartTLS).", optional(ldap_url)),
+    "SESAME_LDAP_STARTTLS": V("ldap_starttls", "1", "With ldap://: 1 upgrades the connection with StartTLS (0 only on the same machine).", boolean),
+    "SESAME_LDAP_CA_FILE": V("ldap_ca_file", "", "CA certificates (PEM) the directory's TLS certificate is checked against (default: the system's).", optional(pem_file)),
+    "SESAME_LDAP_BIND_DN": V("ldap_bind_dn", "", "Sésame's service account in the directory (write, not manage, on userPassword).", optional(ldap_dn)),
+    "SESAME_LDAP_BIND_PASSWORD": V("ldap_bind_password", "", "Its password.", text, secret=True),
+    "SESAME_LDAP_BASE_DN": V("ldap_base_dn", "", "Where the people's entries are, e.g. ou=people,dc=ac-exemple,dc=fr.", optional(ldap_dn)),
+    "SESAME_LDAP_FILTER": V("ldap_filter", "(objectClass=inetOrgPerson)", "Which entries under the base are people.", ldap_filter),
+    "SESAME_LDAP_ATTRIBUTES": V("ldap_attributes", "", "field=attribute pairs that differ from identifiant=uid, email=mail, first_name=givenName, last_name=sn, uai=departmentNumber.", ldap_attributes),
+    "SESAME_LDAP_HR_ID": V("ldap_hr_id", "", "Attribute holding the HR id (the staff file's hr_id column) used to link rows to entries, e.g. employeeNumber.", optional(ldap_attribute)),
+    "SESAME_LDAP_DISABLED": V("ldap_disabled", "", "attribute=value marking a disabled entry (a ppolicy lock, pwdAccountLockedTime, always does).", optional(ldap_condition, ())),
+    "SESAME_LDAP_CREATE": V("ldap_create", "0", "1: the import creates the entries it finds no match for (default: it reports them).", boolean),
+    "SESAME_LDAP_TIMEOUT": V("ldap_timeout", "5", "Seconds before the directory is deemed down (the person sees a 503 page).", seconds),
 }
 del V
 
@@ -120,6 +139,20 @@ class Settings:
     metrics_token: str = ""
     metrics_address: str = ""
     metrics_dir: str = ""
+    # The directory backend (pwa/ldap_directory.py with ldap).
+    directory: str = "sqlite"
+    ldap_url: str = ""
+    ldap_starttls: bool = True
+    ldap_ca_file: str = ""
+    ldap_bind_dn: str = ""
+    ldap_bind_password: str = ""
+    ldap_base_dn: str = ""
+    ldap_filter: str = "(objectClass=inetOrgPerson)"
+    ldap_attributes: tuple = ()
+    ldap_hr_id: str = ""
+    ldap_disabled: tuple = ()
+    ldap_create: bool = False
+    ldap_timeout: float = 5.0
     # Background outbox worker: off in tests that drain the outbox themselves.
     run_outbox_worker: bool = True
     outbox_poll_seconds: float = 5.0

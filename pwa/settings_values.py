@@ -229,6 +229,71 @@ def public_url(raw: str) -> str:
     return value
 
 
+LDAP_ATTRIBUTE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
+LDAP_DN = re.compile(r"^[A-Za-z][A-Za-z0-9-]*=[^,=]+(,\s*[A-Za-z][A-Za-z0-9-]*=[^,=]+)*$")
+# The attribute map's keys (pwa/ldap_directory.py): what Sésame reads from an entry.
+LDAP_FIELDS = ("identifiant", "email", "first_name", "last_name", "uai")
+
+
+def ldap_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError:
+        parts = None
+    if not parts or parts.scheme not in ("ldap", "ldaps") or not parts.hostname or parts.path:
+        raise ValueError("n'est pas une adresse d'annuaire ; par exemple ldaps://annuaire.ac-exemple.fr.")
+    return value
+
+
+def ldap_dn(raw: str) -> str:
+    value = raw.strip()
+    if not LDAP_DN.match(value):
+        raise ValueError("n'est pas un nom d'entrée LDAP ; par exemple ou=personnels,dc=ac-exemple,dc=fr.")
+    return value
+
+
+def ldap_filter(raw: str) -> str:
+    value = raw.strip()
+    depth = 0
+    for c in value:
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth < 0:
+            break
+    if not (value.startswith("(") and value.endswith(")")) or depth != 0 or "=" not in value:
+        raise ValueError("n'est pas un filtre LDAP ; par exemple (objectClass=inetOrgPerson).")
+    return value
+
+
+def ldap_attribute(raw: str) -> str:
+    value = raw.strip()
+    if not LDAP_ATTRIBUTE.match(value):
+        raise ValueError("n'est pas un nom d'attribut LDAP ; par exemple employeeNumber.")
+    return value
+
+
+def ldap_attributes(raw: str) -> tuple:
+    """`identifiant=uid,email=mail,…`: the attributes that differ from the defaults."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        key, _, attribute = item.partition("=")
+        if key.strip() not in LDAP_FIELDS or not LDAP_ATTRIBUTE.match(attribute.strip()):
+            raise ValueError(
+                f"attendu : champ=attribut, séparés par des virgules ; champs possibles : {', '.join(LDAP_FIELDS)}."
+            )
+        pairs.append((key.strip(), attribute.strip()))
+    return tuple(pairs)
+
+
+def ldap_condition(raw: str) -> tuple:
+    """`attribut=valeur`: entries holding this value are disabled (e.g. employeeType=parti)."""
+    attribute, _, value = raw.partition("=")
+    if not LDAP_ATTRIBUTE.match(attribute.strip()) or not value.strip():
+        raise ValueError("attendu : attribut=valeur, par exemple employeeType=inactif.")
+    return (attribute.strip(), value.strip())
+
+
 # What a command may require, with the hint given when it is not set.
 MISSING = {
     "SESAME_SECRET_KEY": (
@@ -267,8 +332,26 @@ def check_together(values: dict, *, require: tuple[str, ...] = ()) -> list[str]:
             f"SESAME_PUBLIC_URL : « {url} » doit commencer par https:// ; http:// n'est permis "
             "que pour localhost, la démonstration ou avec SESAME_SECURE_COOKIES=0 (développement)."
         )
+    if values["directory"] == "ldap":
+        problems += _ldap_together(values)
     if not values["demo"]:
         for name in require:
             if name in MISSING and not values[MISSING[name][0]]:
                 problems.append(f"{name} : non définie ; {MISSING[name][1]}")
+    return problems
+
+
+def _ldap_together(values: dict) -> list[str]:
+    problems = [
+        f"{name} : non définie ; elle est nécessaire avec SESAME_DIRECTORY=ldap."
+        for name, key in (("SESAME_LDAP_URL", "ldap_url"), ("SESAME_LDAP_BIND_DN", "ldap_bind_dn"),
+                          ("SESAME_LDAP_BASE_DN", "ldap_base_dn"))
+        if not values[key]
+    ]
+    url = values["ldap_url"]
+    if url.startswith("ldap://") and not values["ldap_starttls"] and urlsplit(url).hostname not in LOOPBACK_HOSTS:
+        problems.append(
+            f"SESAME_LDAP_STARTTLS : 0 enverrait les mots de passe en clair vers {urlsplit(url).hostname} ; "
+            "utilisez ldaps:// ou SESAME_LDAP_STARTTLS=1."
+        )
     return problems

@@ -18,6 +18,7 @@ pytest.register_assert_rewrite("browser")
 from aiosmtpd.controller import Controller  # noqa: E402
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
+from slapd import slapd  # noqa: E402, F401  (the session's directory, for the LDAP backend)
 from starlette.testclient import TestClient
 
 from pwa.mail.demo_smtp import free_port
@@ -61,8 +62,39 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(**{**base.__dict__, **overrides})
 
 
+# The directory's entries for the people of STAFF_CSV (LDAP backend): the staff file
+# then links each row to its entry by the identifiant it gives.
+LDAP_PEOPLE = [
+    ("jdupont", "jean.dupont@ac-aix-marseille.fr", "Jean", "Dupont", "0130999A"),
+    ("jdupont1", "jeanne.dupont@ac-aix-marseille.fr", "Jeanne", "Dupont", "0130999A"),
+    ("lmartin", "lea.martin@ac-aix-marseille.fr", "Léa", "Martin", "0130997C"),
+]
+LDAP_STAFF_CSV = """identifiant;nom;prenom;date_naissance;numen;categorie;uai;etablissement
+jdupont;Dupont;Jean;14/07/1985;13E24TEST0001;aesh;0130999A;Collège Test
+jdupont1;Dupont;Jeanne;02/03/1990;13E24TEST0002;aesh;0130999A;Collège Test
+lmartin;Martin;Léa;1996-09-05;13E23TEST0003;premier_degre;0130997C;École Test
+"""
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def backend() -> str:
+    """The directory backend; test modules that run on both override it with
+    `@pytest.fixture(params=["sqlite", "ldap"])`."""
+    return "sqlite"
+
+
+@pytest.fixture
+def ldap_base(backend: str, request) -> str | None:
+    """With the LDAP backend: a fresh subtree of the session's slapd for this test."""
+    if backend != "ldap":
+        return None
+    return request.getfixturevalue("slapd").subtree()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, backend: str, ldap_base: str | None, request) -> Settings:
+    if backend == "ldap":
+        return make_settings(tmp_path, **request.getfixturevalue("slapd").settings(ldap_base))
     return make_settings(tmp_path)
 
 
@@ -79,10 +111,16 @@ def sesame(app):
 
 
 @pytest.fixture
-def people(sesame) -> dict[str, Person]:
+def people(sesame, backend: str, ldap_base: str | None, request) -> dict[str, Person]:
     from pwa.importer import import_staff, parse_staff_csv
 
-    parsed = parse_staff_csv(STAFF_CSV.encode())
+    csv = STAFF_CSV
+    if backend == "ldap":
+        ldap = request.getfixturevalue("slapd")
+        for uid, mail, first, last, uai in LDAP_PEOPLE:
+            ldap.add_person(ldap_base, uid, mail, first, last, uai=uai)
+        csv = LDAP_STAFF_CSV
+    parsed = parse_staff_csv(csv.encode())
     assert not parsed.errors
     import_staff(parsed.rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
     return {"jean": JEAN, "jeanne": JEANNE}

@@ -246,6 +246,31 @@ class Dovecot:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
+LDAP_SNIPPET_VALUES = {  # the shipped snippet's example values, replaced by the test's
+    "uris": "ldaps://annuaire.ac-exemple.fr", "tls_ca_cert_file": "/etc/dovecot/annuaire-ca.pem",
+    "dn": "cn=svc-dovecot,ou=services,dc=ac-exemple,dc=fr", "dnpass": "CHANGE-ME",
+    "base": "ou=people,dc=ac-exemple,dc=fr",
+}
+
+
+def ldap_passdb(folder: Path, values: dict[str, str]) -> None:
+    """docs/dovecot/dovecot-ldap.conf.ext with the test directory's values, and Dovecot's
+    passdb pointed at it instead of Sésame's database."""
+    snippet = (ROOT / "docs/dovecot/dovecot-ldap.conf.ext").read_text()
+    for key, example in LDAP_SNIPPET_VALUES.items():
+        line = f"{key} = {example}\n"
+        assert line in snippet, key
+        snippet = snippet.replace(line, f"{key} = {values[key]}\n")
+    (folder / "dovecot-ldap.conf.ext").write_text(snippet)
+    conf = (folder / "dovecot.conf").read_text()
+    sql = f"driver = sql\n  args = {folder}/dovecot-sql.conf.ext"
+    assert sql in conf
+    (folder / "dovecot.conf").write_text(
+        conf.replace(sql, f"driver = ldap\n  args = {folder}/dovecot-ldap.conf.ext")
+        + "auth_cache_size = 0\nservice anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n"
+    )
+
+
 def configure(folder: Path, *, sieve: bool = True) -> Dovecot:
     if not Path(DOVECOT).exists():
         missing("dovecot is not installed (apt-get install dovecot-imapd dovecot-sqlite)")

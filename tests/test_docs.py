@@ -39,6 +39,11 @@ def test_dovecot_snippet_in_readme_is_the_tested_file():
     assert snippet in README
 
 
+def test_dovecot_ldap_snippet_in_readme_is_the_tested_file():
+    snippet = (ROOT / "docs/dovecot/dovecot-ldap.conf.ext").read_text()  # tests/test_dovecot_ldap.py
+    assert snippet in README
+
+
 def test_every_cli_command_is_in_the_readme():
     from pwa.cli import main
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from conftest import JEAN, Page, date_fields, get, submit
 
 from pwa.legal import rgaa
@@ -267,3 +268,9 @@ def test_reset_accepts_the_academic_address_and_a_double_tap(client, people):
     first = client.post("/mot-de-passe/nouveau", data=data, follow_redirects=True)
     second = client.post("/mot-de-passe/nouveau", data=data, follow_redirects=True)
     assert Page(first).h1 == Page(second).h1 == "C'est fait : votre mot de passe est enregistré"
+
+
+@pytest.fixture(params=["sqlite", "ldap"])
+def backend(request) -> str:
+    """Every journey here runs on both directories: Sésame's SQLite and a real slapd."""
+    return request.param

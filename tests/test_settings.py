@@ -45,8 +45,21 @@ BAD = {
     "SESAME_MANAGESIEVE_PORT": "4190a",
     "SESAME_MAIL_CA_FILE": "/nulle/part/ca.pem",
     "SESAME_MAIL_TIMEOUT": "-1",
+    "SESAME_DIRECTORY": "postgres",
+    "SESAME_LDAP_URL": "https://annuaire.ac-exemple.fr",
+    "SESAME_LDAP_STARTTLS": "parfois",
+    "SESAME_LDAP_CA_FILE": "/nulle/part/ca.pem",
+    "SESAME_LDAP_BIND_DN": "svc-sesame",
+    "SESAME_LDAP_BIND_PASSWORD": "mot\nde passe",
+    "SESAME_LDAP_BASE_DN": "ou=people;dc=fr",
+    "SESAME_LDAP_FILTER": "objectClass=inetOrgPerson",
+    "SESAME_LDAP_ATTRIBUTES": "telephone=mobile",
+    "SESAME_LDAP_HR_ID": "employee number",
+    "SESAME_LDAP_DISABLED": "employeeType",
+    "SESAME_LDAP_CREATE": "oui-non",
+    "SESAME_LDAP_TIMEOUT": "0",
 }
-SECRETS = {"SESAME_SECRET_KEY", "SESAME_SMTP_PASSWORD", "SESAME_METRICS_TOKEN"}
+SECRETS = {"SESAME_SECRET_KEY", "SESAME_SMTP_PASSWORD", "SESAME_METRICS_TOKEN", "SESAME_LDAP_BIND_PASSWORD"}
 
 
 def good_env(tmp_path: Path) -> dict[str, str]:

@@ -21,6 +21,7 @@ from pwa.services.identity import check_birth, check_identity, numen_index, pers
 from pwa.services.notices import Notices
 from pwa.store import Store
 
+
 class CodeUnusable(Exception):
     """The letter or help-desk code can no longer be used: nothing was changed."""
 
@@ -140,15 +141,23 @@ class AccountService:
         account = self.directory.by_login(login)
         stored = account.password_hash if account else None
         outcome = self._guarded(
-            login, account, client, "password", lambda: self.hashing.verify(stored, password),
+            login, account, client, "password", lambda: self._verify(account, password),
             device=device,
         )
-        if outcome.ok and account is not None and self.hashing.needs_rehash(stored or ""):
+        external = self.directory.external_passwords
+        if outcome.ok and account is not None and not external and self.hashing.needs_rehash(stored or ""):
             self.directory.set_password_hash(account.id, self.hashing.hash(password))
         event = "login.succeeded" if outcome.ok else "login.failed"
         if not outcome.throttled:
             self.audit.record(event, account_id=account.id if account else None, client=client)
         return outcome
+
+    def _verify(self, account: Account | None, password: str) -> bool:
+        """The password against the account's: Sésame's argon2id hash, or the directory's
+        own bind (LDAP). An unknown account costs a dummy hash either way."""
+        if self.directory.external_passwords and account is not None:
+            return self.directory.verify_password(account, password)
+        return self.hashing.verify(account.password_hash if account else None, password)
 
     def check_password(self, account: Account, password: str) -> PolicyResult:
         return self.policy.check(password, personal=self.personal_data(account))
@@ -175,17 +184,25 @@ class AccountService:
         removal of the second factors commit together or not at all. The hash is
         computed first, outside it, so the write lock is held for milliseconds.
         Raises CodeUnusable, with nothing changed, when the code was used
-        meanwhile (another session), replaced by a newer letter, or expired."""
+        meanwhile (another session), replaced by a newer letter, or expired; with the LDAP
+        directory, PasswordRefused (its own policy) and DirectoryUnavailable, likewise."""
         result = self.check_password(account, password)
         if not result.ok:
             return result
-        password_hash = self.hashing.hash(password)
+        external = self.directory.external_passwords
+        password_hash = None if external else self.hashing.hash(password)
         with self.store.write():
             if code_id is not None and not self.codes.use(code_id, account.id):
                 raise CodeUnusable(code_id)
             current = self.directory.get(account.id) or account
             first = not current.activated
-            self.directory.set_password_hash(account.id, password_hash)
+            if password_hash is None:
+                # The directory's Password Modify, inside the transaction: when the directory
+                # refuses (PasswordRefused) or does not answer (DirectoryUnavailable), the code,
+                # sessions, audit and notice roll back with it.
+                self.directory.change_password(current, password)
+            else:
+                self.directory.set_password_hash(account.id, password_hash)
             self.sessions.revoke_all(account.id, keep=keep_session)
             self.audit.record(event, account_id=account.id, client=client, **({"first": True} if first else {}))
             kind = "account_activated" if first else "password_changed"
@@ -207,8 +224,6 @@ class AccountService:
         """The password typed again for one action (testing the mailbox, the out-of-office
         message): checked here first, throttled and counted like any password check, so a
         wrong one never reaches the mail server."""
-        stored = account.password_hash
         return self._guarded(
-            account.identifiant, account, client, "password",
-            lambda: self.hashing.verify(stored, password),
+            account.identifiant, account, client, "password", lambda: self._verify(account, password),
         )

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from pwa.directory import Account
+from pwa.directory import Account, DirectoryUnavailable
 from pwa.security import devices as device_subjects
 from pwa.security.audit import Audit
 from pwa.security.devices import Devices
@@ -122,7 +122,7 @@ class Guard:
         detail = ""
         try:
             answer = check()
-        except HashingBusy:
+        except (HashingBusy, DirectoryUnavailable):
             self.throttle.release(subject, client)  # not evaluated: not counted
             raise
         if isinstance(answer, str):  # a wrong answer with a detail to tell ("used")

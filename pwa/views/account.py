@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from pwa.directory import Account
+from pwa.directory import Account, PasswordRefused
 from pwa.views import read_form, redirect, render, sesame, take_flash
 from pwa.views.shared import forms
 from pwa.views.shared.access import recent, signed_in
@@ -63,10 +63,14 @@ async def change_password(request: Request, account: Account) -> Response:
     if errors:
         return render(request, "account/password.html", {**context, "result": result, "errors": errors}, status=422)
     session = request.state.session.get()
-    await run_in_threadpool(
-        s.accounts.set_password, account, password, event="password.changed",
-        client=request.state.client, keep_session=session.id_hash if session else None,
-    )
+    try:
+        await run_in_threadpool(
+            s.accounts.set_password, account, password, event="password.changed",
+            client=request.state.client, keep_session=session.id_hash if session else None,
+        )
+    except PasswordRefused as refusal:  # the directory's own policy (LDAP)
+        errors.add("password", refusal.message)
+        return render(request, "account/password.html", {**context, "result": result, "errors": errors}, status=422)
     session.data["flash"] = "Votre mot de passe a été modifié. Vos autres appareils ont été déconnectés."
     request.state.session.save()
     return redirect(request, "account")

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from pwa.directory import DirectoryUnavailable
 from pwa.security.passwords import HashingBusy
 from pwa.views import BadForm, render
 
@@ -47,6 +48,18 @@ async def busy(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def directory_down(request: Request, exc: Exception) -> Response:
+    """The académie's directory is down or too slow: nothing was changed, come back later."""
+    log.warning("directory unavailable on %s %s", request.method, request.url.path)
+    response = _page(
+        request, 503,
+        "Le service est momentanément indisponible : l'annuaire de l'académie ne répond pas. "
+        "Réessayez dans quelques minutes. Rien n'a été modifié.",
+    )
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 def _page(request: Request, status: int, message: str) -> Response:
     try:
         return render(request, "error.html", {"status": status, "message": message}, status=status)
@@ -61,5 +74,6 @@ def handlers() -> dict:
         HTTPException: http_error,
         BadForm: http_error,
         HashingBusy: busy,
+        DirectoryUnavailable: directory_down,
         Exception: server_error,
     }

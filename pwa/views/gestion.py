@@ -13,6 +13,7 @@ from pwa.importer import (
     UnreadableFile,
     check_rows,
     import_staff,
+    no_entry_note,
     parse_staff_csv,
     pending_note,
     summary,
@@ -107,4 +108,5 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     s.audit.record("import", actor=ctx.agent.identifiant, client=request.state.client,
                    created=report.created, updated=report.updated)
     return render(request, "gestion/import.html",
-                  {**context, "report": summary(report), "pending": pending_note(report)})
+                  {**context, "report": summary(report), "pending": pending_note(report),
+                   "no_entry": no_entry_note(report)})

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from pwa.directory import Account
+from pwa.directory import Account, PasswordRefused
 from pwa.services.accounts import CodeUnusable
 from pwa.services.grants import RESET_EVENTS
 from pwa.services.namesakes import namesake_sentence
@@ -122,6 +122,10 @@ async def choose(request: Request) -> Response:
             proven_by_hr=s.grants.by_hr(handle),
             reset_factors=bool(context["offer_factor_reset"] and form.get("reset_factors")),
         )
+    except PasswordRefused as refusal:  # the directory's own policy (LDAP): nothing was used up
+        errors.add("password", refusal.message)
+        context.update(result=result, errors=errors, reset_factors=bool(form.get("reset_factors")))
+        return render(request, "password/choose.html", context, status=422)
     except CodeUnusable:
         # Used meanwhile (another session), replaced by a newer letter, or expired.
         s.grants.drop(handle)
