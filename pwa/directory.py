@@ -128,7 +128,7 @@ class SqliteDirectory:
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
         now = self.store.now()
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {"password_hash": password_hash, "password_changed_at": now, "updated_at": now},
             )
@@ -137,7 +137,7 @@ class SqliteDirectory:
         """A verified backup address (the caller checked it with a code), or None to remove it."""
         now = self.store.now()
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {
                     "backup_email": email,
@@ -161,7 +161,7 @@ class SqliteDirectory:
             raise ValueError(status)
         now = self.store.now()
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {
                     "status": status,
@@ -181,7 +181,7 @@ class SqliteDirectory:
 
     def count(self, *, demo: bool | None = None) -> int:
         if demo is None:
-            return self.store.db["accounts"].count
+            return self.store.db.table("accounts").count
         row = self.store.one("select count(*) as n from accounts where demo = ?", (int(demo),))
         return row["n"] if row else 0
 
@@ -219,7 +219,7 @@ class SqliteDirectory:
                 "select id from accounts where numen_index = ?", (person.numen_index,)
             )
             if existing:
-                db["accounts"].update(existing["id"], {**fields, **given})
+                db.table("accounts").update(existing["id"], {**fields, **given})
                 return existing["id"], False
             identifiant, email = person.identifiant, person.email
             if not identifiant:
@@ -231,7 +231,7 @@ class SqliteDirectory:
                 domain = "@" + self.mail_domain
                 taken_mails = self._taken_like("email", f"{first}.{surname}", domain) | person.reserved
                 email = with_suffix(f"{first}.{surname}", lambda c: c + domain in taken_mails) + domain
-            table = db["accounts"].insert(
+            table = db.table("accounts").insert(
                 {
                     **fields,
                     "identifiant": identifiant,
@@ -248,7 +248,7 @@ class SqliteDirectory:
         self, account_id: int, *, numen_digest: str, birth_digest: str, personal: list[str]
     ) -> None:
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {
                     "numen_digest": numen_digest,

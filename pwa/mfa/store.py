@@ -66,7 +66,7 @@ class Authenticators:
 
     def _insert(self, account_id: int, type_: str, data: dict, **extra: Any) -> int:
         with self.store.write() as db:
-            table = db["authenticators"].insert(
+            table = db.table("authenticators").insert(
                 {
                     "account_id": account_id,
                     "type": type_,
@@ -81,7 +81,7 @@ class Authenticators:
         if "data" in fields:
             fields["data"] = json.dumps(fields["data"])
         with self.store.write() as db:
-            db["authenticators"].update(authenticator_id, fields)
+            db.table("authenticators").update(authenticator_id, fields)
 
     def remove(self, account_id: int, authenticator_id: int) -> bool:
         with self.store.write() as db:

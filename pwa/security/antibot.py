@@ -100,7 +100,7 @@ class AntiBot:
         expires_at = float(parsed.challenge.parameters.expires_at or self.store.now() + LIFETIME)
         try:
             with self.store.write() as db:
-                db["altcha_spent"].insert(
+                db.table("altcha_spent").insert(
                     {"signature": parsed.challenge.signature, "expires_at": expires_at}
                 )
         except sqlite3.IntegrityError:

@@ -107,7 +107,7 @@ class Audit:
             )
             if event in REFUSALS and self._aggregate(event, account_id, client):
                 return
-            db["audit"].insert(
+            db.table("audit").insert(
                 {
                     "at": self.store.now(),
                     "event": event,

@@ -50,7 +50,7 @@ class Roles:
         if any(g == Grant(role, uai) for g in self.grants(account_id)):
             return False
         with self.store.write() as db:
-            db["roles"].insert(
+            db.table("roles").insert(
                 {
                     "account_id": account_id,
                     "role": role,

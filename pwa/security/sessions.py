@@ -86,7 +86,7 @@ class SessionStore:
             last_seen_at=now,
         )
         with self.store.write() as db:
-            db["sessions"].insert(
+            db.table("sessions").insert(
                 {
                     "id_hash": session.id_hash,
                     "account_id": account_id,

@@ -62,7 +62,7 @@ class Throttle:
         with self.store.write() as db:
             verdict = self._verdict(subject, client, now, budget)
             if verdict.allowed:
-                db["failures"].insert(
+                db.table("failures").insert(
                     {"at": now, "subject": subject, "client": client, "kind": PENDING}
                 )
             else:
@@ -114,14 +114,14 @@ class Throttle:
         with self.store.write() as db:
             pending = self._pending(subject, client)
             if pending is None:
-                db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": kind})
+                db.table("failures").insert({"at": now, "subject": subject, "client": client, "kind": kind})
             else:
                 db.execute("update failures set kind = ? where id = ?", (kind, pending))
             rows = self._budget_used(subject, now, budget)
             if len(rows) < budget or self.paused_until(subject) > now:
                 return False
             until = rows[-1]["at"] + WINDOW
-            db["pauses"].upsert(
+            db.table("pauses").upsert(
                 {"subject": subject, "until": until, "notified_at": now}, pk="subject"
             )
             return True
@@ -165,7 +165,7 @@ class Throttle:
     # the table, under a kind of their own, for the caps counted per day or per hour.
     def note(self, subject: str, client: str, kind: str) -> None:
         with self.store.write() as db:
-            db["failures"].insert({"at": self.store.now(), "subject": subject, "client": client, "kind": kind})
+            db.table("failures").insert({"at": self.store.now(), "subject": subject, "client": client, "kind": kind})
 
     def noted(self, kind: str, *, since: float, subject: str | None = None, client: str | None = None) -> tuple[int, float]:
         """How many events of `kind` since `since` for a subject or a client, and the oldest one's time."""
