@@ -25,7 +25,7 @@ class Authenticator:
     last_used_at: float | None
 
     @classmethod
-    def from_row(cls, row: dict) -> Authenticator:
+    def from_row(cls, row: dict[str, Any]) -> Authenticator:
         return cls(**{**row, "data": json.loads(row["data"])})
 
     @property
@@ -40,7 +40,7 @@ class Authenticators:
 
     def for_account(self, account_id: int, type_: str | None = None) -> list[Authenticator]:
         sql = "select * from authenticators where account_id = ?"
-        params: tuple = (account_id,)
+        params: tuple[int | str, ...] = (account_id,)
         if type_:
             sql, params = sql + " and type = ?", (account_id, type_)
         return [Authenticator.from_row(r) for r in self.store.query(sql + " order by id", params)]
@@ -64,7 +64,7 @@ class Authenticators:
         rows = self.store.query("select distinct account_id from authenticators where type in ('passkey', 'totp')")
         return {r["account_id"] for r in rows}
 
-    def _insert(self, account_id: int, type_: str, data: dict, **extra: Any) -> int:
+    def _insert(self, account_id: int, type_: str, data: dict[str, Any], **extra: Any) -> int:
         with self.store.write() as db:
             table = db.table("authenticators").insert(
                 {
@@ -75,6 +75,7 @@ class Authenticators:
                     **extra,
                 }
             )
+            assert table.last_pk is not None  # set by every insert
             return int(table.last_pk)
 
     def _update(self, authenticator_id: int, **fields: Any) -> None:

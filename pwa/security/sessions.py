@@ -159,7 +159,7 @@ class SessionHandle:
                 self.clear_cookie = True
         return self._session
 
-    def start(self, *, account_id: int | None, level: str, data: dict | None = None) -> Session:
+    def start(self, *, account_id: int | None, level: str, data: dict[str, Any] | None = None) -> Session:
         """New session id (rotation): the previous row, if any, is deleted."""
         old = self.get()
         if old is not None:

@@ -16,6 +16,7 @@ typed, so answers for unknown accounts are throttled the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pwa.ops.metrics import THROTTLED
 from pwa.store import Store
@@ -96,7 +97,7 @@ class Throttle:
                 return Verdict(False, wait, "delay")
         return ALLOWED
 
-    def _budget_used(self, subject: str, now: float, budget: int) -> list[dict]:
+    def _budget_used(self, subject: str, now: float, budget: int) -> list[dict[str, Any]]:
         """The subject's newest failures in the window, at most `budget` of them."""
         return self.store.query(
             "select at from failures where subject = ? and at > ? order by at desc limit ?",
@@ -152,7 +153,8 @@ class Throttle:
         """Help desk, or a reset proven by HR: lift a pause and forget the failures
         that caused it (`with_devices`: the pauses of the account's known browsers
         too, subjects "<subject>:device:<id>"). Returns whether a pause was lifted."""
-        clause, args = "subject = ?", (subject,)
+        args: tuple[str | int, ...] = (subject,)
+        clause = "subject = ?"
         if with_devices:
             prefix = subject + ":device:"
             clause, args = clause + " or substr(subject, 1, ?) = ?", (subject, len(prefix), prefix)

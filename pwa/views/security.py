@@ -127,7 +127,8 @@ async def totp_enrol(request: Request, account: Account) -> Response:
         secret = _pending_secret(request, account)
         code = form.get("code", "")
         first = not s.authenticators.has_factor(account.id)
-        if secret and await run_in_threadpool(s.factors.enrol_totp, account, secret, code, request.state.client):
+        # bool(): mypy would infer the call's type from `secret` (str | None), the left operand
+        if secret and bool(await run_in_threadpool(s.factors.enrol_totp, account, secret, code, request.state.client)):
             _second_factor_proven(request, account, "password+totp")
             if first:
                 return _show_codes(request, account, intro="L'application est prête.")
