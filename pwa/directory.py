@@ -242,6 +242,7 @@ class SqliteDirectory:
                     "created_at": now,
                 }
             )
+            assert table.last_pk is not None  # set by every insert
             return int(table.last_pk), True
 
     def set_secret_digests(
@@ -328,7 +329,7 @@ class SqliteDirectory:
             names = [f":u{i}" for i in range(len(uais))]
             where += f" and uai in ({', '.join(names) or 'null'})"
             params.update({f"u{i}": uai for i, uai in enumerate(uais)})
-        total = self.store.one(f"select count(*) as n from accounts where {where}", params)["n"]
+        total = self.store.query(f"select count(*) as n from accounts where {where}", params)[0]["n"]
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, page), pages)
         rows = self.store.query(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Any
 
 from pwa.directory import Account, SqliteDirectory
 from pwa.policy import PersonalData, Policy, PolicyResult
@@ -110,7 +111,7 @@ class AccountService:
             subject=self.guard.numen_subject(numen, account),
         )
         if outcome.ok:
-            self.audit.record("identity.verified", account_id=outcome.account.id, client=client)
+            self.audit.record("identity.verified", account_id=outcome.account.id if outcome.account else None, client=client)
         elif not outcome.throttled:
             event = "identity.disabled" if outcome.disabled else "identity.failed"
             self.audit.record(event, account_id=account.id if account else None, client=client)
@@ -187,7 +188,8 @@ class AccountService:
             first = not current.activated
             self.directory.set_password_hash(account.id, password_hash)
             self.sessions.revoke_all(account.id, keep=keep_session)
-            self.audit.record(event, account_id=account.id, client=client, **({"first": True} if first else {}))
+            details: dict[str, Any] = {"first": True} if first else {}
+            self.audit.record(event, account_id=account.id, client=client, **details)
             kind = "account_activated" if first else "password_changed"
             self.notices.send(kind, current, when=self.store.now(), client=client)
             if reset_factors:

@@ -66,7 +66,8 @@ class LetterQueue:
 
     def to_review(self, uais: list[str] | None) -> list[dict]:
         """Requests waiting for an agent, oldest first, within `uais` (None: all)."""
-        where, params = "status = 'review'", ()
+        where = "status = 'review'"
+        params: tuple[str, ...] = ()
         if uais is not None:
             where += f" and uai in ({', '.join('?' * len(uais)) or 'null'})"
             params = tuple(uais)
