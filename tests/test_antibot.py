@@ -7,8 +7,8 @@ import base64
 import json
 
 import altcha
-
 from conftest import JEAN, Page, date_fields, get, solve_altcha, submit
+
 from pwa.security.antibot import NO_JS_BUDGET
 
 

@@ -22,6 +22,7 @@ from pwa.services.identity import check_birth, check_identity, numen_index, pers
 from pwa.services.notices import Notices
 from pwa.store import Store
 
+
 class CodeUnusable(Exception):
     """The letter or help-desk code can no longer be used: nothing was changed."""
 

@@ -29,7 +29,6 @@ from pwa.services.notices import PARIS
 from pwa.store import Store
 from pwa.stores.letter_requests import LetterQueue
 
-
 # What a code came on, in French, for the agent (followed by its date).
 LABELS = {
     "letter": "lettre imprimée le",

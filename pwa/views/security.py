@@ -120,7 +120,6 @@ async def factor_remove(request: Request, account: Account) -> Response:
 @recent
 async def totp_enrol(request: Request, account: Account) -> Response:
     s = sesame(request)
-    session = request.state.session.get()
     errors = forms.Errors()
     if request.method == "POST":
         form = await read_form(request)
