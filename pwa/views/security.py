@@ -137,7 +137,8 @@ async def totp_enrol(request: Request, account: Account) -> Response:
             errors.add("code", "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.")
         else:  # posted without the page (another tab, an expired session): a new key to scan
             secret = _new_pending_secret(request, account)
-            errors.add("code", "La page avait expiré : voici une nouvelle clé. Scannez ce nouveau code QR, puis saisissez le code affiché.")
+            errors.add("code", "La page avait expiré : voici une nouvelle clé. "
+                       "Scannez ce nouveau code QR, puis saisissez le code affiché.")
     else:
         secret = _new_pending_secret(request, account)
     uri = totp.provisioning_uri(secret, account=account.email, issuer=f"Sésame {s.profile.short_name}")
