@@ -21,10 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from playwright.sync_api import sync_playwright
-
     from browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
     from journey_walk import newcomers_server, walk_every_path
+    from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="sesame-journeys-") as folder:
         with newcomers_server(Path(folder)) as (server, people, letters), sync_playwright() as p:

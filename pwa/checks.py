@@ -96,6 +96,7 @@ def check_smtp(settings: Settings) -> Check:
 def check_imap(servers: MailServers) -> Check:
     server = servers.imap
     where = f"{server.host}:{server.port} ({server.security})"
+    conn: imaplib.IMAP4
     try:
         if server.security == IMPLICIT_TLS:
             conn = imaplib.IMAP4_SSL(

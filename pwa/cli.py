@@ -242,6 +242,7 @@ def letters(
     if pdf is None:
         click.echo("Aucune lettre imprimée : les demandes étaient déjà servies.")
         return
+    assert out is not None  # checked above: only --dry-run goes without OUT
     out.write_bytes(pdf)
     click.echo(f"{len(plan.people)} lettre(s) dans {out}.")
     if plan.voids:

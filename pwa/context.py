@@ -7,8 +7,8 @@ import logging
 from dataclasses import dataclass
 
 from jinja2 import Environment
-from markupsafe import Markup
 from jinja2_fragments.starlette import Jinja2Blocks
+from markupsafe import Markup
 
 from pwa import __version__
 from pwa.directory import SqliteDirectory
@@ -30,13 +30,13 @@ from pwa.services.absence import AbsenceService
 from pwa.services.accounts import AccountService
 from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
-from pwa.services.letter_requests import LetterRequests
-from pwa.services.letters import Letters
 from pwa.services.factors import FactorService
 from pwa.services.gestion import GestionService
 from pwa.services.grants import Grants
 from pwa.services.guard import Guard
 from pwa.services.helpdesk import HelpDesk
+from pwa.services.letter_requests import LetterRequests
+from pwa.services.letters import Letters
 from pwa.services.mailbox import MailServers
 from pwa.services.notices import PARIS, Notices
 from pwa.services.printing import Printing

@@ -52,6 +52,13 @@ class Directory(Protocol):
     def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
 
 
+class ExternalPasswords(Protocol):
+    """A directory with `external_passwords` (LDAP): it checks and changes passwords itself."""
+
+    def verify_password(self, account: Account, password: str) -> bool: ...
+    def change_password(self, account: Account, password: str) -> None: ...
+
+
 class SqliteDirectory:
     """The `accounts` table's owner: every query on it is here."""
 
@@ -81,7 +88,7 @@ class SqliteDirectory:
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
         now = self.store.now()
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {"password_hash": password_hash, "password_changed_at": now, "updated_at": now},
             )
@@ -99,7 +106,7 @@ class SqliteDirectory:
         """Copy what the directory entry says (identifiant, address, names, UAI, status,
         whether a password is set) onto the row, so lists and counts read it."""
         with self.store.write() as db:
-            db["accounts"].update(account_id, {**fields, "updated_at": self.store.now()})
+            db.table("accounts").update(account_id, {**fields, "updated_at": self.store.now()})
 
     def link_entry(self, entry_uuid: str, fields: dict, *, account_id: int | None = None) -> int:
         """Link a row to an entry: `account_id`'s, or a new row (a person the directory
@@ -107,18 +114,19 @@ class SqliteDirectory:
         now = self.store.now()
         with self.store.write() as db:
             if account_id is not None:
-                db["accounts"].update(account_id, {**fields, "entry_uuid": entry_uuid, "updated_at": now})
+                db.table("accounts").update(account_id, {**fields, "entry_uuid": entry_uuid, "updated_at": now})
                 return account_id
-            table = db["accounts"].insert(
+            table = db.table("accounts").insert(
                 {**fields, "entry_uuid": entry_uuid, "demo": 0, "created_at": now, "updated_at": now}
             )
+            assert table.last_pk is not None  # set by every insert
             return int(table.last_pk)
 
     def set_backup_email(self, account_id: int, email: str | None) -> None:
         """A verified backup address (the caller checked it with a code), or None to remove it."""
         now = self.store.now()
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {
                     "backup_email": email,
@@ -142,7 +150,7 @@ class SqliteDirectory:
             raise ValueError(status)
         now = self.store.now()
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {
                     "status": status,
@@ -162,7 +170,7 @@ class SqliteDirectory:
 
     def count(self, *, demo: bool | None = None) -> int:
         if demo is None:
-            return self.store.db["accounts"].count
+            return self.store.db.table("accounts").count
         row = self.store.one("select count(*) as n from accounts where demo = ?", (int(demo),))
         return row["n"] if row else 0
 
@@ -193,7 +201,7 @@ class SqliteDirectory:
     def set_numen_index(self, account_id: int, index: str) -> None:
         """The row of an entry linked before its import takes the file's NUMEN index."""
         with self.store.write() as db:
-            db["accounts"].update(account_id, {"numen_index": index})
+            db.table("accounts").update(account_id, {"numen_index": index})
 
     def save_staff(self, person: StaffRecord) -> tuple[int, bool]:
         """Create or update one person (matched by NUMEN index). Returns
@@ -219,10 +227,10 @@ class SqliteDirectory:
                 "select id from accounts where numen_index = ?", (person.numen_index,)
             )
             if existing:
-                db["accounts"].update(existing["id"], {**fields, **given})
+                db.table("accounts").update(existing["id"], {**fields, **given})
                 return existing["id"], False
             identifiant, email = self.new_logins(person)
-            table = db["accounts"].insert(
+            table = db.table("accounts").insert(
                 {
                     **fields,
                     "identifiant": identifiant,
@@ -233,13 +241,14 @@ class SqliteDirectory:
                     "created_at": now,
                 }
             )
+            assert table.last_pk is not None  # set by every insert
             return int(table.last_pk), True
 
     def set_secret_digests(
         self, account_id: int, *, numen_digest: str, birth_digest: str, personal: list[str]
     ) -> None:
         with self.store.write() as db:
-            db["accounts"].update(
+            db.table("accounts").update(
                 account_id,
                 {
                     "numen_digest": numen_digest,
@@ -319,7 +328,7 @@ class SqliteDirectory:
             names = [f":u{i}" for i in range(len(uais))]
             where += f" and uai in ({', '.join(names) or 'null'})"
             params.update({f"u{i}": uai for i, uai in enumerate(uais)})
-        total = self.store.one(f"select count(*) as n from accounts where {where}", params)["n"]
+        total = self.store.query(f"select count(*) as n from accounts where {where}", params)[0]["n"]
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, page), pages)
         rows = self.store.query(

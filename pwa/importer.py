@@ -244,8 +244,8 @@ def import_command(
         echo(f"Fichier « {path} » illisible : {error}", err=True)
         return 2
     if parsed.errors:
-        for error in parsed.errors:
-            echo(str(error), err=True)
+        for problem in parsed.errors:
+            echo(str(problem), err=True)
         bad_lines = len({e.line for e in parsed.errors if e.line and e.line > 1})
         if bad_lines:
             echo(_plural(bad_lines, "ligne en erreur.", "lignes en erreur."), err=True)
@@ -254,8 +254,8 @@ def import_command(
 
     clashes = check_rows(parsed.rows, directory=directory, keys=keys)
     if clashes:
-        for error in clashes:
-            echo(str(error), err=True)
+        for clash in clashes:
+            echo(str(clash), err=True)
         bad_lines = len({e.line for e in clashes})
         echo(_plural(bad_lines, "ligne en erreur.", "lignes en erreur."), err=True)
         echo("Aucune ligne n'a été importée.", err=True)
@@ -265,6 +265,7 @@ def import_command(
         echo(f"{done} / {total} lignes enregistrées…", err=True)
 
     total = len(parsed.rows)
+    progress: Progress | None
     if tty:
         bar = ProgressBar("lignes enregistrées", tty=True)
         progress, every = bar, bar.step(total)

@@ -29,7 +29,7 @@ class Logins:
 
 def logins(row: StaffRow, mail_domain: str) -> Logins:
     email = (row.email or "").lower() or None
-    in_domain = bool(email) and email.rpartition("@")[2] == mail_domain.lower()
+    in_domain = email is not None and email.rpartition("@")[2] == mail_domain.lower()
     return Logins(
         identifiant=row.identifiant,
         email=row.academic_address or (email if in_domain else None),

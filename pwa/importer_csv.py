@@ -244,7 +244,7 @@ def _check_logins(values: dict[str, str], checked: dict) -> list[str]:
 def _records(reader) -> list[tuple[int, list[str] | None]]:
     """(first file line, values) per record, None for an unreadable one. A quoted
     value may span lines: a record starts where the previous one ended."""
-    records = []
+    records: list[tuple[int, list[str] | None]] = []
     last_line = reader.line_num
     while True:
         try:

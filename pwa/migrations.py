@@ -10,8 +10,8 @@ migrations = Migrations("sesame")
 
 @migrations(name="0001_directory")
 def directory(db: Database) -> None:
-    db["etablissements"].create({"uai": str, "name": str}, pk="uai", not_null={"name"})
-    db["accounts"].create(
+    db.table("etablissements").create({"uai": str, "name": str}, pk="uai", not_null={"name"})
+    db.table("accounts").create(
         {
             "id": int,
             "identifiant": str,
@@ -40,15 +40,15 @@ def directory(db: Database) -> None:
         defaults={"status": "active", "demo": 0},
         foreign_keys=[("uai", "etablissements", "uai")],
     )
-    db["accounts"].create_index(["identifiant"], unique=True)
-    db["accounts"].create_index(["email"], unique=True)
-    db["accounts"].create_index(["numen_index"], unique=True)
-    db["accounts"].create_index(["uai"])
+    db.table("accounts").create_index(["identifiant"], unique=True)
+    db.table("accounts").create_index(["email"], unique=True)
+    db.table("accounts").create_index(["numen_index"], unique=True)
+    db.table("accounts").create_index(["uai"])
 
 
 @migrations(name="0002_security")
 def security(db: Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id_hash": str,
             "account_id": int,
@@ -63,17 +63,17 @@ def security(db: Database) -> None:
         pk="id_hash",
         foreign_keys=[("account_id", "accounts", "id")],
     )
-    db["sessions"].create_index(["account_id"])
-    db["failures"].create(
+    db.table("sessions").create_index(["account_id"])
+    db.table("failures").create(
         {"id": int, "at": float, "subject": str, "client": str, "kind": str},
         pk="id",
     )
-    db["failures"].create_index(["subject", "at"])
-    db["failures"].create_index(["client", "at"])
-    db["pauses"].create(
+    db.table("failures").create_index(["subject", "at"])
+    db.table("failures").create_index(["client", "at"])
+    db.table("pauses").create(
         {"subject": str, "until": float, "notified_at": float}, pk="subject"
     )
-    db["audit"].create(
+    db.table("audit").create(
         {
             "id": int,
             "at": float,
@@ -85,9 +85,9 @@ def security(db: Database) -> None:
         },
         pk="id",
     )
-    db["audit"].create_index(["account_id", "at"])
-    db["audit"].create_index(["at"])
-    db["outbox"].create(
+    db.table("audit").create_index(["account_id", "at"])
+    db.table("audit").create_index(["at"])
+    db.table("outbox").create(
         {
             "id": int,
             "created_at": float,
@@ -103,15 +103,15 @@ def security(db: Database) -> None:
         pk="id",
         defaults={"attempts": 0},
     )
-    db["outbox"].create_index(["sent_at", "next_attempt_at"])
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("outbox").create_index(["sent_at", "next_attempt_at"])
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 @migrations(name="0003_demo_mailbox")
 def demo_mailbox(db: Database) -> None:
     # Filled only in demo mode, by the local SMTP server, so the demo can show
     # the notices it really sent over SMTP.
-    db["demo_mailbox"].create(
+    db.table("demo_mailbox").create(
         {"id": int, "received_at": float, "mail_from": str, "rcpt_to": str, "message": str},
         pk="id",
     )
@@ -123,7 +123,7 @@ def authenticators(db: Database) -> None:
     # data is JSON: passkeys keep their public key and counter; the OTP app its
     # seed ENCRYPTED (AES-GCM, key "seeds") and last accepted step; recovery
     # codes only keyed hashes.
-    db["authenticators"].create(
+    db.table("authenticators").create(
         {
             "id": int,
             "account_id": int,
@@ -138,8 +138,8 @@ def authenticators(db: Database) -> None:
         not_null={"account_id", "type", "data", "created_at"},
         foreign_keys=[("account_id", "accounts", "id")],
     )
-    db["authenticators"].create_index(["account_id", "type"])
-    db["authenticators"].create_index(["credential_id"], unique=True)
+    db.table("authenticators").create_index(["account_id", "type"])
+    db.table("authenticators").create_index(["credential_id"], unique=True)
 
 
 @migrations(name="0005_recovery")
@@ -147,7 +147,7 @@ def recovery(db: Database) -> None:
     # One-time codes (DESIGN §5 table): only a keyed hash bound to the account
     # and the code's purpose; `target` is the non-secret channel (the backup
     # address being verified, or "letter" / "slip").
-    db["codes"].create(
+    db.table("codes").create(
         {
             "id": int,
             "account_id": int,
@@ -166,10 +166,10 @@ def recovery(db: Database) -> None:
         defaults={"attempts": 0},
         foreign_keys=[("account_id", "accounts", "id")],
     )
-    db["codes"].create_index(["account_id", "purpose"])
+    db.table("codes").create_index(["account_id", "purpose"])
     # Staff roles (DESIGN §3.10), each scoped to one établissement or, with a
     # NULL uai, to the whole académie.
-    db["roles"].create(
+    db.table("roles").create(
         {
             "id": int,
             "account_id": int,
@@ -182,10 +182,10 @@ def recovery(db: Database) -> None:
         not_null={"account_id", "role", "granted_at"},
         foreign_keys=[("account_id", "accounts", "id")],
     )
-    db["roles"].create_index(["account_id", "role", "uai"], unique=True)
+    db.table("roles").create_index(["account_id", "role", "uai"], unique=True)
     # Postal letter requests (DESIGN §3.5b). `account_id` is NULL when the
     # details matched nobody: the request behaves the same for the requester.
-    db["letter_requests"].create(
+    db.table("letter_requests").create(
         {
             "id": int,
             "reference": str,
@@ -201,17 +201,17 @@ def recovery(db: Database) -> None:
         not_null={"reference", "created_at", "status"},
         defaults={"status": "queued"},
     )
-    db["letter_requests"].create_index(["reference"], unique=True)
-    db["letter_requests"].create_index(["uai", "status"])
-    db["accounts"].add_column("backup_email_verified_at", float)
-    db["accounts"].add_column("disabled_at", float)
+    db.table("letter_requests").create_index(["reference"], unique=True)
+    db.table("letter_requests").create_index(["uai", "status"])
+    db.table("accounts").add_column("backup_email_verified_at", float)
+    db.table("accounts").add_column("disabled_at", float)
 
 
 @migrations(name="0006_altcha")
 def altcha(db: Database) -> None:
     # Proof-of-work solutions already accepted (issue 6, anti-automation): each
     # challenge's signature once, kept until the challenge expires.
-    db["altcha_spent"].create(
+    db.table("altcha_spent").create(
         {"signature": str, "expires_at": float},
         pk="signature",
         not_null={"expires_at"},
@@ -224,18 +224,18 @@ def staff_file_names_and_request_review(db: Database) -> None:
     # Not secrets, but only needed to match a postal request, so they are kept
     # folded (pwa.services.letter_requests.fold): a space-separated list of the
     # first-name forms a request may use, and the joined birth name.
-    db["accounts"].add_column("first_names_folded", str)
-    db["accounts"].add_column("birth_name_folded", str)
+    db.table("accounts").add_column("first_names_folded", str)
+    db.table("accounts").add_column("birth_name_folded", str)
     # A postal request that matched nobody (or several people) waits for an
     # agent (status `review`), who attaches it to an account (then `queued`)
     # or rejects it (`rejected`, with a reason). The names typed are kept for
     # the agent; the birth date typed is never stored.
-    db["letter_requests"].add_column("first_name", str)
-    db["letter_requests"].add_column("last_name", str)
-    db["letter_requests"].add_column("review_reason", str)  # unmatched | ambiguous
-    db["letter_requests"].add_column("resolved_at", float)
-    db["letter_requests"].add_column("resolved_by", int)
-    db["letter_requests"].add_column("rejection", str)
+    db.table("letter_requests").add_column("first_name", str)
+    db.table("letter_requests").add_column("last_name", str)
+    db.table("letter_requests").add_column("review_reason", str)  # unmatched | ambiguous
+    db.table("letter_requests").add_column("resolved_at", float)
+    db.table("letter_requests").add_column("resolved_by", int)
+    db.table("letter_requests").add_column("rejection", str)
 
 
 @migrations(name="0008_directory_entries")
@@ -244,5 +244,5 @@ def directory_entries(db: Database) -> None:
     # directory; the row keeps what the directory does not have (keyed hashes, backup
     # address, factors, codes, sessions and audit point at it) and is linked to the
     # entry by its stable entryUUID, never by its DN (which a rename changes).
-    db["accounts"].add_column("entry_uuid", str)
-    db["accounts"].create_index(["entry_uuid"], unique=True)
+    db.table("accounts").add_column("entry_uuid", str)
+    db.table("accounts").create_index(["entry_uuid"], unique=True)

@@ -10,8 +10,10 @@ Settings, a README row, and a case in tests/test_settings.py."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pwa.settings_values import (
     SettingsError,
@@ -56,7 +58,7 @@ class Variable:
     field: str  # the Settings attribute
     default: str
     help: str
-    parse: object  # callable(text) -> value, raising ValueError with the problem in French
+    parse: Callable[[str], Any]  # text -> value, raising ValueError with the problem in French
     secret: bool = False  # never echoed in an error or by `sesame check`
 
 
@@ -161,7 +163,7 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: dict[str, str] | None = None, *, require: tuple[str, ...] = (), **overrides: object
+        cls, environ: dict[str, str] | None = None, *, require: tuple[str, ...] = (), **overrides: Any
     ) -> Settings:
         """Parse every variable (SettingsError lists every bad one, one line each).
 

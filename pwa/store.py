@@ -111,7 +111,7 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         with self.write() as db:
-            db["meta"].upsert({"key": key, "value": value}, pk="key")
+            db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     def close(self) -> None:
         with self._lock:

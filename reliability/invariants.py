@@ -37,7 +37,8 @@ def violations(conn: sqlite3.Connection, since: float) -> list[str]:
     for purpose, event in CODE_EVENTS.items():
         for row in conn.execute(
             "select a.identifiant,"
-            " (select count(*) from codes c where c.account_id = a.id and c.purpose = ? and c.used_at is not null) as used,"
+            " (select count(*) from codes c"
+            "  where c.account_id = a.id and c.purpose = ? and c.used_at is not null) as used,"
             " (select count(*) from audit e where e.account_id = a.id and e.event = ?) as events"
             " from accounts a", (purpose, event),
         ):
@@ -48,7 +49,8 @@ def violations(conn: sqlite3.Connection, since: float) -> list[str]:
         f"select a.identifiant, a.password_changed_at as changed,"
         f" (select count(*) from audit e where e.account_id = a.id and e.event in ({marks})) as events,"
         f" (select max(at) from audit e where e.account_id = a.id and e.event in ({marks})) as last_event,"
-        f" (select count(*) from outbox o where o.to_addr = a.email and (o.subject like ? or o.subject like ?)) as notices"
+        " (select count(*) from outbox o"
+        "  where o.to_addr = a.email and (o.subject like ? or o.subject like ?)) as notices"
         f" from accounts a", (*PASSWORD_EVENTS, *PASSWORD_EVENTS, *NOTICE_SUBJECTS),
     ):
         if row["events"] != row["notices"]:

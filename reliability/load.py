@@ -5,9 +5,10 @@
 Starts `uvicorn bench.app:create --factory` (Sésame as `sesame serve` builds it,
 the proof of work skipped as in bench/run.py) on a fresh demo database over plain
 HTTP (SESAME_SECURE_COOKIES=0) with one more fictitious account per simulated
-person, every account without a second factor given one password. Each simulated person loops over a journey: home, a guide page, the
-sign-in page, a correct sign-in (POST /connexion with its CSRF token), Mon compte,
-sign out; `--think` seconds between steps (0: as fast as answers come).
+person, every account without a second factor given one password. Each simulated
+person loops over a journey: home, a guide page, the sign-in page, a correct sign-in
+(POST /connexion with its CSRF token), Mon compte, sign out; `--think` seconds between
+steps (0: as fast as answers come).
 
 A probe process of its own opens the home page and a guide page every 0.1 s with a
 new connection, for page latency as a newcomer gets it while sign-ins queue.

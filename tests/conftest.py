@@ -12,10 +12,7 @@ from email import policy as email_policy
 from pathlib import Path
 
 import pytest
-
-pytest.register_assert_rewrite("browser")
-
-from aiosmtpd.controller import Controller  # noqa: E402
+from aiosmtpd.controller import Controller
 from argon2 import PasswordHasher
 from bs4 import BeautifulSoup
 from slapd import slapd  # noqa: E402, F401  (the session's directory, for the LDAP backend)
@@ -24,6 +21,8 @@ from starlette.testclient import TestClient
 from pwa.mail.demo_smtp import free_port
 from pwa.security.passwords import PasswordHashing
 from pwa.settings import Settings
+
+pytest.register_assert_rewrite("browser")  # before any test module imports it
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 

@@ -7,8 +7,8 @@ import base64
 import json
 
 import altcha
-
 from conftest import JEAN, Page, date_fields, get, solve_altcha, submit
+
 from pwa.security.antibot import NO_JS_BUDGET
 
 
@@ -44,7 +44,10 @@ def test_a_valid_solution_passes_once(client, sesame, people):
     fields = {**page.form("/mot-de-passe/verification"), **date_fields(JEAN.birth), "numen": JEAN.numen, "altcha": payload}
     replay = Page(client.post("/mot-de-passe/verification", data=fields, follow_redirects=True))
     assert replay.status == 400
-    assert replay.field_error("altcha") == "Cette vérification automatique a déjà servi. Attendez quelques secondes, puis appuyez de nouveau sur le bouton."
+    assert replay.field_error("altcha") == (
+        "Cette vérification automatique a déjà servi. "
+        "Attendez quelques secondes, puis appuyez de nouveau sur le bouton."
+    )
     assert replay.errors == [replay.field_error("altcha")]
     assert replay.value("jour") == str(JEAN.birth.day) and replay.value("annee") == str(JEAN.birth.year)
     assert replay.value("identifiant") == JEAN.identifiant

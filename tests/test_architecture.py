@@ -85,7 +85,7 @@ def database_handle(node: ast.expr) -> bool:
 
 
 def tables_in(tree: ast.Module) -> set[str]:
-    """Tables a module's SQL names: in SQL text, and as sqlite-utils tables (db["name"])."""
+    """Tables a module's SQL names: in SQL text, and as sqlite-utils tables (db["name"], db.table("name"))."""
     found: set[str] = set()
     for text in strings(tree):
         if SQL.search(text) or re.search(r"\b(?:where|set|values)\b", text, re.I):
@@ -94,6 +94,10 @@ def tables_in(tree: ast.Module) -> set[str]:
         if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
                 and node.slice.value in OWNERS and database_handle(node.value)):
             found.add(node.slice.value)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "table"
+                and database_handle(node.func.value) and node.args and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in OWNERS):
+            found.add(node.args[0].value)
     return found
 
 
@@ -170,15 +174,18 @@ def test_raw_sql_on_a_table_appears_only_in_its_owner_module():
 
 
 def test_the_owner_map_knows_every_table():
-    created = set(re.findall(r'db\["(\w+)"\]\.create\(', (PWA / "migrations.py").read_text()))
+    schema = (PWA / "migrations.py").read_text()
+    created = {bracket or call for bracket, call in re.findall(r'db(?:\["(\w+)"\]|\.table\("(\w+)"\))\.create\(', schema)}
     assert created == set(OWNERS)
 
 
 def test_the_checks_would_see_a_stray_query():
     """The detectors themselves: a view-like module with SQL, an import of a page."""
     stray = ast.parse('rows = store.query("select id from accounts where uai = ?", (uai,))\n'
-                      'with store.write() as db:\n    db["codes"].insert({})\n')
-    assert has_sql(stray) and tables_in(stray) == {"accounts", "codes"}
+                      'with store.write() as db:\n    db["codes"].insert({})\n    db.table("roles").insert({})\n'
+                      'count = self.store.db.table("outbox").count\n')
+    assert has_sql(stray) and tables_in(stray) == {"accounts", "codes", "roles", "outbox"}
+    assert not tables_in(ast.parse('html = page.table("codes")\nlabel = names["roles"]\n'))
     assert "pwa.views.password" in imported(ast.parse("from pwa.views.password import grant\n"))
     assert not has_sql(ast.parse('"""Select a date from the list."""\nmessage = "Choisissez une date."\n'))
 

@@ -14,11 +14,11 @@ import pytest
 pytest.register_assert_rewrite("browser")
 from browser import (  # noqa: E402
     activate,
-    mailed_code,
     axe,
     axe_report,
     fill_birth_date,
     horizontal_overflow,
+    mailed_code,
     touch_target_problems,
 )
 

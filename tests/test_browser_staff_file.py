@@ -35,7 +35,8 @@ pytestmark = pytest.mark.browser
 DOMAIN = "ac-aix-marseille.fr"
 COLLEGE = "0130999A;Collège des Calanques (fictif)"  # Marc Perrin's établissement in the demo
 LONG_NAME = "Dupont-Montmorency de la Rochefoucauld-Saint-Exupéry Vasconcelos-Albuquerque"
-STAFF = f"""nom;prenom;prenoms;nom_naissance;date_naissance;numen;categorie;uai;etablissement;identifiant;adresse_academique
+HEADER = "nom;prenom;prenoms;nom_naissance;date_naissance;numen;categorie;uai;etablissement;identifiant;adresse_academique"
+STAFF = f"""{HEADER}
 Benali;Nadia;;;12/03/1991;13E24BRWS0001;aesh;{COLLEGE};nbenali-rh;nadia.benali-rh@{DOMAIN}
 Lefèvre;Marie;Marie Claire Odile;Rousseau;23/11/1988;13E24BRWS0002;aesh;{COLLEGE};;
 {LONG_NAME};Marie-Claire-Odile;;;01/01/1980;13E24BRWS0003;aesh;{COLLEGE};;

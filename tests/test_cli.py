@@ -21,7 +21,6 @@ def env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def test_migrate_then_nothing_pending(tmp_path):
     runner = CliRunner()
     first = runner.invoke(main, ["migrate"], env=env(tmp_path))
-    from pwa.migrations import migrations
 
     assert first.exit_code == 0
     for name in ("0001_directory", "0002_security", "0004_authenticators"):

@@ -25,9 +25,9 @@ def imap_login(port: int, user: str, password: str) -> bool:
 
 
 def test_password_chosen_in_sesame_opens_the_mailbox(dovecot: Dovecot, tmp_path):
+    from conftest import STAFF_CSV, fast_hashing
     from starlette.testclient import TestClient
 
-    from conftest import fast_hashing, STAFF_CSV
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
 
@@ -46,7 +46,7 @@ def test_password_chosen_in_sesame_opens_the_mailbox(dovecot: Dovecot, tmp_path)
         assert not imap_login(port, "jdupont", "Mauvais-Mot-De-Passe-42")
         assert not imap_login(port, "jdupont1", GOOD), "another account's password"
         # Change it in "Mon compte": the old one stops working at once.
-        from conftest import submit, get
+        from conftest import get, submit
 
         login(client, "jdupont", GOOD)
         form = get(client, "/compte/mot-de-passe")
@@ -57,6 +57,7 @@ def test_password_chosen_in_sesame_opens_the_mailbox(dovecot: Dovecot, tmp_path)
 
 def test_disabled_account_no_longer_opens_the_mailbox(dovecot: Dovecot, tmp_path):
     from conftest import STAFF_CSV, fast_hashing
+
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
 
@@ -80,9 +81,9 @@ def test_default_parameters_and_hashes_made_before_them_open_the_mailbox(dovecot
     in to Sésame remakes the old hash with the current parameters, which still opens
     the mailbox."""
     from argon2 import PasswordHasher
+    from conftest import STAFF_CSV
     from starlette.testclient import TestClient
 
-    from conftest import STAFF_CSV
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
     from pwa.security.passwords import PasswordHashing

@@ -89,7 +89,7 @@ def test_wrong_mailed_reset_codes_pause_the_account_and_tell_the_owner(sesame, j
 def test_wrong_letter_codes_slow_their_address_never_the_owner(sesame, jean, clock):
     """Letter and help-desk codes throttle the client (DESIGN §5): the fifth wrong code
     from one address waits; the owner's account is not paused, so nobody is mailed."""
-    for n in range(5):
+    for _ in range(5):
         clock.now += 1
         checked = sesame.signin.check_code(jean, "ABCD-EFGH-JKLM", "198.51.100.3")
         assert checked.attempt.result is Result.WRONG and checked.code_id is None

@@ -353,7 +353,10 @@ def test_every_agent_action_is_in_the_trail_with_the_agent(client, sesame, agent
 
 
 # -- gestionnaire -----------------------------------------------------------------------
-GOOD_CSV = "nom;prenom;date_naissance;numen;categorie;uai;etablissement\nBlanc;Paul;01/02/1980;13E24TEST0100;aesh;0130999A;Collège Test\n"
+GOOD_CSV = (
+    "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
+    "Blanc;Paul;01/02/1980;13E24TEST0100;aesh;0130999A;Collège Test\n"
+)
 
 
 def upload(client, csv: str) -> Page:

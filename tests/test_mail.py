@@ -7,10 +7,10 @@ import asyncio
 import socket
 import threading
 import time
-
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import JEAN, make_settings
+from test_journeys import GOOD, set_password_with_numen
 
 
 def run(coro_function):
@@ -18,7 +18,6 @@ def run(coro_function):
     (sync API) keeps an event loop in the main thread for the whole session."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(lambda: asyncio.run(coro_function())).result()
-from test_journeys import GOOD, set_password_with_numen
 
 
 def test_password_change_notice_reaches_the_smtp_server(tmp_path, smtp, people, client, sesame):
@@ -56,9 +55,9 @@ def test_failed_delivery_is_retried_later(tmp_path, people, client, sesame):
 
 def test_stalled_smtp_server_does_not_delay_pages(tmp_path):
     """An SMTP server that accepts connections and never answers."""
+    from conftest import STAFF_CSV, fast_hashing
     from starlette.testclient import TestClient
 
-    from conftest import STAFF_CSV, fast_hashing
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
 

@@ -71,7 +71,7 @@ def test_a_generated_login_never_takes_one_the_file_gives(client, sesame, gestio
 
 def test_a_clash_is_a_line_error_and_nothing_is_imported(client, sesame, gestionnaire):
     before = accounts(sesame)
-    takes_jean = f"Martin;Paul;01/02/1980;13E24FILE0001;aesh;0130999A;Collège Test;jdupont;;"
+    takes_jean = "Martin;Paul;01/02/1980;13E24FILE0001;aesh;0130999A;Collège Test;jdupont;;"
     twice = f"Leroy;Sophie;03/04/1985;13E24FILE0002;aesh;0130999A;Collège Test;;paul.martin@{DOMAIN};"
     first = f"Blanc;Nina;05/06/1990;13E24FILE0003;aesh;0130999A;Collège Test;;paul.martin@{DOMAIN};"
     outside = "Roux;Lina;05/06/1991;13E24FILE0004;aesh;0130999A;Collège Test;;lina.roux@gmail.com;"
@@ -178,7 +178,7 @@ def test_import_staff_itself_refuses_a_clash_and_writes_nothing(sesame, people):
     from pwa.importer_csv import parse_staff_text
 
     before = accounts(sesame)
-    rows = parse_staff_text(staff_file(NINA, f"Roux;Lina;05/06/1991;13E24FILE0004;aesh;0130999A;Collège Test;jdupont1;;")).rows
+    rows = parse_staff_text(staff_file(NINA, "Roux;Lina;05/06/1991;13E24FILE0004;aesh;0130999A;Collège Test;jdupont1;;")).rows
     with pytest.raises(ImportRefused) as refused:
         import_staff(rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
     assert [str(e) for e in refused.value.errors] == [

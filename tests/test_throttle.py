@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import JEAN, Page, date_fields, get, submit
+
 from pwa.security.throttle import DAILY_BUDGET
 
 
@@ -66,7 +67,7 @@ def test_daily_budget_pauses_the_account_and_tells_the_owner(sesame, people):
     clock.now += 24 * 3600
     assert service.verify_numen("jdupont", JEAN.birth, JEAN.numen, "192.0.2.7").ok
     # The help desk can lift a pause (issue 6 builds its page on this).
-    sesame.throttle.lift("account:%d" % account.id)
+    sesame.throttle.lift(f"account:{account.id}")
 
 
 def test_flood_cap_per_client_only(sesame, people):

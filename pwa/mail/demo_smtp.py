@@ -18,7 +18,7 @@ class _Handler:
         content = envelope.content
         text = content.decode("utf-8", "replace") if isinstance(content, bytes) else content
         with self.store.write() as db:
-            db["demo_mailbox"].insert(
+            db.table("demo_mailbox").insert(
                 {
                     "received_at": self.store.now(),
                     "mail_from": envelope.mail_from,

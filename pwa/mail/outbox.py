@@ -39,7 +39,7 @@ class Outbox:
     def enqueue(self, to_addr: str, subject: str, body: str) -> None:
         now = self.store.now()
         with self.store.write() as db:
-            db["outbox"].insert(
+            db.table("outbox").insert(
                 {
                     "created_at": now,
                     "to_addr": to_addr,
@@ -82,7 +82,7 @@ class Outbox:
                 (MAX_ATTEMPTS, now, now, limit),
             )
             for row in rows:
-                db["outbox"].update(row["id"], {"locked_until": now + LOCK_SECONDS})
+                db.table("outbox").update(row["id"], {"locked_until": now + LOCK_SECONDS})
         readable = []
         for row in rows:
             try:
@@ -102,7 +102,7 @@ class Outbox:
 
     def mark_sent(self, row_id: int) -> None:
         with self.store.write() as db:
-            db["outbox"].update(
+            db.table("outbox").update(
                 row_id, {"sent_at": self.store.now(), "locked_until": None, "body": ""}
             )
 
@@ -110,7 +110,7 @@ class Outbox:
         attempts = row["attempts"] + 1
         delay = min(30 * 2**attempts, 3600)
         with self.store.write() as db:
-            db["outbox"].update(
+            db.table("outbox").update(
                 row["id"],
                 {
                     "attempts": attempts,

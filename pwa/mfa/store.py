@@ -25,7 +25,7 @@ class Authenticator:
     last_used_at: float | None
 
     @classmethod
-    def from_row(cls, row: dict) -> Authenticator:
+    def from_row(cls, row: dict[str, Any]) -> Authenticator:
         return cls(**{**row, "data": json.loads(row["data"])})
 
     @property
@@ -40,7 +40,7 @@ class Authenticators:
 
     def for_account(self, account_id: int, type_: str | None = None) -> list[Authenticator]:
         sql = "select * from authenticators where account_id = ?"
-        params: tuple = (account_id,)
+        params: tuple[int | str, ...] = (account_id,)
         if type_:
             sql, params = sql + " and type = ?", (account_id, type_)
         return [Authenticator.from_row(r) for r in self.store.query(sql + " order by id", params)]
@@ -64,9 +64,9 @@ class Authenticators:
         rows = self.store.query("select distinct account_id from authenticators where type in ('passkey', 'totp')")
         return {r["account_id"] for r in rows}
 
-    def _insert(self, account_id: int, type_: str, data: dict, **extra: Any) -> int:
+    def _insert(self, account_id: int, type_: str, data: dict[str, Any], **extra: Any) -> int:
         with self.store.write() as db:
-            table = db["authenticators"].insert(
+            table = db.table("authenticators").insert(
                 {
                     "account_id": account_id,
                     "type": type_,
@@ -75,13 +75,14 @@ class Authenticators:
                     **extra,
                 }
             )
+            assert table.last_pk is not None  # set by every insert
             return int(table.last_pk)
 
     def _update(self, authenticator_id: int, **fields: Any) -> None:
         if "data" in fields:
             fields["data"] = json.dumps(fields["data"])
         with self.store.write() as db:
-            db["authenticators"].update(authenticator_id, fields)
+            db.table("authenticators").update(authenticator_id, fields)
 
     def remove(self, account_id: int, authenticator_id: int) -> bool:
         with self.store.write() as db:

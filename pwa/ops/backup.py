@@ -78,7 +78,8 @@ def backup(db_path: Path, out: Path, *, secret_key: str = "") -> Copy:
             check = key_check(secret_key)
             if check:
                 target.execute(
-                    "insert into meta (key, value) values (?, ?) on conflict (key) do update set value = excluded.value",
+                    "insert into meta (key, value) values (?, ?)"
+                    " on conflict (key) do update set value = excluded.value",
                     (KEY_CHECK, check),
                 )
             status = _integrity(target)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 import altcha
 
@@ -75,7 +76,7 @@ class AntiBot:
         self.throttle = throttle
         self._key = keys.key("altcha")
 
-    def challenge(self, *, lifetime: float = LIFETIME) -> dict:
+    def challenge(self, *, lifetime: float = LIFETIME) -> dict[str, Any]:
         """A new signed challenge, as the widget fetches it (JSON)."""
         made = altcha.create_challenge(
             ALGORITHM,
@@ -100,7 +101,7 @@ class AntiBot:
         expires_at = float(parsed.challenge.parameters.expires_at or self.store.now() + LIFETIME)
         try:
             with self.store.write() as db:
-                db["altcha_spent"].insert(
+                db.table("altcha_spent").insert(
                     {"signature": parsed.challenge.signature, "expires_at": expires_at}
                 )
         except sqlite3.IntegrityError:

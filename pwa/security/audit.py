@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import Any
 
 from pwa.ops.events import announce
 from pwa.store import Store
@@ -73,9 +74,9 @@ AGGREGATE_WINDOW = 3600.0
 MAX_LISTED_CLIENTS = 20
 
 
-def label(row: dict) -> str:
+def label(row: dict[str, Any]) -> str:
     """The French label, with the count of a folded refusal."""
-    text = EVENTS.get(row["event"], row["event"])
+    text: str = EVENTS.get(row["event"], row["event"])
     details = json.loads(row.get("details") or "{}")
     count = details.get("count", 1) if isinstance(details, dict) else 1
     if count > 1:
@@ -107,7 +108,7 @@ class Audit:
             )
             if event in REFUSALS and self._aggregate(event, account_id, client):
                 return
-            db["audit"].insert(
+            db.table("audit").insert(
                 {
                     "at": self.store.now(),
                     "event": event,
@@ -148,7 +149,7 @@ class Audit:
         )
         return True
 
-    def for_account(self, account_id: int, limit: int = 20) -> list[dict]:
+    def for_account(self, account_id: int, limit: int = 20) -> list[dict[str, Any]]:
         rows = self.store.query(
             "select * from audit where account_id = ? order by at desc, id desc limit ?",
             (account_id, limit),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from http.cookies import SimpleCookie
+from ipaddress import IPv4Network, IPv6Network
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -56,7 +57,7 @@ class SecurityMiddleware:
         *,
         sessions: SessionStore,
         cookies: CookieNames,
-        trusted_proxies: tuple,
+        trusted_proxies: tuple[IPv4Network | IPv6Network, ...],
         devices: Devices,
     ) -> None:
         self.app = app

@@ -6,6 +6,7 @@ An admin grant allows every role within its scope."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pwa.store import Store
 
@@ -39,7 +40,7 @@ class Roles:
         )
         return [Grant(r["role"], r["uai"]) for r in rows]
 
-    def every_grant(self) -> list[dict]:
+    def every_grant(self) -> list[dict[str, Any]]:
         """Every grant: account_id, role, uai."""
         return self.store.query("select account_id, role, uai from roles order by account_id, role, uai")
 
@@ -50,7 +51,7 @@ class Roles:
         if any(g == Grant(role, uai) for g in self.grants(account_id)):
             return False
         with self.store.write() as db:
-            db["roles"].insert(
+            db.table("roles").insert(
                 {
                     "account_id": account_id,
                     "role": role,

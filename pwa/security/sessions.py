@@ -86,7 +86,7 @@ class SessionStore:
             last_seen_at=now,
         )
         with self.store.write() as db:
-            db["sessions"].insert(
+            db.table("sessions").insert(
                 {
                     "id_hash": session.id_hash,
                     "account_id": account_id,
@@ -159,7 +159,7 @@ class SessionHandle:
                 self.clear_cookie = True
         return self._session
 
-    def start(self, *, account_id: int | None, level: str, data: dict | None = None) -> Session:
+    def start(self, *, account_id: int | None, level: str, data: dict[str, Any] | None = None) -> Session:
         """New session id (rotation): the previous row, if any, is deleted."""
         old = self.get()
         if old is not None:

@@ -16,6 +16,7 @@ typed, so answers for unknown accounts are throttled the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pwa.ops.metrics import THROTTLED
 from pwa.store import Store
@@ -62,7 +63,7 @@ class Throttle:
         with self.store.write() as db:
             verdict = self._verdict(subject, client, now, budget)
             if verdict.allowed:
-                db["failures"].insert(
+                db.table("failures").insert(
                     {"at": now, "subject": subject, "client": client, "kind": PENDING}
                 )
             else:
@@ -96,7 +97,7 @@ class Throttle:
                 return Verdict(False, wait, "delay")
         return ALLOWED
 
-    def _budget_used(self, subject: str, now: float, budget: int) -> list[dict]:
+    def _budget_used(self, subject: str, now: float, budget: int) -> list[dict[str, Any]]:
         """The subject's newest failures in the window, at most `budget` of them."""
         return self.store.query(
             "select at from failures where subject = ? and at > ? order by at desc limit ?",
@@ -114,14 +115,14 @@ class Throttle:
         with self.store.write() as db:
             pending = self._pending(subject, client)
             if pending is None:
-                db["failures"].insert({"at": now, "subject": subject, "client": client, "kind": kind})
+                db.table("failures").insert({"at": now, "subject": subject, "client": client, "kind": kind})
             else:
                 db.execute("update failures set kind = ? where id = ?", (kind, pending))
             rows = self._budget_used(subject, now, budget)
             if len(rows) < budget or self.paused_until(subject) > now:
                 return False
             until = rows[-1]["at"] + WINDOW
-            db["pauses"].upsert(
+            db.table("pauses").upsert(
                 {"subject": subject, "until": until, "notified_at": now}, pk="subject"
             )
             return True
@@ -152,7 +153,8 @@ class Throttle:
         """Help desk, or a reset proven by HR: lift a pause and forget the failures
         that caused it (`with_devices`: the pauses of the account's known browsers
         too, subjects "<subject>:device:<id>"). Returns whether a pause was lifted."""
-        clause, args = "subject = ?", (subject,)
+        args: tuple[str | int, ...] = (subject,)
+        clause = "subject = ?"
         if with_devices:
             prefix = subject + ":device:"
             clause, args = clause + " or substr(subject, 1, ?) = ?", (subject, len(prefix), prefix)
@@ -165,7 +167,7 @@ class Throttle:
     # the table, under a kind of their own, for the caps counted per day or per hour.
     def note(self, subject: str, client: str, kind: str) -> None:
         with self.store.write() as db:
-            db["failures"].insert({"at": self.store.now(), "subject": subject, "client": client, "kind": kind})
+            db.table("failures").insert({"at": self.store.now(), "subject": subject, "client": client, "kind": kind})
 
     def noted(self, kind: str, *, since: float, subject: str | None = None, client: str | None = None) -> tuple[int, float]:
         """How many events of `kind` since `since` for a subject or a client, and the oldest one's time."""

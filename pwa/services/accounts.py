@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from typing import Any, cast
 
-from pwa.directory import Account, SqliteDirectory
+from pwa.directory import Account, ExternalPasswords, SqliteDirectory
 from pwa.policy import PersonalData, Policy, PolicyResult
 from pwa.security.audit import Audit
 from pwa.security.keys import Keys
@@ -111,7 +112,7 @@ class AccountService:
             subject=self.guard.numen_subject(numen, account),
         )
         if outcome.ok:
-            self.audit.record("identity.verified", account_id=outcome.account.id, client=client)
+            self.audit.record("identity.verified", account_id=outcome.account.id if outcome.account else None, client=client)
         elif not outcome.throttled:
             event = "identity.disabled" if outcome.disabled else "identity.failed"
             self.audit.record(event, account_id=account.id if account else None, client=client)
@@ -156,7 +157,7 @@ class AccountService:
         """The password against the account's: Sésame's argon2id hash, or the directory's
         own bind (LDAP). An unknown account costs a dummy hash either way."""
         if self.directory.external_passwords and account is not None:
-            return self.directory.verify_password(account, password)
+            return cast(ExternalPasswords, self.directory).verify_password(account, password)
         return self.hashing.verify(account.password_hash if account else None, password)
 
     def check_password(self, account: Account, password: str) -> PolicyResult:
@@ -200,11 +201,12 @@ class AccountService:
                 # The directory's Password Modify, inside the transaction: when the directory
                 # refuses (PasswordRefused) or does not answer (DirectoryUnavailable), the code,
                 # sessions, audit and notice roll back with it.
-                self.directory.change_password(current, password)
+                cast(ExternalPasswords, self.directory).change_password(current, password)
             else:
                 self.directory.set_password_hash(account.id, password_hash)
             self.sessions.revoke_all(account.id, keep=keep_session)
-            self.audit.record(event, account_id=account.id, client=client, **({"first": True} if first else {}))
+            details: dict[str, Any] = {"first": True} if first else {}
+            self.audit.record(event, account_id=account.id, client=client, **details)
             kind = "account_activated" if first else "password_changed"
             self.notices.send(kind, current, when=self.store.now(), client=client)
             if reset_factors:

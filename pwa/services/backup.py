@@ -202,7 +202,7 @@ class BackupService:
         target = outcome.account if outcome.ok else None
         if target is None or not target.backup_email:
             return ResetRequest(None, subject)
-        self._mail_reset_code(target, client)
+        self._mail_reset_code(target, target.backup_email, client)
         return ResetRequest(target.id, subject)
 
     def resend_reset(self, account_id: int | None, subject: str, client: str) -> Verdict:
@@ -212,18 +212,18 @@ class BackupService:
         self._count_request(subject, client)
         account = self.directory.get(account_id) if account_id else None
         if account is not None and account.active and account.backup_email:
-            self._mail_reset_code(account, client)
+            self._mail_reset_code(account, account.backup_email, client)
         return ALLOWED
 
-    def _mail_reset_code(self, account: Account, client: str) -> None:
+    def _mail_reset_code(self, account: Account, address: str, client: str) -> None:
         with self.store.write():  # the code, its mail and its audit event together
-            code = self.codes.issue(account.id, "backup_reset", target=account.backup_email)
+            code = self.codes.issue(account.id, "backup_reset", target=address)
             self.notices.send(
                 "backup_reset_code",
                 account,
                 when=self.store.now(),
                 client=client,
-                to=[account.backup_email],
+                to=[address],
                 code=code,
                 minutes=int(CODE_SECONDS // 60),
             )

@@ -88,7 +88,7 @@ class Codes:
                 " and used_at is null and voided_at is null",
                 (now, account_id, purpose),
             )
-            db["codes"].insert(
+            db.table("codes").insert(
                 {
                     "account_id": account_id,
                     "purpose": purpose,
@@ -143,13 +143,13 @@ class Codes:
                 return Check.EXPIRED
             if self.keys.verify_bound(row["digest"], "codes", account_id, purpose, normalised):
                 if consume:
-                    db["codes"].update(row["id"], {"used_at": now})
+                    db.table("codes").update(row["id"], {"used_at": now})
                 return Check.OK
             attempts = row["attempts"] + 1
             changes: dict = {"attempts": attempts}
             if spec.max_attempts is not None and attempts >= spec.max_attempts:
                 changes["voided_at"] = now
-            db["codes"].update(row["id"], changes)
+            db.table("codes").update(row["id"], changes)
             return Check.VOID if "voided_at" in changes else Check.WRONG
 
     def use(self, code_id: int | None, account_id: int) -> bool:

@@ -76,7 +76,9 @@ class FactorService:
                 sign_count=new.sign_count, transports=new.transports,
             )
             self.added(account, "passkey", client, name=name)
-        return self.store.get(account.id, authenticator_id)
+        authenticator = self.store.get(account.id, authenticator_id)
+        assert authenticator is not None  # just added
+        return authenticator
 
     def assertion_options(self, session: Session, rp: RelyingParty, purpose: str, account: Account | None) -> str:
         allow = []

@@ -85,9 +85,8 @@ class LetterRequests:
 
     # The agent's side (Gestion) ----------------------------------------------
 
-    def _named(self, row: dict | None) -> dict | None:
-        if row is not None:
-            row["etablissement"] = self.etablissements.name(row["uai"], row["uai"])
+    def _named(self, row: dict) -> dict:
+        row["etablissement"] = self.etablissements.name(row["uai"], row["uai"])
         return row
 
     def to_review(self, uais: list[str] | None) -> list[dict]:
@@ -101,7 +100,8 @@ class LetterRequests:
         return counts
 
     def get(self, request_id: int) -> dict | None:
-        return self._named(self.queue.get(request_id))
+        row = self.queue.get(request_id)
+        return self._named(row) if row is not None else None
 
     def candidates(self, uai: str, typed: str) -> list[Account]:
         """Accounts of the établissement whose names contain every word typed."""

@@ -88,6 +88,7 @@ class MailServers:
     def imap_check(self, login: str, password: str) -> Diagnosis:
         """Log in to IMAP as the user and open INBOX read-only."""
         server = self.imap
+        conn: imaplib.IMAP4
         try:
             if server.security == IMPLICIT_TLS:
                 conn = imaplib.IMAP4_SSL(
@@ -155,6 +156,8 @@ class _SieveClient(managesieve.Client):
     """sievelib's client with a verifying TLS context of ours and timeouts on every
     socket operation (its own connect() has none)."""
 
+    sock: socket.socket | None  # sievelib's, untyped
+
     def __init__(self, host: str, port: int, context: ssl.SSLContext, timeout: float) -> None:
         super().__init__(host, port)
         self._context = context
@@ -162,6 +165,7 @@ class _SieveClient(managesieve.Client):
 
     def _Client__enable_ssl(self, keyfile: str | None = None, certfile: str | None = None) -> None:  # noqa: N802
         # Replaces sievelib's, which trusts only the system CAs: ours adds SESAME_MAIL_CA_FILE.
+        assert self.sock is not None  # connected by open()
         try:
             self.sock = self._context.wrap_socket(self.sock, server_hostname=self.srvhostname)
         except (ssl.SSLError, ssl.CertificateError) as error:

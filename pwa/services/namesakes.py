@@ -18,7 +18,9 @@ def next_namesake(typed: str) -> str:
     jdupont1 → jdupont2, jean.dupont@d → jean.dupont1@d)."""
     typed = typed.strip().lower()
     local, at, domain = typed.partition("@")
-    base, digits = _TRAILING_DIGITS.match(local).groups()
+    found = _TRAILING_DIGITS.match(local)
+    assert found is not None  # the pattern matches any one-line text
+    base, digits = found.groups()
     return f"{base}{int(digits or 0) + 1}{at}{domain}"
 
 

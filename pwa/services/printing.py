@@ -29,7 +29,6 @@ from pwa.services.notices import PARIS
 from pwa.store import Store
 from pwa.stores.letter_requests import LetterQueue
 
-
 # What a code came on, in French, for the agent (followed by its date).
 LABELS = {
     "letter": "lettre imprimée le",
@@ -130,7 +129,7 @@ class Printing:
         for account, etablissement in self.letters.queued(uai):
             request = self.queue.queued_for(account.id)
             code = request and self.codes.serving(account.id, request["created_at"])
-            if code:
+            if code and request:
                 served.append(CodeInfo(
                     account, etablissement, code["id"], _kind(code), code["created_at"],
                     used=code["used_at"] is not None, reference=request["reference"],

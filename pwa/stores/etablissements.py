@@ -51,4 +51,4 @@ class Etablissements:
     def save(self, uai: str, name: str) -> None:
         """Create or rename one (inside the caller's transaction when there is one)."""
         with self.store.write() as db:
-            db["etablissements"].upsert({"uai": uai, "name": name}, pk="uai")
+            db.table("etablissements").upsert({"uai": uai, "name": name}, pk="uai")

@@ -15,7 +15,7 @@ class LetterQueue:
         with self.store.write() as db:
             if row.get("account_id") is not None:
                 self._cancel_queued(db, row["account_id"])
-            db["letter_requests"].insert(row)
+            db.table("letter_requests").insert(row)
 
     @staticmethod
     def _cancel_queued(db, account_id: int) -> None:
@@ -66,7 +66,8 @@ class LetterQueue:
 
     def to_review(self, uais: list[str] | None) -> list[dict]:
         """Requests waiting for an agent, oldest first, within `uais` (None: all)."""
-        where, params = "status = 'review'", ()
+        where = "status = 'review'"
+        params: tuple[str, ...] = ()
         if uais is not None:
             where += f" and uai in ({', '.join('?' * len(uais)) or 'null'})"
             params = tuple(uais)
@@ -79,12 +80,12 @@ class LetterQueue:
     def attach(self, request_id: int, account_id: int, *, at: float, by: int) -> None:
         with self.store.write() as db:
             self._cancel_queued(db, account_id)
-            db["letter_requests"].update(request_id, {
+            db.table("letter_requests").update(request_id, {
                 "account_id": account_id, "status": "queued", "resolved_at": at, "resolved_by": by,
             })
 
     def reject(self, request_id: int, reason: str, *, at: float, by: int) -> None:
         with self.store.write() as db:
-            db["letter_requests"].update(request_id, {
+            db.table("letter_requests").update(request_id, {
                 "status": "rejected", "rejection": reason, "resolved_at": at, "resolved_by": by,
             })

@@ -61,7 +61,8 @@ def render(
         ctx["request"] = request
         title = render_block(env, template, "page_title", ctx).strip()
         main = render_block(env, template, "main", ctx)
-        full_title = env.globals["title_suffix"](title)
+        # jinja2 types Environment.globals as dict[str, object]; this one is a function (pwa.context)
+        full_title = env.globals["title_suffix"](title)  # type: ignore[operator]
         return HTMLResponse(f"<title>{escape(full_title)}</title>\n{main}", status_code=status)
     return s.templates.TemplateResponse(request, template, ctx, status_code=status)
 

@@ -102,7 +102,7 @@ async def request_letter(request: Request) -> Response:
             errors.add("etablissement", "Plusieurs établissements portent ce nom : choisissez le vôtre dans la liste.")
     refused = await anti_automation(request, form, errors)
     context = {"values": values, "errors": errors, "choices": choices if len(choices) > 1 else []}
-    if errors:
+    if errors or birth is None:  # birth_date gives None with an error
         return render(request, "activation/request.html", context, status=refused.status if refused else 422)
     client = request.state.client
     if s.letters.requests_from(client) >= REQUESTS_PER_CLIENT_HOUR:

@@ -3,6 +3,8 @@ required). A new address counts only once the code mailed to it is typed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,7 +28,7 @@ TOO_MANY = (
 @recent
 async def address(request: Request, account: Account) -> Response:
     s = sesame(request)
-    context = {
+    context: dict[str, Any] = {
         "account": account,
         "pending": s.backup.pending(account),
         "values": {},

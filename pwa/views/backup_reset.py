@@ -35,7 +35,7 @@ async def ask_identity(request: Request) -> Response:
     login = forms.identifiant(form.get("identifiant", ""), errors)
     birth = forms.birth_date(form, errors, today=s.store.today())
     refused = await anti_automation(request, form, errors)
-    if errors:
+    if errors or birth is None:  # birth_date gives None with an error
         return render(
             request,
             "password/backup_identity.html",

@@ -47,6 +47,8 @@ async def search(request: Request, ctx: Staff) -> Response:
 def _page(request: Request, ctx: Staff, status: int = 200, **extra) -> Response:
     s = sesame(request)
     account = s.directory.get(ctx.account.id)  # as it is now (after an action)
+    if account is None:  # accounts are never deleted; for the type checker
+        return render(request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404)
     return render(
         request, "gestion/account.html",
         {
@@ -84,7 +86,7 @@ async def check_caller(request: Request, ctx: Staff) -> Response:
     birth = forms.birth_date(form, errors, today=s.store.today())
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("jour", "mois", "annee")}
-    if errors:
+    if errors or birth is None:  # birth_date gives None with an error
         return _page(request, ctx, 422, errors=_for_the_agent(errors), values=values)
     outcome = await run_in_threadpool(
         s.helpdesk.check_caller, ctx.account, ctx.agent, birth=birth, numen=numen, client=request.state.client
@@ -125,7 +127,7 @@ async def issue_code(request: Request, ctx: Staff) -> Response:
         return render(
             request, "gestion/slip.html",
             {"account": ctx.account, "code": code, "expires_at": expires,
-             "etablissement": s.etablissements.name(ctx.account.uai, ctx.account.uai),
+             "etablissement": s.etablissements.name(ctx.account.uai, ctx.account.uai or ""),
              "activation_url": (s.settings.public_url or f"{request.url.scheme}://{request.url.netloc}") + "/activation"},
         )
     errors = forms.Errors()

@@ -56,7 +56,7 @@ async def verify(request: Request) -> Response:
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("email", "jour", "mois", "annee")}
     refused = await anti_automation(request, form, errors)
-    if errors:
+    if errors or birth is None:  # birth_date gives None with an error
         return render(
             request, "identifiant/verify.html", {"values": values, "errors": errors},
             status=refused.status if refused else 422,

@@ -10,6 +10,7 @@ the server said last (on/off, dates, subject) to show on later visits.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -60,7 +61,7 @@ async def _confirm(
 @signed_in
 async def test_connection(request: Request, account: Account) -> Response:
     s = sesame(request)
-    context = {
+    context: dict[str, Any] = {
         "account": account,
         "errors": forms.Errors(),
         "diagnosis": None,
@@ -186,7 +187,7 @@ async def absence(request: Request, account: Account) -> Response:
     found, problems = rules.read_form(form, today(request))
     errors = forms.Errors(dict(problems))
     preview = found if form.get("action") == "preview" else None
-    if errors or preview:
+    if errors or preview or found is None:  # found is None only with errors
         page = _page(request, account, values=values, errors=errors, preview=preview)
         return render(request, "account/absence.html", page, status=422 if errors else 200)
     ok, status = await _confirm(request, account, form.get("password", ""), errors, "password")

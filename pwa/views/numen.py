@@ -34,7 +34,7 @@ async def identify(request: Request) -> Response:
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("jour", "mois", "annee")}
     refused = await anti_automation(request, form, errors)
-    if errors:
+    if errors or birth is None:  # birth_date gives None with an error
         status = refused.status if refused else 422
         return render(request, TEMPLATE, {"values": values, "errors": errors}, status=status)
     outcome = await run_in_threadpool(s.accounts.identify_by_numen, birth, numen, request.state.client)

@@ -6,6 +6,7 @@ short-lived grant (pwa.services.grants), never the NUMEN or the birth date."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -61,7 +62,7 @@ async def verify(request: Request) -> Response:
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("identifiant", "jour", "mois", "annee")}
     refused = await anti_automation(request, form, errors)
-    if errors:
+    if errors or birth is None:  # birth_date gives None with an error
         return render(
             request, "password/verify.html", {"values": values, "errors": errors},
             status=refused.status if refused else 422,
@@ -95,7 +96,7 @@ async def choose(request: Request) -> Response:
             return redirect(request, "password_done")  # a double tap: the first one did it
         return _expired(request)
     via = s.grants.via(handle)
-    context = {
+    context: dict[str, Any] = {
         "account": account,
         "result": None,
         "errors": forms.Errors(),

@@ -120,14 +120,14 @@ async def factor_remove(request: Request, account: Account) -> Response:
 @recent
 async def totp_enrol(request: Request, account: Account) -> Response:
     s = sesame(request)
-    session = request.state.session.get()
     errors = forms.Errors()
     if request.method == "POST":
         form = await read_form(request)
         secret = _pending_secret(request, account)
         code = form.get("code", "")
         first = not s.authenticators.has_factor(account.id)
-        if secret and await run_in_threadpool(s.factors.enrol_totp, account, secret, code, request.state.client):
+        # bool(): mypy would infer the call's type from `secret` (str | None), the left operand
+        if secret and bool(await run_in_threadpool(s.factors.enrol_totp, account, secret, code, request.state.client)):
             _second_factor_proven(request, account, "password+totp")
             if first:
                 return _show_codes(request, account, intro="L'application est prête.")
@@ -137,7 +137,8 @@ async def totp_enrol(request: Request, account: Account) -> Response:
             errors.add("code", "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.")
         else:  # posted without the page (another tab, an expired session): a new key to scan
             secret = _new_pending_secret(request, account)
-            errors.add("code", "La page avait expiré : voici une nouvelle clé. Scannez ce nouveau code QR, puis saisissez le code affiché.")
+            errors.add("code", "La page avait expiré : voici une nouvelle clé. "
+                       "Scannez ce nouveau code QR, puis saisissez le code affiché.")
     else:
         secret = _new_pending_secret(request, account)
     uri = totp.provisioning_uri(secret, account=account.email, issuer=f"Sésame {s.profile.short_name}")

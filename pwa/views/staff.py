@@ -10,6 +10,7 @@ from pwa.security.roles import ROLES
 from pwa.views import render, sesame
 from pwa.views.shared.access import Staff, staff
 
+
 @staff(None)
 async def home(request: Request, ctx: Staff) -> Response:
     s = sesame(request)

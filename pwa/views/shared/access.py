@@ -68,8 +68,22 @@ class Staff:
 
     agent: Account
     grants: list[Grant]
-    account: Account | None = None  # target="account": the account in ?compte=
-    uai: str | None = None  # target="uai": the établissement in ?uai=
+    page_account: Account | None = None  # target="account": the account in ?compte=
+    page_uai: str | None = None  # target="uai": the établissement in ?uai=
+
+    @property
+    def account(self) -> Account:
+        """The account of a target="account" page (the decorator found it)."""
+        if self.page_account is None:
+            raise LookupError("not a target='account' page")
+        return self.page_account
+
+    @property
+    def uai(self) -> str:
+        """The établissement of a target="uai" page (the decorator found it)."""
+        if self.page_uai is None:
+            raise LookupError("not a target='uai' page")
+        return self.page_uai
 
     def has_role(self, role: str) -> bool:
         """Somewhere in its scope."""
@@ -123,18 +137,17 @@ def staff(role: str | None, *, target: str | None = None) -> Callable[[StaffView
                     # handled by an académie-wide admin only: no agent can take over a
                     # wider account through a code, or disable it.
                     return refuse(request, "scope")
-                context = Staff(agent, grants, account=account)
+                context = Staff(agent, grants, page_account=account)
             elif target == "uai":
                 uai = request.query_params.get("uai", "").strip().upper()[:20]
                 if not s.etablissements.exists(uai):
                     return render(request, "error.html", {"status": 404, "message": "Cet établissement n'existe pas."}, status=404)
                 if not allows(grants, role or "admin", uai):
                     return refuse(request, "scope")
-                context = Staff(agent, grants, uai=uai)
+                context = Staff(agent, grants, page_uai=uai)
             return await view(request, context)
 
-        wrapper.staff_role = role  # type: ignore[attr-defined]  (the route-table test reads it)
-        wrapper.staff_target = target  # type: ignore[attr-defined]
+        wrapper.__dict__.update(staff_role=role, staff_target=target)  # the route-table test reads them
         return wrapper
 
     return decorate

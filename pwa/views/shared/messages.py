@@ -67,7 +67,9 @@ def cap_message(verdict: Verdict) -> str:
 # A mailed code's states (backup address: verification and reset).
 CODE_MESSAGES = {
     Check.WRONG: "Ce code ne convient pas. Vérifiez le dernier courriel reçu et réessayez.",
-    Check.VOID: "Ce code n'est plus valable : trop d'essais, ou un code plus récent a été envoyé. Demandez un nouveau code.",
+    Check.VOID: (
+        "Ce code n'est plus valable : trop d'essais, ou un code plus récent a été envoyé. Demandez un nouveau code."
+    ),
     Check.EXPIRED: "Ce code a expiré : il n'est valable que 10 minutes. Demandez un nouveau code.",
     Check.NONE: "Aucun code n'est en attente. Indiquez d'abord votre adresse personnelle.",
 }
