@@ -78,6 +78,15 @@ def test_create_copy_use_and_revoke_on_a_phone(chromium, mail_world):
         expect()(page.get_by_role("heading", level=1)).to_have_text("Mots de passe d'application")
         clean(page)
 
+        # Without a name: the error summary links to the field, which keeps the other choices.
+        page.get_by_label("Fin de validité").select_option("90")
+        page.get_by_role("button", name="Créer le mot de passe").click()
+        expect()(page.locator(".error-summary a")).to_have_text("Donnez un nom à ce mot de passe, par exemple « Téléphone de Nadia ».")
+        expect()(page.get_by_label("Fin de validité")).to_have_value("90")
+        clean(page)
+        page.locator(".error-summary a").click()
+        expect()(page.get_by_label("Nom", exact=True)).to_be_focused()
+
         # Create: a name, the scope (mail by default), an end date.
         page.get_by_label("Nom", exact=True).fill("Téléphone de Nadia")
         expect()(page.get_by_label("Recevoir et envoyer des courriels")).to_be_checked()

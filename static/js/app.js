@@ -41,9 +41,7 @@
       button.dataset.copyReady = "1";
       button.addEventListener("click", function () {
         var text = document.getElementById(button.dataset.copy).textContent.trim();
-        // A secret (data-copy-secret) is not read aloud, nor left in the live region.
-        var said = "copySecret" in button.dataset ? "Mot de passe copié." : "Copié : " + text;
-        navigator.clipboard.writeText(text).then(function () { announce(said); });
+        navigator.clipboard.writeText(text).then(function () { announce(button.dataset.said || "Copié : " + text); });
       });
     });
   }
