@@ -190,3 +190,31 @@ def test_policy_report_records_last_use_of_the_right_account(policy_app, tmp_pat
     assert used.last_used_at is not None and used.last_client == "198.51.100.7"
     assert jeanne is not None and not s.app_passwords.for_account(jeanne)
     s.store.close()
+
+
+def test_create_and_revoke_commit_with_their_audit_event_and_mail_or_not_at_all(sesame, people, monkeypatch):
+    jean = sesame.directory.by_login("jdupont")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("outbox down")
+
+    def counts() -> tuple[int, int, int]:
+        one = sesame.store.one
+        return (
+            one("select count(*) as n from app_passwords where revoked_at is null")["n"],
+            one("select count(*) as n from audit where event like 'app_password.%'")["n"],
+            one("select count(*) as n from outbox")["n"],
+        )
+
+    with monkeypatch.context() as patch:
+        patch.setattr(sesame.notices, "send", broken)
+        with pytest.raises(RuntimeError):
+            sesame.app_passwords.create(jean, name="Téléphone", scope="mail", days=None, client="192.0.2.1")
+    assert counts() == (0, 0, 0)
+    made = sesame.app_passwords.create(jean, name="Téléphone", scope="mail", days=None, client="192.0.2.1")
+    assert counts() == (1, 1, 1)
+    with monkeypatch.context() as patch:
+        patch.setattr(sesame.notices, "send", broken)
+        with pytest.raises(RuntimeError):
+            sesame.app_passwords.revoke(jean, made.app_password.id, "192.0.2.1")
+    assert counts() == (1, 1, 1), "still usable, nothing recorded"
