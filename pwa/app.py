@@ -27,6 +27,7 @@ from pwa.settings import Settings
 from pwa.views import (
     account,
     activation,
+    app_passwords,
     antibot,
     auth,
     backup,
@@ -39,6 +40,7 @@ from pwa.views import (
     identifiant,
     legal,
     letters_print,
+    mail_policy,
     mailbox,
     numen,
     pages,
@@ -96,6 +98,11 @@ def routes(settings: Settings) -> list:
         Route("/compte/securite/otp", security.totp_enrol, methods=["GET", "POST"], name="totp_enrol"),
         Route("/compte/securite/codes", security.codes_page, name="codes"),
         Route("/compte/securite/codes/nouveaux", security.codes_generate, methods=["POST"], name="codes_generate"),
+        # Issue 16: app passwords for mail apps (checked by Dovecot)
+        Route("/compte/mots-de-passe-application", app_passwords.overview, name="app_passwords"),
+        Route("/compte/mots-de-passe-application", app_passwords.create, methods=["POST"], name="app_password_create"),
+        Route("/compte/mots-de-passe-application/{id:rowid}/revoquer", app_passwords.revoke, methods=["POST"], name="app_password_revoke"),
+        Route("/compte/mots-de-passe-application/revoquer-tout", app_passwords.revoke_all, methods=["POST"], name="app_passwords_revoke_all"),
         # Issue 6: adresse de secours (Mon compte), and the reset with it (M'auto dépanner)
         Route("/compte/adresse-de-secours", backup.address, methods=["GET", "POST"], name="backup_address"),
         Route("/compte/adresse-de-secours/code", backup.code, methods=["GET", "POST"], name="backup_address_code"),
@@ -133,6 +140,7 @@ def routes(settings: Settings) -> list:
         *antibot.routes(),
         *health.routes(),
         *metrics.routes(settings.metrics_token),
+        *mail_policy.routes(settings.mail_policy_token),
         Mount("/static", app=StaticFiles(directory=settings.static_dir), name="static"),
     ]
     if settings.demo:

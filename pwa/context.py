@@ -27,6 +27,7 @@ from pwa.security.roles import Roles
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
 from pwa.services.absence import AbsenceService
+from pwa.services.app_passwords import AppPasswords
 from pwa.services.accounts import AccountService
 from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
@@ -43,6 +44,7 @@ from pwa.services.printing import Printing
 from pwa.services.signin import SignInService
 from pwa.settings import Settings
 from pwa.store import Store
+from pwa.stores.app_passwords import AppPasswordStore
 from pwa.stores.etablissements import Etablissements
 from pwa.stores.letter_requests import LetterQueue
 
@@ -144,6 +146,7 @@ class Sesame:
     absence: AbsenceService
     helpdesk: HelpDesk
     gestion: GestionService
+    app_passwords: AppPasswords
 
     @classmethod
     def build(cls, settings: Settings, *, hashing: PasswordHashing | None = None) -> Sesame:
@@ -183,6 +186,12 @@ class Sesame:
         printing = Printing(
             store=store, directory=directory, codes=codes, letters=letters, queue=letter_queue, audit=audit,
         )
+        app_passwords = AppPasswords(
+            store=store, passwords=AppPasswordStore(store), directory=directory, hashing=hashing,
+            authenticators=authenticators, audit=audit, notices=notices,
+            only_with_factor=profile.app_passwords_only_with_factor,
+        )
+        app_passwords.publish_rule()
         return cls(
             settings=settings, profile=profile, store=store, keys=keys, etablissements=etablissements,
             directory=directory, policy=policy, hashing=hashing, sessions=sessions, throttle=throttle,
@@ -214,6 +223,7 @@ class Sesame:
                 directory=directory, etablissements=etablissements, authenticators=authenticators,
                 printing=printing,
             ),
+            app_passwords=app_passwords,
         )
 
     def static_url(self, path: str) -> str:

@@ -246,3 +246,30 @@ def directory_entries(db: Database) -> None:
     # entry by its stable entryUUID, never by its DN (which a rename changes).
     db.table("accounts").add_column("entry_uuid", str)
     db.table("accounts").create_index(["entry_uuid"], unique=True)
+
+
+@migrations(name="0009_app_passwords")
+def app_passwords(db: Database) -> None:
+    # Issue 16: passwords for one mail app each, checked by the mail server. Dovecot's
+    # app-password passdb (docs/dovecot/) selects the row by the account and the value's
+    # first group (`public_id`, unique per account, not secret) and verifies the argon2id
+    # hash; the value itself is shown once and never stored.
+    db.table("app_passwords").create(
+        {
+            "id": int,
+            "account_id": int,
+            "public_id": str,
+            "name": str,
+            "scope": str,  # mail (IMAP, SMTP) | sieve (ManageSieve: out-of-office rules)
+            "password_hash": str,
+            "created_at": float,
+            "expires_at": float,  # NULL: no end date
+            "revoked_at": float,
+            "last_used_at": float,  # reported by Dovecot's auth policy hook
+            "last_client": str,
+        },
+        pk="id",
+        not_null={"account_id", "public_id", "name", "scope", "password_hash", "created_at"},
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
+    db.table("app_passwords").create_index(["account_id", "public_id"], unique=True)

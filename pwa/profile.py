@@ -40,6 +40,9 @@ class Profile:
     rectorat_address: str
     fictitious: tuple[str, ...]
     security_contact: str = ""  # security.txt Contact (mailto: or https:); default: the help desk
+    # With a second factor, IMAP and SMTP accept app passwords only (issue 16; Dovecot reads
+    # it from the database, pwa/services/app_passwords.py); the web keeps the main password.
+    app_passwords_only_with_factor: bool = False
 
     @property
     def in_sentence(self) -> str:

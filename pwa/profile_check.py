@@ -31,6 +31,7 @@ TOP = (
     "rectorat_address",
     "fictitious",
     "security_contact",
+    "app_passwords_only_with_factor",
 )
 DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
@@ -143,6 +144,9 @@ def checked(path: Path) -> dict[str, Any]:
     contact = string(data, "security_contact", required=False)
     if contact and not contact.startswith(("mailto:", "https://")):
         raise fail("security_contact", "une adresse mailto: ou https:// est attendue.")
+    only_app_passwords = data.get("app_passwords_only_with_factor", False)
+    if not isinstance(only_app_passwords, bool):
+        raise fail("app_passwords_only_with_factor", "true ou false est attendu.")
     return {
         "id": profile_id,
         "name": string(data, "name"),
@@ -163,6 +167,7 @@ def checked(path: Path) -> dict[str, Any]:
         "rectorat_address": string(data, "rectorat_address"),
         "fictitious": tuple(fictitious),
         "security_contact": contact,
+        "app_passwords_only_with_factor": only_app_passwords,
     }
 
 

@@ -89,6 +89,7 @@ VARIABLES: dict[str, Variable] = {
     "SESAME_LOG_FORMAT": V("log_format", "text", "text, or json: one JSON object a line (access log, security events).", choice("text", "json")),
     "SESAME_METRICS_TOKEN": V("metrics_token", "", "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics).", optional(metrics_token), secret=True),
     "SESAME_METRICS_ADDRESS": V("metrics_address", "", "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108.", optional(listen_address)),
+    "SESAME_MAIL_POLICY_TOKEN": V("mail_policy_token", "", "Bearer token Dovecot's auth policy hook sends to POST /dovecot/politique, which records app passwords' last use (at least 32 characters; empty: no route).", optional(metrics_token), secret=True),
     "SESAME_METRICS_DIR": V("metrics_dir", "", "Folder shared by several workers' metrics (default: a fresh one per `serve`).", optional(writable_dir)),
     "SESAME_DIRECTORY": V("directory", "sqlite", "Where accounts and passwords live: sqlite (Sésame's database) or ldap (the académie's directory).", choice("sqlite", "ldap")),
     "SESAME_LDAP_URL": V("ldap_url", "", "With ldap: the directory, ldaps://host[:port] or ldap://host[:port] (then StartTLS).", optional(ldap_url)),
@@ -136,6 +137,8 @@ class Settings:
     managesieve_port: int | None = None
     mail_ca_file: str = ""
     mail_timeout: float = 8.0
+    # Dovecot's auth policy hook reports app passwords' use (pwa/views/mail_policy.py).
+    mail_policy_token: str = ""
     # Operations (pwa/ops): log format and Prometheus metrics.
     log_format: str = "text"
     metrics_token: str = ""

@@ -27,6 +27,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MANAGESIEVE = Path("/usr/lib/dovecot/managesieve")
+SUBMISSION = Path("/usr/lib/dovecot/submission")
 SIEVEC = shutil.which("sievec") or "/usr/bin/sievec"
 HOST = "127.0.0.1"
 
@@ -44,7 +45,7 @@ def free_port() -> int:
 
 
 CONF = """\
-protocols = imap {sieve}
+protocols = imap {sieve} {submission}
 listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
@@ -67,8 +68,16 @@ service imap-login {{
   }}
 }}
 {sieve_service}
+{submission_service}
 service auth-worker {{
   user = root
+}}
+# No per-address penalty (2, 4, 8, 15 s after failures from 127.0.0.1): the tests fail
+# logins on purpose, one after another.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 # Accounts listed in `denied` are refused whatever their password (an account
 # disabled on the mail server side); Dovecot re-reads the file when it changes.
@@ -77,10 +86,7 @@ passdb {{
   deny = yes
   args = {dir}/denied
 }}
-passdb {{
-  driver = sql
-  args = {dir}/dovecot-sql.conf.ext
-}}
+{sesame}
 userdb {{
   driver = static
   args = uid=65534 gid=65534 home={dir}/home/%u
@@ -101,6 +107,30 @@ service managesieve-login {{
   }}
 }}
 """
+
+
+SUBMISSION_SERVICE = """\
+service submission-login {{
+  inet_listener submission {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+}}
+hostname = mail.test
+# SMTP AUTH only: nothing is relayed in these tests.
+submission_relay_host = 127.0.0.1
+submission_relay_port = {relay}
+"""
+
+
+def sesame_part(folder: Path, policy_url: str | None, policy_token: str) -> str:
+    """docs/dovecot/dovecot-sesame.conf as shipped: its two passdbs, and the auth policy
+    hook when a Sésame listens at `policy_url`."""
+    text = (ROOT / "docs/dovecot/dovecot-sesame.conf").read_text().replace("/etc/dovecot/", f"{folder}/")
+    if policy_url is None:
+        return "\n".join(line for line in text.splitlines() if not line.startswith("auth_policy_"))
+    text = text.replace("http://127.0.0.1:8000/dovecot/politique", policy_url)
+    return text.replace("SESAME_MAIL_POLICY_TOKEN", policy_token).replace("CHANGE-ME", "test-nonce")
 
 
 def make_ca(folder: Path) -> Path:
@@ -188,6 +218,7 @@ class Dovecot:
     imaps_port: int
     sieve_port: int | None
     ca_file: Path
+    submission_port: int | None = None
 
     @property
     def settings(self) -> dict:
@@ -217,7 +248,7 @@ class Dovecot:
         for path in self.db.parent.glob(self.db.name + "*"):
             path.chmod(0o666)
         subprocess.run([DOVECOT, "-c", str(self.folder / "dovecot.conf")], check=True)
-        ports = [self.imap_port, self.imaps_port] + ([self.sieve_port] if self.sieve_port else [])
+        ports = [self.imap_port, self.imaps_port] + [p for p in (self.sieve_port, self.submission_port) if p]
         deadline = time.monotonic() + 10
         while ports and time.monotonic() < deadline:
             try:
@@ -271,23 +302,32 @@ def ldap_passdb(folder: Path, values: dict[str, str]) -> None:
     )
 
 
-def configure(folder: Path, *, sieve: bool = True) -> Dovecot:
+def configure(
+    folder: Path, *, sieve: bool = True, submission: bool = False, policy_url: str | None = None,
+    policy_token: str = "",
+) -> Dovecot:
+    """`submission`: SMTP AUTH on a port of its own (dovecot-submissiond); `policy_url`:
+    the Sésame that receives the auth policy reports (last use of app passwords)."""
     if not Path(DOVECOT).exists():
         missing("dovecot is not installed (apt-get install dovecot-imapd dovecot-sqlite)")
     if sieve and not MANAGESIEVE.exists():
         missing("ManageSieve is not installed (apt-get install dovecot-managesieved dovecot-sieve)")
+    if submission and not SUBMISSION.exists():
+        missing("the submission service is not installed (apt-get install dovecot-submissiond)")
     folder.chmod(0o755)  # Dovecot's unprivileged processes traverse it
     db = folder / "sesame.db"
-    snippet = (ROOT / "docs/dovecot/dovecot-sql.conf.ext").read_text()
-    (folder / "dovecot-sql.conf.ext").write_text(
-        snippet.replace("/var/lib/sesame/sesame.db", str(db))
-    )
+    for name in ("dovecot-sql.conf.ext", "dovecot-sql-app-passwords.conf.ext"):
+        snippet = (ROOT / "docs/dovecot" / name).read_text()
+        (folder / name).write_text(snippet.replace("/var/lib/sesame/sesame.db", str(db)))
     for sub in ("run", "state", "home"):
         (folder / sub).mkdir()
     (folder / "home").chmod(0o777)
     (folder / "denied").write_text("")
     ca_file = make_ca(folder)
-    server = Dovecot(folder, db, free_port(), free_port(), free_port() if sieve else None, ca_file)
+    server = Dovecot(
+        folder, db, free_port(), free_port(), free_port() if sieve else None, ca_file,
+        free_port() if submission else None,
+    )
     (folder / "dovecot.conf").write_text(
         CONF.format(
             dir=folder,
@@ -295,6 +335,10 @@ def configure(folder: Path, *, sieve: bool = True) -> Dovecot:
             imaps=server.imaps_port,
             sieve="sieve" if sieve else "",
             sieve_service=SIEVE_SERVICE.format(port=server.sieve_port) if sieve else "",
+            submission="submission" if submission else "",
+            submission_service=SUBMISSION_SERVICE.format(port=server.submission_port, relay=free_port())
+            if submission else "",
+            sesame=sesame_part(folder, policy_url, policy_token),
         )
     )
     return server

@@ -34,6 +34,7 @@ OWNERS = {
     "outbox": "pwa.mail.outbox",
     "demo_mailbox": "pwa.mail.demo_smtp",
     "meta": "pwa.store",
+    "app_passwords": "pwa.stores.app_passwords",
 }
 SCHEMA = "pwa.migrations"  # creates every table
 # Copies and checks a whole database file (every table) before it becomes the store.
@@ -155,11 +156,13 @@ def test_the_app_object_has_no_placeholder_fields():
 def test_services_take_their_collaborators_as_keyword_arguments():
     import inspect
 
-    from pwa.services import accounts, backup, factors, grants, guard, helpdesk, letter_requests, letters, printing
+    from pwa.services import (
+        accounts, app_passwords, backup, factors, grants, guard, helpdesk, letter_requests, letters, printing,
+    )
 
     for cls in (accounts.AccountService, backup.BackupService, factors.FactorService, grants.Grants,
                 guard.Guard, helpdesk.HelpDesk, letter_requests.LetterRequests, letters.Letters,
-                printing.Printing):
+                printing.Printing, app_passwords.AppPasswords):
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
         assert parameters and all(p.kind is p.KEYWORD_ONLY for p in parameters), cls.__name__
         assert "sesame" not in {p.name for p in parameters}, cls.__name__

@@ -58,6 +58,7 @@ def test_every_route_module_is_on_the_design_map(tmp_path):
         "pages", "identifiant", "password", "auth", "account", "guide", "legal",
         "second_step", "security", "activation", "phone", "backup", "backup_reset", "mailbox",
         "staff", "helpdesk", "gestion", "letters_print", "gestion_requests", "antibot", "numen",
+        "app_passwords", "mail_policy",
     }
     assert modules <= {f"pwa.views.{m}" for m in views} | {"pwa.offline", "pwa.ops.health", "pwa.ops.metrics"}
     assert "pwa/views/" in README

@@ -65,6 +65,8 @@ EVENTS = {
     "absence.enabled": "Message d'absence enregistré",
     "absence.disabled": "Message d'absence arrêté",
     "codes.paused": "Codes d'activation refusés depuis une adresse après trop d'échecs",
+    "app_password.created": "Mot de passe d'application créé",
+    "app_password.revoked": "Mot de passe d'application révoqué",
 }
 
 # Refusals are folded into one row per account, event and hour (with a count and

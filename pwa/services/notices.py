@@ -27,6 +27,8 @@ SUBJECTS = {
     "backup_added": "Adresse de secours enregistrée",
     "backup_removed": "Adresse de secours supprimée",
     "helpdesk_code": "Votre code de l'assistance pour choisir un mot de passe",
+    "app_password_created": "Un mot de passe d'application a été créé",
+    "app_password_revoked": "Mot de passe d'application révoqué",
 }
 
 

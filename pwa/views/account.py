@@ -26,6 +26,7 @@ async def overview(request: Request, account: Account) -> Response:
             "activity": s.audit.for_account(account.id, limit=10),
             "other_sessions": max(0, s.sessions.count_for(account.id) - 1),
             "has_factor": s.authenticators.has_factor(account.id),
+            "app_passwords_required": s.app_passwords.required_for(account),
             "is_staff": bool(s.roles.grants(account.id)),
             "suggest_passkey": request.state.session.get().data.get("suggest_passkey")
             and not s.authenticators.has_factor(account.id),

@@ -66,6 +66,7 @@ async def test_connection(request: Request, account: Account) -> Response:
         "errors": forms.Errors(),
         "diagnosis": None,
         "server": s.mail.imap,
+        "app_passwords_required": s.app_passwords.required_for(account),
     }
     if request.method == "GET":
         return render(request, "account/mailbox_test.html", context)

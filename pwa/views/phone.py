@@ -59,7 +59,11 @@ def qr_code(url: str) -> str:
 
 async def choose_app(request: Request) -> Response:
     url = public_base(request) + "/telephone"
-    context = {"apps": mailsetup.APPS, "account": current_account(request), "qr": qr_code(url)}
+    account = current_account(request)
+    context = {
+        "apps": mailsetup.APPS, "account": account, "qr": qr_code(url),
+        "app_passwords_required": account is not None and sesame(request).app_passwords.required_for(account),
+    }
     return render(request, "phone/index.html", {**context, "qr_url": url})
 
 
@@ -74,10 +78,12 @@ def _render_app(
     request: Request, app: mailsetup.MailApp, errors: forms.Errors, address: str
 ) -> Response:
     url = f"{public_base(request)}/telephone/{app.slug}"
+    account = current_account(request)
     context = {
         "app": app,
         "apps": mailsetup.APPS,
-        "account": current_account(request),
+        "account": account,
+        "app_passwords_required": account is not None and sesame(request).app_passwords.required_for(account),
         "qr": qr_code(url),
         "qr_url": url,
         "errors": errors,

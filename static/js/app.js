@@ -41,7 +41,7 @@
       button.dataset.copyReady = "1";
       button.addEventListener("click", function () {
         var text = document.getElementById(button.dataset.copy).textContent.trim();
-        navigator.clipboard.writeText(text).then(function () { announce("Copié : " + text); });
+        navigator.clipboard.writeText(text).then(function () { announce(button.dataset.said || "Copié : " + text); });
       });
     });
   }

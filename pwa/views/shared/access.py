@@ -40,7 +40,8 @@ def recent(view: Handler) -> Handler:
             return await view(request, account)
         path = request.url.path
         if request.method != "GET":  # back to the page that holds the form, not the POST URL
-            path = "/compte/securite" if path.startswith("/compte/securite") else "/compte"
+            pages = ("/compte/securite", "/compte/mots-de-passe-application")
+            path = next((page for page in pages if path.startswith(page)), "/compte")
         target = "/connexion?raison=confirmer&suite=" + quote(path)
         if request.headers.get("content-type", "").startswith("application/json"):
             return JSONResponse({"redirect": target}, status_code=409)
