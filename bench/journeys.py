@@ -5,7 +5,7 @@
 Needs what the browser tests need (Debian chromium, zbar-tools, `npm ci` for axe-core is
 not used here). Starts a demo server of its own, imports five newcomers with
 `sesame import`, prints two activation letters with `sesame letters`, and walks each
-path as a newcomer does (tests/journey_walk.py says what counts as a screen and a tap).
+path as a newcomer does (tests/support/journey_walk.py says what counts as a screen and a tap).
 Prints one line per path; the README quotes the table.
 """
 
@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
-    from journey_walk import newcomers_server, walk_every_path
+    from support.browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
+    from support.journey_walk import newcomers_server, walk_every_path
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="sesame-journeys-") as folder:

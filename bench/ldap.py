@@ -4,7 +4,7 @@ SQLite directory (issue 15), and the import's linking rate.
     python3 bench/ldap.py            # about 30 s; needs slapd (Debian slapd, ldap-utils)
     python3 bench/ldap.py --rows 5000
 
-A throw-away slapd (tests/slapd.py's: mdb, ppolicy, argon2 as `{ARGON2}`, StartTLS with
+A throw-away slapd (tests/support/slapd.py's: mdb, ppolicy, argon2 as `{ARGON2}`, StartTLS with
 a throw-away CA) and two Sésame apps built as `sesame serve` builds them, one per
 backend, with the production argon2id parameters on the SQLite side. It times, one
 thread, in the same process:
@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import slapd as fixture  # noqa: E402  (tests/slapd.py)
+import support.slapd as fixture  # noqa: E402  (tests/support/slapd.py)
 
 from pwa.context import Sesame  # noqa: E402
 from pwa.importer import import_staff, parse_staff_csv  # noqa: E402

@@ -35,7 +35,7 @@ SOLVED = "() => { const w = document.querySelector('altcha-widget');" \
 
 
 def measure(base: str, rates: list[float], solves: int) -> None:
-    from browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
+    from support.browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
     from playwright.sync_api import sync_playwright
 
     print(f"MAX_NUMBER = {MAX_NUMBER}; {solves} solves per rate, phone context (360×740)")

@@ -1,7 +1,7 @@
 """Installable app and offline support: the service worker at /sw.js with its generated
 precache list, and the offline page. Routes mounted by pwa/app.py.
 
-What the service worker may ever store (templates/sw.js applies it, tests/test_browser_pwa.py
+What the service worker may ever store (templates/sw.js applies it, tests/browser/test_browser_pwa.py
 checks the browser's caches after a signed-in walk):
 
 - the files every page loads: everything under static/css, js, icons and vendor, and the

@@ -2,10 +2,10 @@
 """Settings, read once from the environment, validated, and passed to the app factory.
 
 Every variable is one row of VARIABLES: its default, its description (the README's table,
-tests/test_docs.py) and the function that turns the text into a typed value. A bad value is a
+tests/unit/test_docs.py) and the function that turns the text into a typed value. A bad value is a
 SettingsError: one French line naming the variable, the problem and the allowed values
 (pwa/cli.py prints it and exits with status 2). Adding a setting: a row here, a field on
-Settings, a README row, and a case in tests/test_settings.py."""
+Settings, a README row, and a case in tests/http/test_settings.py."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ VARIABLES: dict[str, Variable] = {
 del V
 
 # Every setting the app reads, with its default and a short description.
-# tests/test_docs.py checks that each one is documented in the README.
+# tests/unit/test_docs.py checks that each one is documented in the README.
 ENVIRONMENT = {name: (v.default, v.help) for name, v in VARIABLES.items()}
 
 

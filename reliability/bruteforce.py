@@ -15,7 +15,7 @@ wrong, 429 = refused before any check, 503 = busy, not evaluated) and from the
 database (the throttle's failure rows for the account; the audit trail's folded
 refusals are shown too), the
 addresses the server saw, and the statuses. Exits 1 on any violation.
-A short run is in tests/test_reliability.py.
+A short run is in tests/http/test_reliability.py.
 """
 
 from __future__ import annotations

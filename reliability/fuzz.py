@@ -10,7 +10,7 @@ valid CSRF token half of the time so the requests reach the parsers behind it.
 
 Prints the figures (requests, statuses by class, every 5xx with its route, server
 log errors) and exits 1 when any response is 5xx or the server logged an error.
-A short run is part of the test suite (tests/test_reliability.py).
+A short run is part of the test suite (tests/http/test_reliability.py).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ After each kill, with the server stopped, the invariants are checked on the file
 
 Prints the figures and exits 1 on any violation, any 5xx answer (503 "busy" excepted)
 or any error in the server log. A short run (5 kills) is part of the test suite
-(tests/test_reliability.py).
+(tests/http/test_reliability.py).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Prints p50/p95/p99 per step, unexpected statuses (503 "busy" counted apart),
 logins/s against the argon2id bound measured in the same run (verifies per CPU
 second of one pinned core × cores, bench/argon2_bound.py), the peak RSS of each
 worker (VmRSS sampled from /proc, and the kernel's VmHWM) and the load average.
-Exits 1 on any error other than a 503. A short run is in tests/test_reliability.py.
+Exits 1 on any error other than a 503. A short run is in tests/http/test_reliability.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 #   requirements-test.lock  the same pins plus the test tools (scripts/test.sh installs it)
 # Pins already in the files are kept; `bash scripts/lock.sh --upgrade` takes the newest
 # releases within the ranges. Run it after changing the dependencies in pyproject.toml
-# (tests/test_packaging.py fails until the locks match it).
+# (tests/http/test_packaging.py fails until the locks match it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools=$(mktemp -d)

@@ -5,7 +5,7 @@ database, play every shot of pwa/guide/shots.toml in Debian's Chromium at phone 
 (360×740 CSS px, DPR 2), and save a WebP per shot under
 static/guide/shots/<académie>/. static/guide/shots/manifest.json records, for each
 picture, the fingerprint of the HTML it shows (pwa.guide.shots.page_hash); the test
-tests/test_guide.py fails when a page no longer renders that HTML.
+tests/http/test_guide.py fails when a page no longer renders that HTML.
 """
 
 from __future__ import annotations

@@ -2,4 +2,4 @@
 anti-robot check (`forms`), access decorators (`access`), the French message of
 each kind of answer (`messages`). A page module imports these and `pwa.views`
 (rendering and request plumbing), never another page module
-(tests/test_architecture.py)."""
+(tests/unit/test_architecture.py)."""

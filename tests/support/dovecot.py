@@ -1,0 +1,373 @@
+"""A real Dovecot on loopback for the tests: IMAP (plain and implicit TLS) and
+ManageSieve (STARTTLS), with Sésame's SQLite database as its passdb through the
+snippet shipped in docs/dovecot/, and a throw-away CA made here (cryptography) so the
+TLS is real and verified (Sésame trusts it through SESAME_MAIL_CA_FILE).
+
+tests/conftest.py registers the fixture for the whole suite (pytest_plugins); test modules mark
+themselves ``pytest.mark.dovecot``. Without Dovecot the tests are skipped, except
+when ``CI`` is set: then they fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import imaplib
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+MANAGESIEVE = Path("/usr/lib/dovecot/managesieve")
+SUBMISSION = Path("/usr/lib/dovecot/submission")
+SIEVEC = shutil.which("sievec") or "/usr/bin/sievec"
+HOST = "127.0.0.1"
+
+
+def missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        pytest.fail(f"Dovecot tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+CONF = """\
+protocols = imap {sieve} {submission}
+listen = 127.0.0.1
+base_dir = {dir}/run
+state_dir = {dir}/state
+log_path = {dir}/dovecot.log
+ssl = yes
+ssl_cert = <{dir}/server.pem
+ssl_key = <{dir}/server.key
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {imap}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {imaps}
+    ssl = yes
+  }}
+}}
+{sieve_service}
+{submission_service}
+service auth-worker {{
+  user = root
+}}
+# No per-address penalty (2, 4, 8, 15 s after failures from 127.0.0.1): the tests fail
+# logins on purpose, one after another.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+# Accounts listed in `denied` are refused whatever their password (an account
+# disabled on the mail server side); Dovecot re-reads the file when it changes.
+passdb {{
+  driver = passwd-file
+  deny = yes
+  args = {dir}/denied
+}}
+{sesame}
+userdb {{
+  driver = static
+  args = uid=65534 gid=65534 home={dir}/home/%u
+}}
+mail_location = maildir:~/Maildir
+default_internal_user = nobody
+default_login_user = nobody
+plugin {{
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+}}
+"""
+
+SIEVE_SERVICE = """\
+service managesieve-login {{
+  inet_listener sieve {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+}}
+"""
+
+
+SUBMISSION_SERVICE = """\
+service submission-login {{
+  inet_listener submission {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+}}
+hostname = mail.test
+# SMTP AUTH only: nothing is relayed in these tests.
+submission_relay_host = 127.0.0.1
+submission_relay_port = {relay}
+"""
+
+
+def sesame_part(folder: Path, policy_url: str | None, policy_token: str) -> str:
+    """docs/dovecot/dovecot-sesame.conf as shipped: its two passdbs, and the auth policy
+    hook when a Sésame listens at `policy_url`."""
+    text = (ROOT / "docs/dovecot/dovecot-sesame.conf").read_text().replace("/etc/dovecot/", f"{folder}/")
+    if policy_url is None:
+        return "\n".join(line for line in text.splitlines() if not line.startswith("auth_policy_"))
+    text = text.replace("http://127.0.0.1:8000/dovecot/politique", policy_url)
+    return text.replace("SESAME_MAIL_POLICY_TOKEN", policy_token).replace("CHANGE-ME", "test-nonce")
+
+
+def make_ca(folder: Path) -> Path:
+    """A throw-away CA and a server certificate for 127.0.0.1 and localhost; returns the
+    CA's PEM file."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.UTC)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("Sésame tests CA"))
+        .issuer_name(name("Sésame tests CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("localhost"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "server.pem").write_bytes(cert.public_bytes(pem))
+    (folder / "server.key").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return folder / "ca.pem"
+
+
+@dataclass
+class Dovecot:
+    """A configured (not yet started) Dovecot. Create the database at `db`, then start()."""
+
+    folder: Path
+    db: Path
+    imap_port: int
+    imaps_port: int
+    sieve_port: int | None
+    ca_file: Path
+    submission_port: int | None = None
+
+    @property
+    def settings(self) -> dict:
+        """Settings overrides that point Sésame at this server (see pwa/settings.py)."""
+        return {
+            "imap_host": HOST,
+            "imap_port": self.imaps_port,
+            "managesieve_host": HOST,
+            "managesieve_port": self.sieve_port,
+            "mail_ca_file": str(self.ca_file),
+            "mail_timeout": 5.0,
+        }
+
+    @property
+    def environ(self) -> dict[str, str]:
+        return {
+            "SESAME_IMAP_HOST": HOST,
+            "SESAME_IMAP_PORT": str(self.imaps_port),
+            "SESAME_MANAGESIEVE_HOST": HOST,
+            "SESAME_MANAGESIEVE_PORT": str(self.sieve_port or ""),
+            "SESAME_MAIL_CA_FILE": str(self.ca_file),
+            "SESAME_MAIL_TIMEOUT": "5",
+        }
+
+    def start(self) -> None:
+        # Dovecot's auth worker reads the database: world-readable in this throw-away folder.
+        for path in self.db.parent.glob(self.db.name + "*"):
+            path.chmod(0o666)
+        subprocess.run([DOVECOT, "-c", str(self.folder / "dovecot.conf")], check=True)
+        ports = [self.imap_port, self.imaps_port] + [p for p in (self.sieve_port, self.submission_port) if p]
+        deadline = time.monotonic() + 10
+        while ports and time.monotonic() < deadline:
+            try:
+                socket.create_connection((HOST, ports[0]), timeout=0.5).close()
+                ports.pop(0)
+            except OSError:
+                time.sleep(0.1)
+        if ports:
+            raise RuntimeError("dovecot did not start: " + self.log())
+
+    def stop(self) -> None:
+        pid_file = self.folder / "run/master.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text().strip())
+            subprocess.run(["kill", str(pid)], check=False)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and pid_file.exists():
+                time.sleep(0.05)
+
+    def deny(self, user: str) -> None:
+        """Refuse `user` on the mail server side, whatever the password."""
+        (self.folder / "denied").write_text(f"{user}\n")
+
+    def log(self) -> str:
+        path = self.folder / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+LDAP_SNIPPET_VALUES = {  # the shipped snippet's example values, replaced by the test's
+    "uris": "ldaps://annuaire.ac-exemple.fr", "tls_ca_cert_file": "/etc/dovecot/annuaire-ca.pem",
+    "dn": "cn=svc-dovecot,ou=services,dc=ac-exemple,dc=fr", "dnpass": "CHANGE-ME",
+    "base": "ou=people,dc=ac-exemple,dc=fr",
+}
+
+
+def ldap_passdb(folder: Path, values: dict[str, str]) -> None:
+    """docs/dovecot/dovecot-ldap.conf.ext with the test directory's values, and Dovecot's
+    passdb pointed at it instead of Sésame's database."""
+    snippet = (ROOT / "docs/dovecot/dovecot-ldap.conf.ext").read_text()
+    for key, example in LDAP_SNIPPET_VALUES.items():
+        line = f"{key} = {example}\n"
+        assert line in snippet, key
+        snippet = snippet.replace(line, f"{key} = {values[key]}\n")
+    (folder / "dovecot-ldap.conf.ext").write_text(snippet)
+    conf = (folder / "dovecot.conf").read_text()
+    sql = f"driver = sql\n  args = {folder}/dovecot-sql.conf.ext"
+    assert sql in conf
+    (folder / "dovecot.conf").write_text(
+        conf.replace(sql, f"driver = ldap\n  args = {folder}/dovecot-ldap.conf.ext")
+        + "auth_cache_size = 0\nservice anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n"
+    )
+
+
+def configure(
+    folder: Path, *, sieve: bool = True, submission: bool = False, policy_url: str | None = None,
+    policy_token: str = "",
+) -> Dovecot:
+    """`submission`: SMTP AUTH on a port of its own (dovecot-submissiond); `policy_url`:
+    the Sésame that receives the auth policy reports (last use of app passwords)."""
+    if not Path(DOVECOT).exists():
+        missing("dovecot is not installed (apt-get install dovecot-imapd dovecot-sqlite)")
+    if sieve and not MANAGESIEVE.exists():
+        missing("ManageSieve is not installed (apt-get install dovecot-managesieved dovecot-sieve)")
+    if submission and not SUBMISSION.exists():
+        missing("the submission service is not installed (apt-get install dovecot-submissiond)")
+    folder.chmod(0o755)  # Dovecot's unprivileged processes traverse it
+    db = folder / "sesame.db"
+    for name in ("dovecot-sql.conf.ext", "dovecot-sql-app-passwords.conf.ext"):
+        snippet = (ROOT / "docs/dovecot" / name).read_text()
+        (folder / name).write_text(snippet.replace("/var/lib/sesame/sesame.db", str(db)))
+    for sub in ("run", "state", "home"):
+        (folder / sub).mkdir()
+    (folder / "home").chmod(0o777)
+    (folder / "denied").write_text("")
+    ca_file = make_ca(folder)
+    server = Dovecot(
+        folder, db, free_port(), free_port(), free_port() if sieve else None, ca_file,
+        free_port() if submission else None,
+    )
+    (folder / "dovecot.conf").write_text(
+        CONF.format(
+            dir=folder,
+            imap=server.imap_port,
+            imaps=server.imaps_port,
+            sieve="sieve" if sieve else "",
+            sieve_service=SIEVE_SERVICE.format(port=server.sieve_port) if sieve else "",
+            submission="submission" if submission else "",
+            submission_service=SUBMISSION_SERVICE.format(port=server.submission_port, relay=free_port())
+            if submission else "",
+            sesame=sesame_part(folder, policy_url, policy_token),
+        )
+    )
+    return server
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A configured Dovecot in a fresh world-readable folder; stopped at the end."""
+    folder = Path(tempfile.mkdtemp(prefix="sesame-dovecot-", dir="/tmp"))
+    server = None
+    try:
+        server = configure(folder)
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+
+
+
+
+def imap_login(port: int, user: str, password: str) -> bool:
+    with imaplib.IMAP4("127.0.0.1", port, timeout=10) as conn:
+        try:
+            conn.login(user, password)
+        except imaplib.IMAP4.error:
+            return False
+        conn.logout()
+        return True

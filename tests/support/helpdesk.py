@@ -1,0 +1,43 @@
+"""Test helpers moved from tests/test_helpdesk.py (shared by several test modules)."""
+
+from __future__ import annotations
+
+import pyotp
+
+from support.journeys import GOOD, login
+from support.web import Page, get, submit
+
+AGENT = "jdupont1"  # Jeanne Dupont, Collège Test 0130999A
+
+
+KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def account(sesame, identifiant):
+    return sesame.directory.by_login(identifiant)
+
+
+def make_staff(sesame, identifiant=AGENT, role="assistance", uai="0130999A", factor=True):
+    acc = account(sesame, identifiant)
+    sesame.directory.set_password_hash(acc.id, sesame.hashing.hash(GOOD))
+    if role:
+        sesame.roles.grant(acc.id, role, uai, by="test")
+    if factor:
+        sesame.authenticators.add_totp(acc.id, KEY, 0)
+    return acc
+
+
+def sign_in(client, clock, identifiant=AGENT, with_factor=True) -> Page:
+    client.cookies.clear()
+    page = login(client, identifiant, GOOD)
+    if with_factor:
+        clock.now += 30
+        page = submit(client, page, "/connexion/verification", methode="totp", code=pyotp.TOTP(KEY).at(clock.now))
+    assert page.h1 == "Mon compte", page.text()[:300]
+    return page
+
+
+def upload(client, csv: str) -> Page:
+    page = get(client, "/gestion/import")
+    return Page(client.post("/gestion/import", data={"csrf_token": page.form("/gestion/import")["csrf_token"]},
+                            files={"fichier": ("agents.csv", csv.encode(), "text/csv")}))
