@@ -89,23 +89,42 @@ def main() -> int:
     candidates = [app_candidate()] if args.app else [*CANDIDATES, app_candidate()]
     load = Path("/proc/loadavg").read_text().split()[0]
     if not args.json:
-        print(f"argon2id verify, one process pinned to CPU {sorted(os.sched_getaffinity(0))},"
-              f" CPU time; {cores} cores, load average {load}")
-        header = f"{'parameters':44} {'t':>2} {'MiB':>4} {'p':>2} {'verify/s/core':>13} {'ms CPU':>7}" \
-                 f" {'bound/s':>7} {'MiB/worker':>10}"
+        print(
+            f"argon2id verify, one process pinned to CPU {sorted(os.sched_getaffinity(0))},"
+            f" CPU time; {cores} cores, load average {load}"
+        )
+        header = (
+            f"{'parameters':44} {'t':>2} {'MiB':>4} {'p':>2} {'verify/s/core':>13} {'ms CPU':>7}"
+            f" {'bound/s':>7} {'MiB/worker':>10}"
+        )
         print(header + "\n" + "-" * len(header))
     for c in candidates:
         r = rate(c, args.seconds, args.trials)
         mib = c.memory_kib / 1024
         if args.json:
-            print(json.dumps({"name": c.name, "time_cost": c.time_cost, "memory_kib": c.memory_kib,
-                              "parallelism": c.parallelism, "per_core": r, "cores": cores, "load": load}))
+            print(
+                json.dumps(
+                    {
+                        "name": c.name,
+                        "time_cost": c.time_cost,
+                        "memory_kib": c.memory_kib,
+                        "parallelism": c.parallelism,
+                        "per_core": r,
+                        "cores": cores,
+                        "load": load,
+                    }
+                )
+            )
         else:
-            print(f"{c.name:44} {c.time_cost:2} {mib:4.0f} {c.parallelism:2} {r:13.1f} {1000 / r:7.1f}"
-                  f" {r * cores:7.1f} {mib * cores:10.0f}")
+            print(
+                f"{c.name:44} {c.time_cost:2} {mib:4.0f} {c.parallelism:2} {r:13.1f} {1000 / r:7.1f}"
+                f" {r * cores:7.1f} {mib * cores:10.0f}"
+            )
     if not args.json:
-        print("bound/s: verify/s/core x cores; MiB/worker: hashing memory of one worker at most"
-              " (slots = cores hashes at once).")
+        print(
+            "bound/s: verify/s/core x cores; MiB/worker: hashing memory of one worker at most"
+            " (slots = cores hashes at once)."
+        )
     return 0
 
 

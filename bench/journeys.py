@@ -21,9 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
+    from playwright.sync_api import sync_playwright
     from support.browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
     from support.journey_walk import newcomers_server, walk_every_path
-    from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="sesame-journeys-") as folder:
         with newcomers_server(Path(folder)) as (server, people, letters), sync_playwright() as p:
@@ -38,8 +38,10 @@ def main() -> int:
         print(f"{name:<{width}}  {walk.screens:>7}  {walk.taps:>4}  {walk.typed:>16}")
     baseline = walks["identifiant, puis NUMEN + date de naissance"]
     numen = walks["NUMEN + date de naissance"]
-    print(f"NUMEN path vs identifiant first: {numen.screens / baseline.screens:.2f}× the screens, "
-          f"{numen.taps / baseline.taps:.2f}× the taps")
+    print(
+        f"NUMEN path vs identifiant first: {numen.screens / baseline.screens:.2f}× the screens, "
+        f"{numen.taps / baseline.taps:.2f}× the taps"
+    )
     return 0
 
 

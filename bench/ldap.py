@@ -51,7 +51,9 @@ def letters(i: int) -> str:
 
 
 def staff_csv(n: int, *, with_identifiant: bool) -> str:
-    lines = [("identifiant;" if with_identifiant else "") + "nom;prenom;date_naissance;numen;categorie;uai;etablissement"]
+    lines = [
+        ("identifiant;" if with_identifiant else "") + "nom;prenom;date_naissance;numen;categorie;uai;etablissement"
+    ]
     for i in range(n):
         day = dt.date(1970, 1, 1) + dt.timedelta(days=i % 12000)
         row = f"Nom{letters(i).lower()};Prenom;{day:%d/%m/%Y};13E{i:08d}ZZ;aesh;0130999A;Collège Bench"
@@ -63,10 +65,18 @@ def add_entries(server, base: str, n: int) -> float:
     started = time.perf_counter()
     conn = server.admin()
     for i in range(n):
-        conn.add(f"uid=p{i:06d},{base}", ["inetOrgPerson"], {
-            "uid": f"p{i:06d}", "mail": f"p{i:06d}@ac-aix-marseille.fr", "sn": f"Nom{letters(i).lower()}",
-            "givenName": "Prenom", "cn": f"Prenom Nom{letters(i).lower()}", "departmentNumber": "0130999A",
-        })
+        conn.add(
+            f"uid=p{i:06d},{base}",
+            ["inetOrgPerson"],
+            {
+                "uid": f"p{i:06d}",
+                "mail": f"p{i:06d}@ac-aix-marseille.fr",
+                "sn": f"Nom{letters(i).lower()}",
+                "givenName": "Prenom",
+                "cn": f"Prenom Nom{letters(i).lower()}",
+                "departmentNumber": "0130999A",
+            },
+        )
     conn.unbind()
     return time.perf_counter() - started
 
@@ -94,11 +104,13 @@ def run(kind: str, folder: Path, server, rows: int, repeat: int) -> dict:
     import_staff(parsed.rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
     import_rate = rows / (time.perf_counter() - started)
     account = sesame.directory.by_login("p000001" if kind == "ldap" else sesame.directory.get(2).identifiant)
-    changes = timed(lambda i: sesame.accounts.set_password(account, PASSWORDS[i], event="password.changed",
-                                                          client="bench"), repeat)
+    changes = timed(
+        lambda i: sesame.accounts.set_password(account, PASSWORDS[i], event="password.changed", client="bench"), repeat
+    )
     last = PASSWORDS[repeat - 1]
-    signins = timed(lambda i: sesame.accounts.authenticate(account.identifiant, last, f"10.0.{i // 200}.{i % 200}"),
-                    repeat)
+    signins = timed(
+        lambda i: sesame.accounts.authenticate(account.identifiant, last, f"10.0.{i // 200}.{i % 200}"), repeat
+    )
     assert sesame.accounts.authenticate(account.identifiant, last, "10.9.9.9").ok
     return {"import": import_rate, "signin": statistics.median(signins), "change": statistics.median(changes)}
 
@@ -117,8 +129,11 @@ def main() -> None:
     finally:
         server.stop()
     print(f"{'':28}{'SQLite':>10}{'LDAP':>10}{'ratio':>8}")
-    for key, label, unit in (("signin", "sign-in, median", "ms"), ("change", "password change, median", "ms"),
-                             ("import", f"import of {args.rows} rows", "rows/s")):
+    for key, label, unit in (
+        ("signin", "sign-in, median", "ms"),
+        ("change", "password change, median", "ms"),
+        ("import", f"import of {args.rows} rows", "rows/s"),
+    ):
         a, b = results["sqlite"][key], results["ldap"][key]
         print(f"{label + ' (' + unit + ')':28}{a:>10.1f}{b:>10.1f}{b / a:>8.2f}")
     for kind in ("sqlite", "ldap"):

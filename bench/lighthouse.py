@@ -129,12 +129,8 @@ def lighthouse(url: str, out: Path) -> dict:
 
 def summarise(reports: list[dict]) -> dict:
     """Median of each category score and metric over the runs, and what did not pass."""
-    scores = {
-        c: statistics.median(r["categories"][c]["score"] * 100 for r in reports) for c in CATEGORIES
-    }
-    metrics = {
-        m: statistics.median(r["audits"][m]["numericValue"] for r in reports) for m in METRICS
-    }
+    scores = {c: statistics.median(r["categories"][c]["score"] * 100 for r in reports) for c in CATEGORIES}
+    metrics = {m: statistics.median(r["audits"][m]["numericValue"] for r in reports) for m in METRICS}
     # The audits of the run whose performance is the median one.
     last = sorted(reports, key=lambda r: r["categories"]["performance"]["score"])[len(reports) // 2]
     failed = []
@@ -154,9 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1, help="runs per page (median kept)")
     parser.add_argument("--url", help="an app already running (default: start the demo)")
-    parser.add_argument(
-        "pages", nargs="*", help=f"paths (default: {' '.join(PAGES)}, a guide step)"
-    )
+    parser.add_argument("pages", nargs="*", help=f"paths (default: {' '.join(PAGES)}, a guide step)")
     args = parser.parse_args(argv)
     with contextlib.ExitStack() as stack, tempfile.TemporaryDirectory() as tmp:
         base = args.url.rstrip("/") if args.url else stack.enter_context(demo_server())

@@ -30,13 +30,15 @@ from lighthouse import demo_server  # noqa: E402
 
 from pwa.security.antibot import MAX_NUMBER  # noqa: E402
 
-SOLVED = "() => { const w = document.querySelector('altcha-widget');" \
+SOLVED = (
+    "() => { const w = document.querySelector('altcha-widget');"
     " return w && w.getState && w.getState() === 'verified'; }"
+)
 
 
 def measure(base: str, rates: list[float], solves: int) -> None:
-    from support.browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
     from playwright.sync_api import sync_playwright
+    from support.browser import CHROMIUM, CHROMIUM_ARGS, MOBILE
 
     print(f"MAX_NUMBER = {MAX_NUMBER}; {solves} solves per rate, phone context (360×740)")
     with sync_playwright() as p:

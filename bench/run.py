@@ -145,9 +145,7 @@ def csrf_field(html: str) -> str:
 class Server:
     """`uvicorn bench.app:create --factory`, configured as `sesame serve` runs it."""
 
-    def __init__(
-        self, env: dict[str, str], workdir: Path, *, workers: int, pin: int | None
-    ) -> None:
+    def __init__(self, env: dict[str, str], workdir: Path, *, workers: int, pin: int | None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = workdir / f"server-{self.port}.log"
@@ -160,18 +158,14 @@ class Server:
             cmd = ["taskset", "-c", str(pin), *cmd]
         self.workers, self.pin = workers, pin
         self._log_file = self.log.open("w")
-        self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
-        )
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT)
         self._wait_ready(workers)
 
     def _wait_ready(self, workers: int) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited ({self.proc.returncode}):\n{self.log.read_text()[-3000:]}"
-                )
+                raise RuntimeError(f"server exited ({self.proc.returncode}):\n{self.log.read_text()[-3000:]}")
             try:
                 if httpx.get(f"{self.url}/sante", timeout=2).status_code == 200:
                     break
@@ -383,9 +377,7 @@ def signed_in_csrf(server: Server, login: str, password: str) -> tuple[str, str]
     return cookie, csrf_field(page.text)
 
 
-def argon2_rate(
-    env: dict[str, str], cores: list[int], seconds: float, trials: int
-) -> list[tuple[float, float]]:
+def argon2_rate(env: dict[str, str], cores: list[int], seconds: float, trials: int) -> list[tuple[float, float]]:
     """(verify per wall second, per CPU second) of the app's argon2id hasher,
     one process pinned to each given core, all at once."""
     procs = [
@@ -458,9 +450,7 @@ def policy_timing(env: dict[str, str], login: str, profile: bool) -> dict[str, f
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add = parser.add_argument
     add("--duration", type=float, default=3, help="seconds per wrk run (default 3)")
     add("--rounds", type=int, default=3, help="interleaved runs of each case (default 3)")
@@ -620,8 +610,7 @@ def report(args, rows, logins, timing, cores, server_cpu, client_cpu, *, argon2)
         f" -d{args.login_duration:g}s, {args.login_rounds} rounds (best kept); server not pinned.",
         f"argon2id bound = {per_core:.1f} verify/s per core (per CPU second, one pinned process)"
         f" x {len(cores)} cores = {bound:.1f}/s; all cores at once, wall clock: {parallel:.1f}/s.",
-        "per CPU-s: logins per second of server CPU time; of argon2: that / argon2 verify per"
-        " CPU second.",
+        "per CPU-s: logins per second of server CPU time; of argon2: that / argon2 verify per CPU second.",
     ]
     header = (
         f"{'endpoint':30} {'login/s':>7} {'of bound':>8} {'per CPU-s':>9} {'of argon2':>9}"

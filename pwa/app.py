@@ -27,8 +27,8 @@ from pwa.settings import Settings
 from pwa.views import (
     account,
     activation,
-    app_passwords,
     antibot,
+    app_passwords,
     auth,
     backup,
     backup_reset,
@@ -93,7 +93,9 @@ def routes(settings: Settings) -> list:
         Route("/compte/securite", security.overview, name="security"),
         Route("/compte/securite/cle/options", security.passkey_options, methods=["POST"], name="passkey_new_options"),
         Route("/compte/securite/cle", security.passkey_add, methods=["POST"], name="passkey_add"),
-        Route("/compte/securite/cle/{id:rowid}/renommer", security.passkey_rename, methods=["POST"], name="passkey_rename"),
+        Route(
+            "/compte/securite/cle/{id:rowid}/renommer", security.passkey_rename, methods=["POST"], name="passkey_rename"
+        ),
         Route("/compte/securite/{id:rowid}/supprimer", security.factor_remove, methods=["POST"], name="factor_remove"),
         Route("/compte/securite/otp", security.totp_enrol, methods=["GET", "POST"], name="totp_enrol"),
         Route("/compte/securite/codes", security.codes_page, name="codes"),
@@ -101,8 +103,18 @@ def routes(settings: Settings) -> list:
         # Issue 16: app passwords for mail apps (checked by Dovecot)
         Route("/compte/mots-de-passe-application", app_passwords.overview, name="app_passwords"),
         Route("/compte/mots-de-passe-application", app_passwords.create, methods=["POST"], name="app_password_create"),
-        Route("/compte/mots-de-passe-application/{id:rowid}/revoquer", app_passwords.revoke, methods=["POST"], name="app_password_revoke"),
-        Route("/compte/mots-de-passe-application/revoquer-tout", app_passwords.revoke_all, methods=["POST"], name="app_passwords_revoke_all"),
+        Route(
+            "/compte/mots-de-passe-application/{id:rowid}/revoquer",
+            app_passwords.revoke,
+            methods=["POST"],
+            name="app_password_revoke",
+        ),
+        Route(
+            "/compte/mots-de-passe-application/revoquer-tout",
+            app_passwords.revoke_all,
+            methods=["POST"],
+            name="app_passwords_revoke_all",
+        ),
         # Issue 6: adresse de secours (Mon compte), and the reset with it (M'auto dépanner)
         Route("/compte/adresse-de-secours", backup.address, methods=["GET", "POST"], name="backup_address"),
         Route("/compte/adresse-de-secours/code", backup.code, methods=["GET", "POST"], name="backup_address_code"),

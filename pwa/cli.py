@@ -157,9 +157,7 @@ def _prepare_demo(url: str) -> Settings:
     sesame = _build(settings)
     count = seed_demo(sesame)
     controller = start_demo_smtp(sesame.store)
-    os.environ.update(
-        SESAME_SMTP_HOST="127.0.0.1", SESAME_SMTP_PORT=str(controller.port), SESAME_SMTP_TLS="none"
-    )
+    os.environ.update(SESAME_SMTP_HOST="127.0.0.1", SESAME_SMTP_PORT=str(controller.port), SESAME_SMTP_TLS="none")
     click.echo(f"Démonstration : {count} personnes fictives dans {db_path}.")
     click.echo(f"Serveur SMTP de démonstration sur 127.0.0.1:{controller.port}.")
     click.echo(f"Ouvrez {url}/demo pour les données de test.")
@@ -174,8 +172,12 @@ def import_(csv_file: Path) -> None:
 
     sesame = _build(_settings(require=KEYED))
     code = import_command(
-        csv_file, store=sesame.store, directory=sesame.directory, keys=sesame.keys,
-        audit=sesame.audit, tty=sys.stderr.isatty(),
+        csv_file,
+        store=sesame.store,
+        directory=sesame.directory,
+        keys=sesame.keys,
+        audit=sesame.audit,
+        tty=sys.stderr.isatty(),
     )
     sys.exit(code)
 
@@ -183,14 +185,28 @@ def import_(csv_file: Path) -> None:
 @main.command()
 @click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--uai", help="Only this établissement (UAI code).")
-@click.option("--identifiant", "identifiants", multiple=True, help="Only this person (repeatable); prints even if already activated.")
+@click.option(
+    "--identifiant",
+    "identifiants",
+    multiple=True,
+    help="Only this person (repeatable); prints even if already activated.",
+)
 @click.option("--requests", "requests_only", is_flag=True, help="Only the queued postal letter requests.")
 @click.option("--all", "include_active", is_flag=True, help="Also people who already chose a password.")
-@click.option("--yes", "-y", "confirmed", is_flag=True, help="Print even when it voids a code still valid (listed otherwise).")
-@click.option("--dry-run", "dry_run", is_flag=True, help="Only list who would get a letter: no code, no file, nothing written.")
+@click.option(
+    "--yes", "-y", "confirmed", is_flag=True, help="Print even when it voids a code still valid (listed otherwise)."
+)
+@click.option(
+    "--dry-run", "dry_run", is_flag=True, help="Only list who would get a letter: no code, no file, nothing written."
+)
 def letters(
-    out: Path | None, uai: str | None, identifiants: tuple[str, ...], requests_only: bool,
-    include_active: bool, confirmed: bool, dry_run: bool,
+    out: Path | None,
+    uai: str | None,
+    identifiants: tuple[str, ...],
+    requests_only: bool,
+    include_active: bool,
+    confirmed: bool,
+    dry_run: bool,
 ) -> None:
     """Print activation letters to OUT.pdf: one page per person, with a new
     one-time code. By default, everyone not yet activated who has no letter
@@ -226,19 +242,29 @@ def letters(
     if plan.voids and not confirmed:
         click.echo("Ces lettres annuleraient un code encore valable :", err=True)
         for info in plan.voids:
-            click.echo(f"  - {info.name} ({info.account.identifiant}) : {info.label} {fr_datetime(info.issued_at)}", err=True)
-        click.echo("Rien n'a été imprimé. Pour imprimer quand même (ces codes ne marcheront plus), "
-                   "relancez la commande avec --yes.", err=True)
+            click.echo(
+                f"  - {info.name} ({info.account.identifiant}) : {info.label} {fr_datetime(info.issued_at)}", err=True
+            )
+        click.echo(
+            "Rien n'a été imprimé. Pour imprimer quand même (ces codes ne marcheront plus), "
+            "relancez la commande avec --yes.",
+            err=True,
+        )
         sys.exit(1)
     progress = Progress("lettres préparées", every=100)
     pdf = sesame.printing.carry_out(
-        plan, confirmed={v.code_id for v in plan.voids}, base_url=settings.public_url,
-        actor="cli", progress=progress if progress.tty or len(plan.people) > 100 else None,
+        plan,
+        confirmed={v.code_id for v in plan.voids},
+        base_url=settings.public_url,
+        actor="cli",
+        progress=progress if progress.tty or len(plan.people) > 100 else None,
     )
     for info in plan.served:
         used = f", {info.used_label}" if info.used else ""
-        click.echo(f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
-                   f"{info.label} {fr_datetime(info.issued_at)}{used}. Pas de nouvelle lettre.")
+        click.echo(
+            f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
+            f"{info.label} {fr_datetime(info.issued_at)}{used}. Pas de nouvelle lettre."
+        )
     if pdf is None:
         click.echo("Aucune lettre imprimée : les demandes étaient déjà servies.")
         return
@@ -256,8 +282,10 @@ def _dry_run(plan, fr_datetime) -> None:
     for account, etablissement in plan.people:
         click.echo(f"  - {account.identifiant} ({etablissement})")
     for info in plan.served:
-        click.echo(f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
-                   f"{info.label} {fr_datetime(info.issued_at)}. Pas de nouvelle lettre.")
+        click.echo(
+            f"Demande {info.reference} de {info.name} ({info.account.identifiant}) déjà servie : "
+            f"{info.label} {fr_datetime(info.issued_at)}. Pas de nouvelle lettre."
+        )
     if plan.voids:
         click.echo("Ces lettres annuleraient un code encore valable (il faudrait --yes) :")
         for info in plan.voids:
@@ -332,8 +360,10 @@ def grant(identifiant: str, role: str, uai: str | None) -> None:
     sesame.audit.record("role.granted", account_id=account.id, actor="cli", role=role, uai=uai)
     click.echo(f"Rôle {role} attribué à {account.identifiant} sur {_scope(uai)}.")
     if not sesame.authenticators.has_factor(account.id):
-        click.echo("Pour entrer dans la gestion, cette personne doit d'abord ajouter une clé d'accès "
-                   "ou une application de codes dans « Mon compte ».")
+        click.echo(
+            "Pour entrer dans la gestion, cette personne doit d'abord ajouter une clé d'accès "
+            "ou une application de codes dans « Mon compte »."
+        )
 
 
 @main.command()
@@ -355,7 +385,9 @@ def revoke(identifiant: str, role: str, uai: str | None) -> None:
 def roles() -> None:
     """List the staff roles granted."""
     sesame = _build(_settings(require=KEYED))
-    names = {a.id: a.identifiant for a in sesame.directory.get_many([g["account_id"] for g in sesame.roles.every_grant()])}
+    names = {
+        a.id: a.identifiant for a in sesame.directory.get_many([g["account_id"] for g in sesame.roles.every_grant()])
+    }
     rows = sorted(
         ({**g, "identifiant": names[g["account_id"]]} for g in sesame.roles.every_grant() if g["account_id"] in names),
         key=lambda g: (g["identifiant"], g["role"], g["uai"] or ""),

@@ -27,8 +27,8 @@ from pwa.security.roles import Roles
 from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
 from pwa.services.absence import AbsenceService
-from pwa.services.app_passwords import AppPasswords
 from pwa.services.accounts import AccountService
+from pwa.services.app_passwords import AppPasswords
 from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
 from pwa.services.factors import FactorService
@@ -75,9 +75,7 @@ def open_directory(
 def check_demo_database(directory: SqliteDirectory, store: Store) -> None:
     """Demo mode refuses a database that holds non-demo accounts (DESIGN §5)."""
     if directory.count(demo=False):
-        raise DemoRefused(
-            f"{store.path} holds real accounts: demo mode only runs on a demo database"
-        )
+        raise DemoRefused(f"{store.path} holds real accounts: demo mode only runs on a demo database")
 
 
 def setup_templates(env: Environment, settings: Settings, profile: Profile, policy: Policy) -> None:
@@ -96,9 +94,7 @@ def setup_templates(env: Environment, settings: Settings, profile: Profile, poli
         accessibility_level=rgaa.load().level,
     )
     env.filters["isodatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).isoformat()
-    env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime(
-        "%d/%m/%Y à %H:%M"
-    )
+    env.filters["frdatetime"] = lambda ts: dt.datetime.fromtimestamp(ts, PARIS).strftime("%d/%m/%Y à %H:%M")
     env.filters["masked"] = masked
     env.policies["json.dumps_kwargs"] = {"ensure_ascii": False, "sort_keys": False}
 
@@ -170,57 +166,133 @@ class Sesame:
         authenticators, codes, devices = Authenticators(store, keys), Codes(store, keys), Devices(keys)
         guard = Guard(store=store, keys=keys, throttle=throttle, audit=audit, notices=notices, devices=devices)
         factors = FactorService(
-            store=store, authenticators=authenticators, directory=directory, sessions=sessions, audit=audit,
-            notices=notices, guard=guard,
+            store=store,
+            authenticators=authenticators,
+            directory=directory,
+            sessions=sessions,
+            audit=audit,
+            notices=notices,
+            guard=guard,
         )
         accounts = AccountService(
-            store=store, keys=keys, directory=directory, hashing=hashing, policy=policy, sessions=sessions,
-            throttle=throttle, audit=audit, notices=notices, codes=codes, factors=factors, guard=guard,
+            store=store,
+            keys=keys,
+            directory=directory,
+            hashing=hashing,
+            policy=policy,
+            sessions=sessions,
+            throttle=throttle,
+            audit=audit,
+            notices=notices,
+            codes=codes,
+            factors=factors,
+            guard=guard,
         )
         letter_queue = LetterQueue(store)
         letters = Letters(
-            store=store, profile=profile, directory=directory, etablissements=etablissements,
-            queue=letter_queue, codes=codes, audit=audit,
+            store=store,
+            profile=profile,
+            directory=directory,
+            etablissements=etablissements,
+            queue=letter_queue,
+            codes=codes,
+            audit=audit,
         )
         mail = MailServers(settings, profile)
         printing = Printing(
-            store=store, directory=directory, codes=codes, letters=letters, queue=letter_queue, audit=audit,
+            store=store,
+            directory=directory,
+            codes=codes,
+            letters=letters,
+            queue=letter_queue,
+            audit=audit,
         )
         app_passwords = AppPasswords(
-            store=store, passwords=AppPasswordStore(store), directory=directory, hashing=hashing,
-            authenticators=authenticators, audit=audit, notices=notices,
+            store=store,
+            passwords=AppPasswordStore(store),
+            directory=directory,
+            hashing=hashing,
+            authenticators=authenticators,
+            audit=audit,
+            notices=notices,
             only_with_factor=profile.app_passwords_only_with_factor,
         )
         app_passwords.publish_rule()
         return cls(
-            settings=settings, profile=profile, store=store, keys=keys, etablissements=etablissements,
-            directory=directory, policy=policy, hashing=hashing, sessions=sessions, throttle=throttle,
-            audit=audit, outbox=outbox, cookies=CookieNames(settings.secure_cookies), templates=templates,
-            notices=notices, authenticators=authenticators, codes=codes, roles=Roles(store), devices=devices,
-            antibot=AntiBot(store, keys, throttle), guard=guard, factors=factors, accounts=accounts,
+            settings=settings,
+            profile=profile,
+            store=store,
+            keys=keys,
+            etablissements=etablissements,
+            directory=directory,
+            policy=policy,
+            hashing=hashing,
+            sessions=sessions,
+            throttle=throttle,
+            audit=audit,
+            outbox=outbox,
+            cookies=CookieNames(settings.secure_cookies),
+            templates=templates,
+            notices=notices,
+            authenticators=authenticators,
+            codes=codes,
+            roles=Roles(store),
+            devices=devices,
+            antibot=AntiBot(store, keys, throttle),
+            guard=guard,
+            factors=factors,
+            accounts=accounts,
             signin=SignInService(
-                directory=directory, accounts=accounts, codes=codes, authenticators=authenticators,
-                factors=factors, audit=audit, guard=guard,
+                directory=directory,
+                accounts=accounts,
+                codes=codes,
+                authenticators=authenticators,
+                factors=factors,
+                audit=audit,
+                guard=guard,
             ),
             grants=Grants(store=store, directory=directory, authenticators=authenticators),
-            letter_queue=letter_queue, letters=letters,
+            letter_queue=letter_queue,
+            letters=letters,
             letter_requests=LetterRequests(
-                store=store, keys=keys, directory=directory, etablissements=etablissements,
-                queue=letter_queue, letters=letters, audit=audit,
+                store=store,
+                keys=keys,
+                directory=directory,
+                etablissements=etablissements,
+                queue=letter_queue,
+                letters=letters,
+                audit=audit,
             ),
             printing=printing,
             backup=BackupService(
-                store=store, mail_domain=profile.mail_domain, directory=directory, codes=codes, audit=audit,
-                notices=notices, throttle=throttle, accounts=accounts, guard=guard,
+                store=store,
+                mail_domain=profile.mail_domain,
+                directory=directory,
+                codes=codes,
+                audit=audit,
+                notices=notices,
+                throttle=throttle,
+                accounts=accounts,
+                guard=guard,
             ),
             mail=mail,
             absence=AbsenceService(mail, profile.mail_domain),
             helpdesk=HelpDesk(
-                store=store, keys=keys, directory=directory, etablissements=etablissements, throttle=throttle,
-                authenticators=authenticators, codes=codes, audit=audit, sessions=sessions, notices=notices,
+                store=store,
+                keys=keys,
+                directory=directory,
+                etablissements=etablissements,
+                throttle=throttle,
+                authenticators=authenticators,
+                codes=codes,
+                audit=audit,
+                sessions=sessions,
+                notices=notices,
             ),
             gestion=GestionService(
-                directory=directory, etablissements=etablissements, authenticators=authenticators,
+                directory=directory,
+                etablissements=etablissements,
+                authenticators=authenticators,
                 printing=printing,
             ),
             app_passwords=app_passwords,

@@ -17,7 +17,12 @@ from pwa.store import Store
 from pwa.stores.etablissements import Etablissements
 
 __all__ = [
-    "Account", "Directory", "DirectoryUnavailable", "NoEntry", "PasswordRefused", "SqliteDirectory",
+    "Account",
+    "Directory",
+    "DirectoryUnavailable",
+    "NoEntry",
+    "PasswordRefused",
+    "SqliteDirectory",
     "StaffRecord",
 ]
 
@@ -139,7 +144,8 @@ class SqliteDirectory:
         """The staff file's personal address is not (yet) the verified backup address."""
         account = self.get(account_id)
         return bool(
-            account and account.personal_email
+            account
+            and account.personal_email
             and (account.backup_email or "").lower() != account.personal_email.lower()
         )
 
@@ -221,11 +227,8 @@ class SqliteDirectory:
                 "updated_at": now,
             }
             # The file's own values replace what Sésame generated earlier.
-            given = {k: v for k, v in (("identifiant", person.identifiant),
-                                       ("email", person.email)) if v}
-            existing = self.store.one(
-                "select id from accounts where numen_index = ?", (person.numen_index,)
-            )
+            given = {k: v for k, v in (("identifiant", person.identifiant), ("email", person.email)) if v}
+            existing = self.store.one("select id from accounts where numen_index = ?", (person.numen_index,))
             if existing:
                 db.table("accounts").update(existing["id"], {**fields, **given})
                 return existing["id"], False
@@ -244,9 +247,7 @@ class SqliteDirectory:
             assert table.last_pk is not None  # set by every insert
             return int(table.last_pk), True
 
-    def set_secret_digests(
-        self, account_id: int, *, numen_digest: str, birth_digest: str, personal: list[str]
-    ) -> None:
+    def set_secret_digests(self, account_id: int, *, numen_digest: str, birth_digest: str, personal: list[str]) -> None:
         with self.store.write() as db:
             db.table("accounts").update(
                 account_id,
@@ -310,15 +311,21 @@ class SqliteDirectory:
     def ids_in(self, uai: str) -> list[int]:
         return [r["id"] for r in self.store.query("select id from accounts where uai = ?", (uai,))]
 
-    def search(self, query: str, uais: list[str] | None, name_uais: list[str], page: int) -> tuple[list[dict], int, int]:
+    def search(
+        self, query: str, uais: list[str] | None, name_uais: list[str], page: int
+    ) -> tuple[list[dict], int, int]:
         """Accounts whose identifiant, name, addresses or UAI contain `query` (case- and
         accent-insensitive: "ecole" finds "École"), or whose établissement is in
         `name_uais`, within `uais` (None: everywhere). Returns (rows, page, total)."""
         self.store.db.conn.create_function("fold", 1, lambda v: ascii_fold(v or ""), deterministic=True)
         like = "%" + ascii_fold(query).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = (
-            "identifiant", "email", "backup_email", "uai",
-            "first_name || ' ' || last_name", "last_name || ' ' || first_name",
+            "identifiant",
+            "email",
+            "backup_email",
+            "uai",
+            "first_name || ' ' || last_name",
+            "last_name || ' ' || first_name",
         )
         named = [f":n{i}" for i in range(len(name_uais))]
         where = "(" + " or ".join(f"fold({c}) like :q escape '\\'" for c in columns)

@@ -123,9 +123,7 @@ def import_staff(
     pending: list[int] = []
     missing: list[int] = []
     given = [logins(row, directory.mail_domain) for row in rows]
-    reserved = frozenset(
-        [g.identifiant for g in given if g.identifiant] + [g.email for g in given if g.email]
-    )
+    reserved = frozenset([g.identifiant for g in given if g.identifiant] + [g.email for g in given if g.email])
     with store.write():
         clashes = check_rows(rows, directory=directory, keys=keys)
         if clashes:
@@ -271,9 +269,7 @@ def import_command(
         progress, every = bar, bar.step(total)
     else:
         progress, every = (show_progress if total > PROGRESS_EVERY else None), None
-    report = import_staff(
-        parsed.rows, store=store, directory=directory, keys=keys, progress=progress, every=every
-    )
+    report = import_staff(parsed.rows, store=store, directory=directory, keys=keys, progress=progress, every=every)
     if audit is not None:
         audit.record("import", actor="cli", created=report.created, updated=report.updated)
     echo(summary(report))

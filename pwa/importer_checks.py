@@ -56,39 +56,47 @@ def check_rows(rows: Sequence[StaffRow], *, directory: SqliteDirectory, keys: Ke
             continue
         email = (row.email or "").lower()
         if row.academic_address and email.endswith("@" + domain) and email != row.academic_address:
-            errors.append(RowError(row.line, "deux adresses académiques différentes "
-                                             "(colonnes e-mail et adresse académique)"))
+            errors.append(
+                RowError(row.line, "deux adresses académiques différentes (colonnes e-mail et adresse académique)")
+            )
             continue
         me = numen_index(keys, row.numen)
         person = directory.by_numen_index(me)
-        known = {"identifiant": person.identifiant, "email": person.email,
-                 "password_hash": person.password_hash} if person else None
-        for column, label, value in (("identifiant", "identifiant", given.identifiant),
-                                     ("email", "adresse académique", given.email)):
+        known = (
+            {"identifiant": person.identifiant, "email": person.email, "password_hash": person.password_hash}
+            if person
+            else None
+        )
+        for column, label, value in (
+            ("identifiant", "identifiant", given.identifiant),
+            ("email", "adresse académique", given.email),
+        ):
             if not value:
                 continue
             if known and known["password_hash"] and known[column] != value:
                 # The mail server knows this person by it already: it never changes (DESIGN §2).
-                errors.append(RowError(
-                    row.line, f"{label} « {value} » refusé : cette personne utilise déjà "
-                              f"« {known[column]} » (compte activé). Laissez la case vide ou "
-                              f"écrivez « {known[column]} »."))
+                errors.append(
+                    RowError(
+                        row.line,
+                        f"{label} « {value} » refusé : cette personne utilise déjà "
+                        f"« {known[column]} » (compte activé). Laissez la case vide ou "
+                        f"écrivez « {known[column]} ».",
+                    )
+                )
                 continue
             if (column, value) in first_line:
-                errors.append(RowError(row.line, f"{label} « {value} » en double "
-                                                 f"(déjà ligne {first_line[column, value]})"))
+                errors.append(
+                    RowError(row.line, f"{label} « {value} » en double (déjà ligne {first_line[column, value]})")
+                )
                 continue
             first_line[column, value] = row.line
             owner = directory.numen_index_of(column, value)
             if owner is not None and owner != me:
-                errors.append(RowError(row.line, f"{label} « {value} » déjà attribué à une "
-                                                 "autre personne"))
+                errors.append(RowError(row.line, f"{label} « {value} » déjà attribué à une autre personne"))
     return errors
 
 
-def check_scope(
-    rows: Sequence[StaffRow], uais: list[str], *, directory: SqliteDirectory, keys: Keys
-) -> list[RowError]:
+def check_scope(rows: Sequence[StaffRow], uais: list[str], *, directory: SqliteDirectory, keys: Keys) -> list[RowError]:
     """A gestionnaire's import reaches their établissements only: a row elsewhere is an
     error, and so is a known person (same NUMEN) attached elsewhere, whom a scoped
     import would otherwise hand from another établissement to this one."""
@@ -100,8 +108,11 @@ def check_scope(
     for row in rows:
         known = directory.by_numen_index(numen_index(keys, row.numen))
         if row.uai in uais and known is not None and known.uai not in uais:
-            errors.append(RowError(
-                row.line, "cette personne est rattachée à un autre établissement. "
-                "Seul le service académique peut changer son rattachement.",
-            ))
+            errors.append(
+                RowError(
+                    row.line,
+                    "cette personne est rattachée à un autre établissement. "
+                    "Seul le service académique peut changer son rattachement.",
+                )
+            )
     return errors

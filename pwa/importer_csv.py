@@ -24,12 +24,25 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "categorie": ("categorie", "categoriedepersonnel", "categoriepersonnel"),
     "uai": ("uai", "codeuai", "rne"),
     "etablissement": ("etablissement", "nometablissement", "nomdeletablissement"),
-    "email": ("email", "mail", "courriel", "emailpersonnel", "courrielpersonnel",
-              "adressemail", "adresseemail", "adressepersonnelle"),
+    "email": (
+        "email",
+        "mail",
+        "courriel",
+        "emailpersonnel",
+        "courrielpersonnel",
+        "adressemail",
+        "adresseemail",
+        "adressepersonnelle",
+    ),
     # Optional (issue 11): kept exactly when given, generated only when missing.
     "identifiant": ("identifiant", "login", "uid"),
-    "adresse_academique": ("adresseacademique", "emailacademique", "mailacademique",
-                           "courrielacademique", "adressemelacademique"),
+    "adresse_academique": (
+        "adresseacademique",
+        "emailacademique",
+        "mailacademique",
+        "courrielacademique",
+        "adressemelacademique",
+    ),
     # Optional: every first name and the birth name, for postal letter requests.
     "prenoms": ("prenoms", "tousprenoms", "touslesprenoms", "prenomsetatcivil", "autresprenoms"),
     "nom_naissance": ("nomnaissance", "nomdenaissance", "nompatronymique", "nomdefamille"),
@@ -37,21 +50,42 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "hr_id": ("hrid", "idrh", "identifiantrh", "matricule"),
 }
 REQUIRED = ("nom", "prenom", "date_naissance", "numen", "categorie", "uai", "etablissement")
-LABELS = {"nom": "nom", "prenom": "prénom", "date_naissance": "date de naissance",
-          "numen": "NUMEN", "categorie": "catégorie", "uai": "UAI",
-          "etablissement": "établissement", "email": "e-mail", "identifiant": "identifiant",
-          "adresse_academique": "adresse académique", "prenoms": "prénoms",
-          "nom_naissance": "nom de naissance", "hr_id": "identifiant RH"}
+LABELS = {
+    "nom": "nom",
+    "prenom": "prénom",
+    "date_naissance": "date de naissance",
+    "numen": "NUMEN",
+    "categorie": "catégorie",
+    "uai": "UAI",
+    "etablissement": "établissement",
+    "email": "e-mail",
+    "identifiant": "identifiant",
+    "adresse_academique": "adresse académique",
+    "prenoms": "prénoms",
+    "nom_naissance": "nom de naissance",
+    "hr_id": "identifiant RH",
+}
 
 CATEGORIES = ("aesh", "premier_degre", "second_degre", "administratif", "prive")
 # Friendly spellings, compared after `_category_key` (filler words dropped).
 _CATEGORY_SPELLINGS = {
-    "aesh": ("aesh", "avs", "accompagnantelevessituationhandicap",
-             "accompagnanteelevessituationhandicap"),
+    "aesh": ("aesh", "avs", "accompagnantelevessituationhandicap", "accompagnanteelevessituationhandicap"),
     "premier_degre": ("premierdegre", "1erdegre", "1degre", "1d", "premier", "1er", "ecoles", "pe"),
-    "second_degre": ("seconddegre", "2nddegre", "2ddegre", "2degre", "2d", "second", "2nd",
-                     "cpe", "conseillerprincipaleducation", "psy", "psyen", "psychologue",
-                     "psychologueeducationnationale"),
+    "second_degre": (
+        "seconddegre",
+        "2nddegre",
+        "2ddegre",
+        "2degre",
+        "2d",
+        "second",
+        "2nd",
+        "cpe",
+        "conseillerprincipaleducation",
+        "psy",
+        "psyen",
+        "psychologue",
+        "psychologueeducationnationale",
+    ),
     "administratif": ("administratif", "administrative", "administratifs", "admin", "atss", "atos"),
     "prive": ("prive", "privee"),
 }
@@ -128,16 +162,20 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
     for index, name in enumerate(header):
         column = spelling_to_column.get(_key(name))
         if column in positions:
-            problems.append(f"la colonne « {LABELS[column]} » apparaît deux fois "
-                            f"(« {header[positions[column]].strip()} » et « {name.strip()} »)")
+            problems.append(
+                f"la colonne « {LABELS[column]} » apparaît deux fois "
+                f"(« {header[positions[column]].strip()} » et « {name.strip()} »)"
+            )
         elif column:
             positions[column] = index  # other columns are allowed and ignored
     missing = [LABELS[c] for c in REQUIRED if c not in positions]
     if missing:
         s = "s" if len(missing) > 1 else ""
         found = ", ".join(f"« {h.strip()} »" for h in header if h.strip()) or "aucune"
-        problems.append(f"colonne{s} obligatoire{s} absente{s} : {', '.join(missing)} "
-                        f"(colonnes trouvées : {found} ; séparateur « ; », « , » ou tabulation)")
+        problems.append(
+            f"colonne{s} obligatoire{s} absente{s} : {', '.join(missing)} "
+            f"(colonnes trouvées : {found} ; séparateur « ; », « , » ou tabulation)"
+        )
     return positions, problems
 
 
@@ -171,8 +209,7 @@ def _check_numen(raw: str) -> tuple[str | None, str | None]:
     if len(numen) != 13:
         return None, f"NUMEN invalide (13 caractères attendus, {len(numen)} trouvés)"
     if not valid_numen(numen):
-        return None, ("NUMEN invalide (attendu : 2 chiffres, 1 lettre, 2 chiffres, "
-                      "puis 8 chiffres ou lettres)")
+        return None, ("NUMEN invalide (attendu : 2 chiffres, 1 lettre, 2 chiffres, puis 8 chiffres ou lettres)")
     return numen, None
 
 
@@ -180,8 +217,7 @@ def _check_row(values: dict[str, str], today: dt.date | None) -> tuple[dict, lis
     """The row's fields as StaffRow wants them, and the problems found."""
     problems = [f"{LABELS[c]} vide" for c in REQUIRED if not values[c]]
     first, last = _clean_name(values["prenom"]), _clean_name(values["nom"])
-    checked: dict = {"first_name": first, "last_name": last,
-                     "etablissement": _clean_name(values["etablissement"])}
+    checked: dict = {"first_name": first, "last_name": last, "etablissement": _clean_name(values["etablissement"])}
     if first and last:
         if max(len(first), len(last)) > _MAX_NAME:
             problems.append(f"nom ou prénom trop long (plus de {_MAX_NAME} caractères)")
@@ -201,15 +237,15 @@ def _check_row(values: dict[str, str], today: dt.date | None) -> tuple[dict, lis
     if values["categorie"]:
         checked["category"] = category_code(values["categorie"])
         if checked["category"] is None:
-            problems.append(f"catégorie{_quoted(values['categorie'])} inconnue "
-                            f"(valeurs acceptées : {ACCEPTED_CATEGORIES})")
+            problems.append(
+                f"catégorie{_quoted(values['categorie'])} inconnue (valeurs acceptées : {ACCEPTED_CATEGORIES})"
+            )
     if values["uai"]:
         checked["uai"] = values["uai"].replace(" ", "").upper()
         if not UAI_FORMAT.match(checked["uai"]):
             problems.append("UAI invalide (7 chiffres suivis d'une lettre attendus, ex. 0130001A)")
     checked["email"] = values.get("email") or None
-    if checked["email"] and (not fits_rfc5321(checked["email"])
-                             or not _EMAIL_FORMAT.match(checked["email"])):
+    if checked["email"] and (not fits_rfc5321(checked["email"]) or not _EMAIL_FORMAT.match(checked["email"])):
         problems.append("adresse e-mail invalide (64 caractères au plus avant le @)")
     problems += _check_logins(values, checked)
     for column, key in (("prenoms", "first_names"), ("nom_naissance", "birth_name")):
@@ -225,8 +261,7 @@ def _check_logins(values: dict[str, str], checked: dict) -> list[str]:
     problems = []
     identifiant = values.get("identifiant", "").lower() or None
     if identifiant and not _IDENTIFIANT_FORMAT.match(identifiant):
-        problems.append("identifiant invalide (lettres, chiffres, point ou tiret, "
-                        "64 caractères au plus)")
+        problems.append("identifiant invalide (lettres, chiffres, point ou tiret, 64 caractères au plus)")
     address = values.get("adresse_academique", "").lower() or None
     if address:
         local, _, domain = address.rpartition("@")
@@ -274,12 +309,14 @@ def parse_staff_text(text: str, *, today: dt.date | None = None) -> ParseResult:
         if record is not None and not any(v.strip() for v in record):
             continue  # blank line
         if record is None or any("\n" in v or "\r" in v for v in record):
-            errors.append(RowError(line, "retour à la ligne dans une valeur "
-                                         "(guillemet non fermé ?)"))
+            errors.append(RowError(line, "retour à la ligne dans une valeur (guillemet non fermé ?)"))
             continue
-        if any(v.strip() for v in record[len(header):]):
-            errors.append(RowError(line, f"{len(record)} valeurs au lieu de {len(header)} "
-                                         "(séparateur à l'intérieur d'une valeur ?)"))
+        if any(v.strip() for v in record[len(header) :]):
+            errors.append(
+                RowError(
+                    line, f"{len(record)} valeurs au lieu de {len(header)} (séparateur à l'intérieur d'une valeur ?)"
+                )
+            )
             continue
         values = {c: record[i].strip() if i < len(record) else "" for c, i in positions.items()}
         checked, row_problems = _check_row(values, today)
@@ -292,6 +329,5 @@ def parse_staff_text(text: str, *, today: dt.date | None = None) -> ParseResult:
         if not row_problems:
             rows.append(StaffRow(line=line, **checked))
     if not rows and not errors:
-        errors.append(RowError(None, "Le fichier ne contient aucune personne "
-                                     "(seulement l'en-tête)."))
+        errors.append(RowError(None, "Le fichier ne contient aucune personne (seulement l'en-tête)."))
     return ParseResult(rows, errors)

@@ -88,8 +88,12 @@ class LdapClient:
         # unavailable for a while, which would outlast the directory's own restart.
         server = ldap3.Server(self.config.url, tls=self.tls, connect_timeout=self.config.timeout, get_info=ldap3.NONE)
         conn = ldap3.Connection(
-            server, dn, password, receive_timeout=math.ceil(self.config.timeout),  # whole seconds
-            raise_exceptions=False, auto_referrals=False,
+            server,
+            dn,
+            password,
+            receive_timeout=math.ceil(self.config.timeout),  # whole seconds
+            raise_exceptions=False,
+            auto_referrals=False,
         )
         conn.open()
         if self.config.starttls and not self.config.ldaps and not conn.start_tls():
@@ -147,12 +151,17 @@ class LdapClient:
 
         def run(conn: ldap3.Connection) -> list[dict]:
             conn.search(
-                self.config.base_dn, f"(&{self.config.filter}{filter_})", ldap3.SUBTREE,
-                attributes=attributes, size_limit=size,
+                self.config.base_dn,
+                f"(&{self.config.filter}{filter_})",
+                ldap3.SUBTREE,
+                attributes=attributes,
+                size_limit=size,
             )
             if conn.result["result"] not in (0, 4, 32):  # success, size limit, no such object
                 raise DirectoryUnavailable(conn.result["description"])
-            return [{"dn": e["dn"], **e["attributes"]} for e in conn.response or [] if e.get("type") == "searchResEntry"]
+            return [
+                {"dn": e["dn"], **e["attributes"]} for e in conn.response or [] if e.get("type") == "searchResEntry"
+            ]
 
         return self.call(run)
 

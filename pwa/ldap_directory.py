@@ -30,7 +30,11 @@ from pwa.stores.etablissements import Etablissements
 log = logging.getLogger("sesame.ldap")
 
 ATTRIBUTES = {
-    "identifiant": "uid", "email": "mail", "first_name": "givenName", "last_name": "sn", "uai": "departmentNumber",
+    "identifiant": "uid",
+    "email": "mail",
+    "first_name": "givenName",
+    "last_name": "sn",
+    "uai": "departmentNumber",
 }
 LOCK = "pwdAccountLockedTime"
 PASSWORD_SET = "{LDAP}"  # the row's password_hash when the entry has a password
@@ -49,9 +53,16 @@ class LdapDirectory(SqliteDirectory):
     external_passwords = True
 
     def __init__(
-        self, store: Store, mail_domain: str, etablissements: Etablissements | None = None, *,
-        client: LdapClient, attributes: dict[str, str] | None = None, hr_id: str = "",
-        disabled: tuple = (), create_entries: bool = False,
+        self,
+        store: Store,
+        mail_domain: str,
+        etablissements: Etablissements | None = None,
+        *,
+        client: LdapClient,
+        attributes: dict[str, str] | None = None,
+        hr_id: str = "",
+        disabled: tuple = (),
+        create_entries: bool = False,
     ) -> None:
         super().__init__(store, mail_domain, etablissements)
         self.client = client
@@ -63,14 +74,24 @@ class LdapDirectory(SqliteDirectory):
     @classmethod
     def from_settings(cls, settings, store: Store, mail_domain: str, etablissements: Etablissements) -> LdapDirectory:
         config = LdapConfig(
-            url=settings.ldap_url, bind_dn=settings.ldap_bind_dn, bind_password=settings.ldap_bind_password,
-            base_dn=settings.ldap_base_dn, starttls=settings.ldap_starttls, ca_file=settings.ldap_ca_file,
-            filter=settings.ldap_filter, timeout=settings.ldap_timeout,
+            url=settings.ldap_url,
+            bind_dn=settings.ldap_bind_dn,
+            bind_password=settings.ldap_bind_password,
+            base_dn=settings.ldap_base_dn,
+            starttls=settings.ldap_starttls,
+            ca_file=settings.ldap_ca_file,
+            filter=settings.ldap_filter,
+            timeout=settings.ldap_timeout,
         )
         return cls(
-            store, mail_domain, etablissements, client=LdapClient(config),
-            attributes=dict(settings.ldap_attributes), hr_id=settings.ldap_hr_id,
-            disabled=settings.ldap_disabled, create_entries=settings.ldap_create,
+            store,
+            mail_domain,
+            etablissements,
+            client=LdapClient(config),
+            attributes=dict(settings.ldap_attributes),
+            hr_id=settings.ldap_hr_id,
+            disabled=settings.ldap_disabled,
+            create_entries=settings.ldap_create,
         )
 
     # -- reading entries -----------------------------------------------------------------
@@ -180,7 +201,8 @@ class LdapDirectory(SqliteDirectory):
     # -- import: link rows to entries --------------------------------------------------------
     def _match(self, person: StaffRecord) -> dict | None:
         for attribute, value in (
-            (self.hr_id, person.hr_id), (self.attributes["identifiant"], person.identifiant),
+            (self.hr_id, person.hr_id),
+            (self.attributes["identifiant"], person.identifiant),
             (self.attributes["email"], person.email),
         ):
             if attribute and value:
@@ -196,8 +218,11 @@ class LdapDirectory(SqliteDirectory):
         names = self.attributes
         dn = f"{names['identifiant']}={identifiant},{self.client.config.base_dn}"
         values = {
-            names["identifiant"]: identifiant, names["email"]: email, names["first_name"]: person.first_name,
-            names["last_name"]: person.last_name, names["uai"]: person.uai,
+            names["identifiant"]: identifiant,
+            names["email"]: email,
+            names["first_name"]: person.first_name,
+            names["last_name"]: person.last_name,
+            names["uai"]: person.uai,
             "cn": f"{person.first_name} {person.last_name}",
         }
         if self.hr_id and person.hr_id:
@@ -223,6 +248,7 @@ class LdapDirectory(SqliteDirectory):
             self.set_numen_index(linked.id, person.numen_index)
         person = dataclasses.replace(person, identifiant=fields["identifiant"], email=fields["email"])
         account_id, created = super().save_staff(person)
-        self.link_entry(entry_uuid, {"status": fields["status"], "password_hash": fields["password_hash"]},
-                        account_id=account_id)
+        self.link_entry(
+            entry_uuid, {"status": fields["status"], "password_hash": fields["password_hash"]}, account_id=account_id
+        )
         return account_id, created

@@ -94,17 +94,13 @@ def reverse_domain(domain: str) -> str:
     return ".".join(reversed(domain.lower().split(".")))
 
 
-def mobileconfig(
-    profile: Profile, *, login: str = "", email: str = "", display_name: str = ""
-) -> bytes:
+def mobileconfig(profile: Profile, *, login: str = "", email: str = "", display_name: str = "") -> bytes:
     """A configuration profile with one com.apple.mail.managed payload: IMAP and SMTP over
     TLS, the user name filled in when known, never a password (iOS asks for it while
     installing). Fields left empty are asked by iOS during installation."""
     key = login.lower()
     suffix = re.sub(r"[^a-z0-9-]+", "-", key).strip("-")
-    identifier = f"{reverse_domain(profile.mail_domain)}.sesame.mail" + (
-        f".{suffix}" if suffix else ""
-    )
+    identifier = f"{reverse_domain(profile.mail_domain)}.sesame.mail" + (f".{suffix}" if suffix else "")
     mail: dict = {
         "PayloadType": "com.apple.mail.managed",
         "PayloadVersion": 1,

@@ -70,9 +70,7 @@ def security(db: Database) -> None:
     )
     db.table("failures").create_index(["subject", "at"])
     db.table("failures").create_index(["client", "at"])
-    db.table("pauses").create(
-        {"subject": str, "until": float, "notified_at": float}, pk="subject"
-    )
+    db.table("pauses").create({"subject": str, "until": float, "notified_at": float}, pk="subject")
     db.table("audit").create(
         {
             "id": int,

@@ -18,8 +18,23 @@ from collections.abc import Callable
 
 # Letters NFKD does not decompose into ASCII.
 _LIGATURES = str.maketrans(
-    {"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ẞ": "SS", "ø": "o", "Ø": "O",
-     "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "’": "'", "ʼ": "'"}
+    {
+        "œ": "oe",
+        "Œ": "OE",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "ẞ": "SS",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+        "’": "'",
+        "ʼ": "'",
+    }
 )
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _NOT_NAME = re.compile(r"[^a-z0-9-]+")
@@ -105,9 +120,7 @@ def new_identifiant(first_name: str, last_name: str, taken: Callable[[str], bool
     return with_suffix(base_identifiant(first_name, last_name), taken)
 
 
-def new_address(
-    first_name: str, last_name: str, domain: str, taken: Callable[[str], bool]
-) -> str:
+def new_address(first_name: str, last_name: str, domain: str, taken: Callable[[str], bool]) -> str:
     """`prenom.nom@domain`; on collision the digit goes on the surname part."""
     first, surname = base_local_part(first_name, last_name)
     local = with_suffix(f"{first}.{surname}", lambda c: taken(f"{c}@{domain}"))

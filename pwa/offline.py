@@ -53,9 +53,7 @@ WORKER_TEMPLATE = "sw.js"
 CSRF = f'name="{FIELD}"'.encode()
 # What a page kept offline must not hold: a form or htmx request that posts (it carries a
 # CSRF token, stale in a stored copy).
-POSTS = re.compile(
-    rb"""<form\b[^>]*\bmethod\s*=\s*["']?post|\bhx-(post|put|patch|delete)\b""", re.I
-)
+POSTS = re.compile(rb"""<form\b[^>]*\bmethod\s*=\s*["']?post|\bhx-(post|put|patch|delete)\b""", re.I)
 
 
 def guide_urls(settings: Settings) -> list[str]:
@@ -226,9 +224,7 @@ class ServiceWorker:
 
 
 async def offline_page(request: Request) -> Response:
-    return render(
-        request, "offline.html", {"guide": "/guide" in guide_urls(sesame(request).settings)}
-    )
+    return render(request, "offline.html", {"guide": "/guide" in guide_urls(sesame(request).settings)})
 
 
 def routes() -> list:

@@ -46,7 +46,7 @@ class Profile:
 
     @property
     def in_sentence(self) -> str:
-        """"académie d'Aix-Marseille", for "le rectorat de l'académie d'…"."""
+        """ "académie d'Aix-Marseille", for "le rectorat de l'académie d'…"."""
         return self.name[:1].lower() + self.name[1:]
 
     @property

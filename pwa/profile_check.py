@@ -73,9 +73,7 @@ def checked(path: Path) -> dict[str, Any]:
         table = section(key)
         extra = set(table) - {"host", "port", "security"}
         if extra:
-            raise fail(
-                f"{key}.{sorted(extra)[0]}", "clé inconnue ; clés possibles : host, port, security."
-            )
+            raise fail(f"{key}.{sorted(extra)[0]}", "clé inconnue ; clés possibles : host, port, security.")
         host = string(table, "host", f"{key}.")
         try:
             hostname(host)
@@ -120,16 +118,12 @@ def checked(path: Path) -> dict[str, Any]:
             raise fail(f"{name}.{extra[0]}", f"clé inconnue ; clés possibles : {', '.join(allowed)}.")
     preset = string(password, "preset", "password.")
     if preset not in PRESETS:
-        raise fail(
-            "password.preset", f"« {preset} » inconnu ; valeurs possibles : {', '.join(PRESETS)}."
-        )
+        raise fail("password.preset", f"« {preset} » inconnu ; valeurs possibles : {', '.join(PRESETS)}.")
     services = section("numen_services")
     missing = [c for c in CATEGORIES if c not in services]
     if missing or set(services) - set(CATEGORIES):
         key = missing[0] if missing else sorted(set(services) - set(CATEGORIES))[0]
-        raise fail(
-            f"numen_services.{key}", f"les catégories attendues sont : {', '.join(CATEGORIES)}."
-        )
+        raise fail(f"numen_services.{key}", f"les catégories attendues sont : {', '.join(CATEGORIES)}.")
     for category in CATEGORIES:
         string(services, category, "numen_services.")
     for key in ("helpdesk.email", "dpo_email"):

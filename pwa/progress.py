@@ -10,8 +10,7 @@ WIDTH = 30
 
 
 class Progress:
-    def __init__(self, what: str, *, tty: bool | None = None, stream: TextIO | None = None,
-                 every: int = 500) -> None:
+    def __init__(self, what: str, *, tty: bool | None = None, stream: TextIO | None = None, every: int = 500) -> None:
         self.what = what  # "lignes enregistrées", "lettres préparées"
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty

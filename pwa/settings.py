@@ -64,46 +64,170 @@ class Variable:
 
 V = Variable
 VARIABLES: dict[str, Variable] = {
-    "SESAME_DB": V("db_path", "sesame.db", "Path of the SQLite database (the directory and Dovecot's passdb).", db_file),
-    "SESAME_ACADEMIE": V("academie", "aix-marseille", "Académie profile id (a file in pwa/profiles/ or SESAME_PROFILE_DIR).", profile_id),
-    "SESAME_PROFILE_DIR": V("profile_dir", "", "Folder of extra académie profiles (TOML), checked at start.", optional(existing_dir)),
-    "SESAME_SECRET_KEY": V("secret_key", "", "Master secret; purpose keys are derived from it. Required outside demo.", secret_key, secret=True),
-    "SESAME_PUBLIC_URL": V("public_url", "", "External URL, e.g. https://sesame.ac-exemple.fr (origin checks, mails).", optional(public_url)),
+    "SESAME_DB": V(
+        "db_path", "sesame.db", "Path of the SQLite database (the directory and Dovecot's passdb).", db_file
+    ),
+    "SESAME_ACADEMIE": V(
+        "academie", "aix-marseille", "Académie profile id (a file in pwa/profiles/ or SESAME_PROFILE_DIR).", profile_id
+    ),
+    "SESAME_PROFILE_DIR": V(
+        "profile_dir", "", "Folder of extra académie profiles (TOML), checked at start.", optional(existing_dir)
+    ),
+    "SESAME_SECRET_KEY": V(
+        "secret_key",
+        "",
+        "Master secret; purpose keys are derived from it. Required outside demo.",
+        secret_key,
+        secret=True,
+    ),
+    "SESAME_PUBLIC_URL": V(
+        "public_url",
+        "",
+        "External URL, e.g. https://sesame.ac-exemple.fr (origin checks, mails).",
+        optional(public_url),
+    ),
     "SESAME_SMTP_HOST": V("smtp_host", "localhost", "SMTP server for outgoing notices.", hostname),
     "SESAME_SMTP_PORT": V("smtp_port", "25", "SMTP port.", port),
     "SESAME_SMTP_USER": V("smtp_user", "", "SMTP user name (empty: no authentication).", text),
     "SESAME_SMTP_PASSWORD": V("smtp_password", "", "SMTP password.", text, secret=True),
     "SESAME_SMTP_TLS": V("smtp_tls", "starttls", "none, starttls or tls.", choice("none", "starttls", "tls")),
-    "SESAME_SMTP_TIMEOUT": V("smtp_timeout", "10", "Seconds before an SMTP attempt is abandoned and retried later.", seconds),
-    "SESAME_MAIL_FROM": V("mail_from", "", "Sender of notices (default: ne-pas-repondre@<mail domain>).", optional(email_address)),
-    "SESAME_TRUSTED_PROXIES": V("trusted_proxies", "", "Comma-separated addresses/networks whose X-Forwarded-For is believed.", networks),
-    "SESAME_SECURE_COOKIES": V("secure_cookies", "1", "0 only for plain-HTTP development on a host other than localhost.", boolean),
-    "SESAME_LOG_LEVEL": V("log_level", "INFO", "Python log level.", choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True)),
+    "SESAME_SMTP_TIMEOUT": V(
+        "smtp_timeout", "10", "Seconds before an SMTP attempt is abandoned and retried later.", seconds
+    ),
+    "SESAME_MAIL_FROM": V(
+        "mail_from", "", "Sender of notices (default: ne-pas-repondre@<mail domain>).", optional(email_address)
+    ),
+    "SESAME_TRUSTED_PROXIES": V(
+        "trusted_proxies", "", "Comma-separated addresses/networks whose X-Forwarded-For is believed.", networks
+    ),
+    "SESAME_SECURE_COOKIES": V(
+        "secure_cookies", "1", "0 only for plain-HTTP development on a host other than localhost.", boolean
+    ),
+    "SESAME_LOG_LEVEL": V(
+        "log_level", "INFO", "Python log level.", choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", upper=True)
+    ),
     "SESAME_DEMO": V("demo", "0", "1 runs the demo (set by `sesame serve --demo`; refuses a real database).", boolean),
-    "SESAME_IMAP_HOST": V("imap_host", "", "IMAP server Sésame connects to for \"Tester ma connexion\" (default: the profile's).", optional(hostname)),
+    "SESAME_IMAP_HOST": V(
+        "imap_host",
+        "",
+        'IMAP server Sésame connects to for "Tester ma connexion" (default: the profile\'s).',
+        optional(hostname),
+    ),
     "SESAME_IMAP_PORT": V("imap_port", "", "Its port (default: the profile's, 993).", optional(port, None)),
-    "SESAME_MANAGESIEVE_HOST": V("managesieve_host", "", "ManageSieve server for the out-of-office message (default: the profile's).", optional(hostname)),
-    "SESAME_MANAGESIEVE_PORT": V("managesieve_port", "", "Its port (default: the profile's, 4190).", optional(port, None)),
-    "SESAME_MAIL_CA_FILE": V("mail_ca_file", "", "Extra CA certificates (PEM) trusted for IMAP and ManageSieve TLS, besides the system's.", optional(pem_file)),
-    "SESAME_MAIL_TIMEOUT": V("mail_timeout", "8", "Seconds before an IMAP or ManageSieve connection is given up.", seconds),
-    "SESAME_LOG_FORMAT": V("log_format", "text", "text, or json: one JSON object a line (access log, security events).", choice("text", "json")),
-    "SESAME_METRICS_TOKEN": V("metrics_token", "", "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics).", optional(metrics_token), secret=True),
-    "SESAME_METRICS_ADDRESS": V("metrics_address", "", "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108.", optional(listen_address)),
-    "SESAME_MAIL_POLICY_TOKEN": V("mail_policy_token", "", "Bearer token Dovecot's auth policy hook sends to POST /dovecot/politique, which records app passwords' last use (at least 32 characters; empty: no route).", optional(metrics_token), secret=True),
-    "SESAME_METRICS_DIR": V("metrics_dir", "", "Folder shared by several workers' metrics (default: a fresh one per `serve`).", optional(writable_dir)),
-    "SESAME_DIRECTORY": V("directory", "sqlite", "Where accounts and passwords live: sqlite (Sésame's database) or ldap (the académie's directory).", choice("sqlite", "ldap")),
-    "SESAME_LDAP_URL": V("ldap_url", "", "With ldap: the directory, ldaps://host[:port] or ldap://host[:port] (then StartTLS).", optional(ldap_url)),
-    "SESAME_LDAP_STARTTLS": V("ldap_starttls", "1", "With ldap://: 1 upgrades the connection with StartTLS (0 only on the same machine).", boolean),
-    "SESAME_LDAP_CA_FILE": V("ldap_ca_file", "", "CA certificates (PEM) the directory's TLS certificate is checked against (default: the system's).", optional(pem_file)),
-    "SESAME_LDAP_BIND_DN": V("ldap_bind_dn", "", "Sésame's service account in the directory (write, not manage, on userPassword).", optional(ldap_dn)),
+    "SESAME_MANAGESIEVE_HOST": V(
+        "managesieve_host",
+        "",
+        "ManageSieve server for the out-of-office message (default: the profile's).",
+        optional(hostname),
+    ),
+    "SESAME_MANAGESIEVE_PORT": V(
+        "managesieve_port", "", "Its port (default: the profile's, 4190).", optional(port, None)
+    ),
+    "SESAME_MAIL_CA_FILE": V(
+        "mail_ca_file",
+        "",
+        "Extra CA certificates (PEM) trusted for IMAP and ManageSieve TLS, besides the system's.",
+        optional(pem_file),
+    ),
+    "SESAME_MAIL_TIMEOUT": V(
+        "mail_timeout", "8", "Seconds before an IMAP or ManageSieve connection is given up.", seconds
+    ),
+    "SESAME_LOG_FORMAT": V(
+        "log_format",
+        "text",
+        "text, or json: one JSON object a line (access log, security events).",
+        choice("text", "json"),
+    ),
+    "SESAME_METRICS_TOKEN": V(
+        "metrics_token",
+        "",
+        "Bearer token that opens /metrics (at least 32 characters; empty: no /metrics).",
+        optional(metrics_token),
+        secret=True,
+    ),
+    "SESAME_METRICS_ADDRESS": V(
+        "metrics_address",
+        "",
+        "host:port of a separate Prometheus listener, e.g. 127.0.0.1:9108.",
+        optional(listen_address),
+    ),
+    "SESAME_MAIL_POLICY_TOKEN": V(
+        "mail_policy_token",
+        "",
+        "Bearer token Dovecot's auth policy hook sends to POST /dovecot/politique, which records app passwords' last use (at least 32 characters; empty: no route).",
+        optional(metrics_token),
+        secret=True,
+    ),
+    "SESAME_METRICS_DIR": V(
+        "metrics_dir",
+        "",
+        "Folder shared by several workers' metrics (default: a fresh one per `serve`).",
+        optional(writable_dir),
+    ),
+    "SESAME_DIRECTORY": V(
+        "directory",
+        "sqlite",
+        "Where accounts and passwords live: sqlite (Sésame's database) or ldap (the académie's directory).",
+        choice("sqlite", "ldap"),
+    ),
+    "SESAME_LDAP_URL": V(
+        "ldap_url",
+        "",
+        "With ldap: the directory, ldaps://host[:port] or ldap://host[:port] (then StartTLS).",
+        optional(ldap_url),
+    ),
+    "SESAME_LDAP_STARTTLS": V(
+        "ldap_starttls",
+        "1",
+        "With ldap://: 1 upgrades the connection with StartTLS (0 only on the same machine).",
+        boolean,
+    ),
+    "SESAME_LDAP_CA_FILE": V(
+        "ldap_ca_file",
+        "",
+        "CA certificates (PEM) the directory's TLS certificate is checked against (default: the system's).",
+        optional(pem_file),
+    ),
+    "SESAME_LDAP_BIND_DN": V(
+        "ldap_bind_dn",
+        "",
+        "Sésame's service account in the directory (write, not manage, on userPassword).",
+        optional(ldap_dn),
+    ),
     "SESAME_LDAP_BIND_PASSWORD": V("ldap_bind_password", "", "Its password.", text, secret=True),
-    "SESAME_LDAP_BASE_DN": V("ldap_base_dn", "", "Where the people's entries are, e.g. ou=people,dc=ac-exemple,dc=fr.", optional(ldap_dn)),
-    "SESAME_LDAP_FILTER": V("ldap_filter", "(objectClass=inetOrgPerson)", "Which entries under the base are people.", ldap_filter),
-    "SESAME_LDAP_ATTRIBUTES": V("ldap_attributes", "", "field=attribute pairs that differ from identifiant=uid, email=mail, first_name=givenName, last_name=sn, uai=departmentNumber.", ldap_attributes),
-    "SESAME_LDAP_HR_ID": V("ldap_hr_id", "", "Attribute holding the HR id (the staff file's hr_id column) used to link rows to entries, e.g. employeeNumber.", optional(ldap_attribute)),
-    "SESAME_LDAP_DISABLED": V("ldap_disabled", "", "attribute=value marking a disabled entry (a ppolicy lock, pwdAccountLockedTime, always does).", optional(ldap_condition, ())),
-    "SESAME_LDAP_CREATE": V("ldap_create", "0", "1: the import creates the entries it finds no match for (default: it reports them).", boolean),
-    "SESAME_LDAP_TIMEOUT": V("ldap_timeout", "5", "Seconds before the directory is deemed down (the person sees a 503 page).", seconds),
+    "SESAME_LDAP_BASE_DN": V(
+        "ldap_base_dn", "", "Where the people's entries are, e.g. ou=people,dc=ac-exemple,dc=fr.", optional(ldap_dn)
+    ),
+    "SESAME_LDAP_FILTER": V(
+        "ldap_filter", "(objectClass=inetOrgPerson)", "Which entries under the base are people.", ldap_filter
+    ),
+    "SESAME_LDAP_ATTRIBUTES": V(
+        "ldap_attributes",
+        "",
+        "field=attribute pairs that differ from identifiant=uid, email=mail, first_name=givenName, last_name=sn, uai=departmentNumber.",
+        ldap_attributes,
+    ),
+    "SESAME_LDAP_HR_ID": V(
+        "ldap_hr_id",
+        "",
+        "Attribute holding the HR id (the staff file's hr_id column) used to link rows to entries, e.g. employeeNumber.",
+        optional(ldap_attribute),
+    ),
+    "SESAME_LDAP_DISABLED": V(
+        "ldap_disabled",
+        "",
+        "attribute=value marking a disabled entry (a ppolicy lock, pwdAccountLockedTime, always does).",
+        optional(ldap_condition, ()),
+    ),
+    "SESAME_LDAP_CREATE": V(
+        "ldap_create",
+        "0",
+        "1: the import creates the entries it finds no match for (default: it reports them).",
+        boolean,
+    ),
+    "SESAME_LDAP_TIMEOUT": V(
+        "ldap_timeout", "5", "Seconds before the directory is deemed down (the person sees a 503 page).", seconds
+    ),
 }
 del V
 

@@ -67,9 +67,7 @@ TRUE, FALSE = ("1", "true", "yes", "on", "oui"), ("0", "false", "no", "off", "no
 def boolean(raw: str) -> bool:
     value = raw.strip().lower()
     if value not in TRUE + FALSE:
-        raise ValueError(
-            "n'est pas une valeur possible ; valeurs possibles : 1 ou 0 (aussi oui/non, true/false)."
-        )
+        raise ValueError("n'est pas une valeur possible ; valeurs possibles : 1 ou 0 (aussi oui/non, true/false).")
     return value in TRUE
 
 
@@ -86,9 +84,7 @@ def seconds(raw: str) -> float:
     except ValueError:
         value = -1.0
     if not 0 < value <= 600:  # also refuses nan and inf
-        raise ValueError(
-            "n'est pas une durée ; un nombre de secondes de 0,1 à 600 est attendu (par exemple 10)."
-        )
+        raise ValueError("n'est pas une durée ; un nombre de secondes de 0,1 à 600 est attendu (par exemple 10).")
     return value
 
 
@@ -100,18 +96,14 @@ def hostname(raw: str) -> str:
     except ValueError:
         pass
     if not HOST.match(value):
-        raise ValueError(
-            "n'est pas un nom de serveur ; lettres, chiffres, points et tirets, ou une adresse IP."
-        )
+        raise ValueError("n'est pas un nom de serveur ; lettres, chiffres, points et tirets, ou une adresse IP.")
     return value
 
 
 def email_address(raw: str) -> str:
     value = raw.strip()
     if not ADDRESS.match(value):
-        raise ValueError(
-            "n'est pas une adresse électronique ; par exemple ne-pas-repondre@ac-exemple.fr."
-        )
+        raise ValueError("n'est pas une adresse électronique ; par exemple ne-pas-repondre@ac-exemple.fr.")
     return value
 
 
@@ -132,16 +124,12 @@ def networks(raw: str) -> tuple:
 
 def db_file(raw: str) -> Path:
     if not raw.strip():
-        raise ValueError(
-            "vide ; le chemin du fichier SQLite est attendu (par exemple /var/lib/sesame/sesame.db)."
-        )
+        raise ValueError("vide ; le chemin du fichier SQLite est attendu (par exemple /var/lib/sesame/sesame.db).")
     path = Path(raw)
     if path.is_dir():
         raise ValueError("est un dossier ; le chemin d'un fichier SQLite est attendu.")
     if not path.parent.is_dir():
-        raise ValueError(
-            f"est dans un dossier qui n'existe pas ({path.parent}) ; créez-le d'abord."
-        )
+        raise ValueError(f"est dans un dossier qui n'existe pas ({path.parent}) ; créez-le d'abord.")
     return path
 
 
@@ -205,9 +193,7 @@ def secret_key(raw: str) -> str:
 def profile_id(raw: str) -> str:
     value = raw.strip().lower()
     if not PROFILE_ID.match(value):
-        raise ValueError(
-            "n'est pas un nom de profil ; lettres minuscules, chiffres et tirets (par exemple amiens)."
-        )
+        raise ValueError("n'est pas un nom de profil ; lettres minuscules, chiffres et tirets (par exemple amiens).")
     return value
 
 
@@ -223,9 +209,7 @@ def public_url(raw: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError(f"n'est pas une adresse web ; {example}.")
     if parts.username or parts.password or parts.query or parts.fragment or parts.path:
-        raise ValueError(
-            f"contient un chemin ou des paramètres ; seule l'origine est attendue, {example}."
-        )
+        raise ValueError(f"contient un chemin ou des paramètres ; seule l'origine est attendue, {example}.")
     return value
 
 
@@ -344,8 +328,11 @@ def check_together(values: dict, *, require: tuple[str, ...] = ()) -> list[str]:
 def _ldap_together(values: dict) -> list[str]:
     problems = [
         f"{name} : non définie ; elle est nécessaire avec SESAME_DIRECTORY=ldap."
-        for name, key in (("SESAME_LDAP_URL", "ldap_url"), ("SESAME_LDAP_BIND_DN", "ldap_bind_dn"),
-                          ("SESAME_LDAP_BASE_DN", "ldap_base_dn"))
+        for name, key in (
+            ("SESAME_LDAP_URL", "ldap_url"),
+            ("SESAME_LDAP_BIND_DN", "ldap_bind_dn"),
+            ("SESAME_LDAP_BASE_DN", "ldap_base_dn"),
+        )
         if not values[key]
     ]
     url = values["ldap_url"]

@@ -129,8 +129,13 @@ def from_database(db: Path, account_id: int) -> dict:
         (account_id,),
     ).fetchone()[0]
     con.close()
-    return {"audited": audited, "failure_rows": failures, "failure_clients": failure_clients,
-            "succeeded": succeeded, "clients": clients}
+    return {
+        "audited": audited,
+        "failure_rows": failures,
+        "failure_clients": failure_clients,
+        "succeeded": succeeded,
+        "clients": clients,
+    }
 
 
 def main() -> int:
@@ -143,9 +148,14 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="sesame-brute-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
-        SESAME_DB=str(folder / "brute.db"), SESAME_SECRET_KEY=secrets.token_urlsafe(48), SESAME_DEMO="1",
-        SESAME_SECURE_COOKIES="0", SESAME_LOG_LEVEL="WARNING", SESAME_SMTP_HOST="127.0.0.1",
-        SESAME_SMTP_TLS="none", SESAME_TRUSTED_PROXIES="127.0.0.1",
+        SESAME_DB=str(folder / "brute.db"),
+        SESAME_SECRET_KEY=secrets.token_urlsafe(48),
+        SESAME_DEMO="1",
+        SESAME_SECURE_COOKIES="0",
+        SESAME_LOG_LEVEL="WARNING",
+        SESAME_SMTP_HOST="127.0.0.1",
+        SESAME_SMTP_TLS="none",
+        SESAME_TRUSTED_PROXIES="127.0.0.1",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     addresses = [f"203.0.{i // 250}.{i % 250 + 1}" for i in range(args.addresses)]
@@ -166,19 +176,24 @@ def main() -> int:
     answered = sum(n for (_, status), n in statuses.items() if status == 422)
     errors = sum(n for (_, status), n in statuses.items() if not isinstance(status, int) or status >= 500)
     busy = sum(n for (_, status), n in statuses.items() if status == 503)
-    print(f"brute force: {args.guesses} guesses for {TARGET[0]!r} (half wrong passwords, half wrong NUMENs"
-          f" with the right birth date) from {len(addresses)} X-Forwarded-For addresses,"
-          f" {args.concurrency} at a time, {args.workers} workers")
+    print(
+        f"brute force: {args.guesses} guesses for {TARGET[0]!r} (half wrong passwords, half wrong NUMENs"
+        f" with the right birth date) from {len(addresses)} X-Forwarded-For addresses,"
+        f" {args.concurrency} at a time, {args.workers} workers"
+    )
     for (path, status), n in sorted(statuses.items(), key=str):
         print(f"  {path:28} {status}: {n}")
     print(f"successes: {successes} (audit: {db['succeeded']})")
     print(f"evaluated guesses (answers 422): {answered}")
-    print(f"evaluated guesses (throttle failure rows): {db['failure_rows']},"
-          f" from {db['failure_clients']} addresses")
-    print(f"refusals in the audit trail: {db['audited']} (throttled NUMEN refusals included),"
-          f" addresses listed: {db['clients']}")
-    print(f"503 busy (not evaluated): {busy}; server errors (5xx other than 503, or transport): {errors - busy};"
-          f" server log tracebacks: {log_errors}")
+    print(f"evaluated guesses (throttle failure rows): {db['failure_rows']}, from {db['failure_clients']} addresses")
+    print(
+        f"refusals in the audit trail: {db['audited']} (throttled NUMEN refusals included),"
+        f" addresses listed: {db['clients']}"
+    )
+    print(
+        f"503 busy (not evaluated): {busy}; server errors (5xx other than 503, or transport): {errors - busy};"
+        f" server log tracebacks: {log_errors}"
+    )
     evaluated = max(answered, db["failure_rows"])
     violations = []
     if successes or db["succeeded"]:

@@ -36,26 +36,105 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 HOSTILE = [
-    "", " ", "é", "²", "①", "٣", "１２", "9" * 30, "-1", "0", "1e309", "NaN", "null", "true",
-    "\x00", "\x00abc", "\r\nSet-Cookie: x=1", "A" * 5000, "é" * 3000, "<script>alert(1)</script>",
-    "' OR 1=1 --", "\"; drop table accounts; --", "%", "%00", "%ff", "../../../etc/passwd", "//evil.example",
-    "http://evil.example/", "javascript:alert(1)", "[]", "{}", "[" * 200, "{\"a\":" * 100,
-    "\u202e\u0644\u0627", "😀" * 50, "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
-    "13E24DEMO0001", "jdupont", "jean.dupont@ac-aix-marseille.fr", "0130001A", "L-ABCD2345",
-    "ABCD-EFGH-JKLM", "31/02/2000", "2026-13-45", "99999999999999999999999999999",
+    "",
+    " ",
+    "é",
+    "²",
+    "①",
+    "٣",
+    "１２",
+    "9" * 30,
+    "-1",
+    "0",
+    "1e309",
+    "NaN",
+    "null",
+    "true",
+    "\x00",
+    "\x00abc",
+    "\r\nSet-Cookie: x=1",
+    "A" * 5000,
+    "é" * 3000,
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    '"; drop table accounts; --',
+    "%",
+    "%00",
+    "%ff",
+    "../../../etc/passwd",
+    "//evil.example",
+    "http://evil.example/",
+    "javascript:alert(1)",
+    "[]",
+    "{}",
+    "[" * 200,
+    '{"a":' * 100,
+    "\u202e\u0644\u0627",
+    "😀" * 50,
+    "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
+    "13E24DEMO0001",
+    "jdupont",
+    "jean.dupont@ac-aix-marseille.fr",
+    "0130001A",
+    "L-ABCD2345",
+    "ABCD-EFGH-JKLM",
+    "31/02/2000",
+    "2026-13-45",
+    "99999999999999999999999999999",
 ]
 GENERIC_FIELDS = [
-    "identifiant", "login", "password", "confirmation", "email", "numen", "jour", "mois", "annee",
-    "code", "methode", "nom", "prenom", "etablissement", "uai", "reference", "compte", "lettres",
-    "statut", "role", "q", "page", "next", "debut", "fin", "objet", "message", "message_exterieur",
-    "frequence", "adresse", "altcha", "reset_factors", "input_id", "purpose", "credential",
+    "identifiant",
+    "login",
+    "password",
+    "confirmation",
+    "email",
+    "numen",
+    "jour",
+    "mois",
+    "annee",
+    "code",
+    "methode",
+    "nom",
+    "prenom",
+    "etablissement",
+    "uai",
+    "reference",
+    "compte",
+    "lettres",
+    "statut",
+    "role",
+    "q",
+    "page",
+    "next",
+    "debut",
+    "fin",
+    "objet",
+    "message",
+    "message_exterieur",
+    "frequence",
+    "adresse",
+    "altcha",
+    "reset_factors",
+    "input_id",
+    "purpose",
+    "credential",
 ]
 SIGN_OUT = {"/deconnexion", "/compte/deconnexion-partout"}
 GENERIC_QUERY = ["compte", "page", "q", "uai", "identifiant", "reference", "next", "etat", "adresse"]
 JSON_BODIES = [
-    "[" * 5000 + "]" * 5000, "{}", "[]", "null", "1", "\"x\"", "{\"credential\": 5}",
-    "{\"credential\": {\"id\": []}}", "{\"purpose\": \"connexion\", \"credential\": {\"id\": \"é\"}}",
-    "{\"credential\": " + "[" * 100 + "]" * 100 + "}", "not json", "\xff\xfe", "{\"name\": \"" + "x" * 40000 + "\"}",
+    "[" * 5000 + "]" * 5000,
+    "{}",
+    "[]",
+    "null",
+    "1",
+    '"x"',
+    '{"credential": 5}',
+    '{"credential": {"id": []}}',
+    '{"purpose": "connexion", "credential": {"id": "é"}}',
+    '{"credential": ' + "[" * 100 + "]" * 100 + "}",
+    "not json",
+    "\xff\xfe",
+    '{"name": "' + "x" * 40000 + '"}',
 ]
 
 
@@ -87,14 +166,19 @@ def demo_server(folder: Path, workers: int = 1) -> Iterator[tuple[str, Path]]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
-        SESAME_DB=str(folder / "fuzz.db"), SESAME_SECURE_COOKIES="0", SESAME_LOG_LEVEL="info",
+        SESAME_DB=str(folder / "fuzz.db"),
+        SESAME_SECURE_COOKIES="0",
+        SESAME_LOG_LEVEL="info",
         PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     log = folder / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pwa", "serve", "--demo", "--port", str(port), "--workers", str(workers)],
-            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     url = f"http://localhost:{port}"
     try:
@@ -133,15 +217,26 @@ def solve(client: httpx.Client) -> str:
 def sign_in(url: str, login: str, password: str, totp_key: str | None = None) -> httpx.Client:
     client = httpx.Client(base_url=url, timeout=30, follow_redirects=True)
     page = client.get("/connexion")
-    answer = client.post("/connexion", data={
-        "csrf_token": csrf_of(page.text), "login": login, "password": password, "altcha": solve(client),
-    })
+    answer = client.post(
+        "/connexion",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "login": login,
+            "password": password,
+            "altcha": solve(client),
+        },
+    )
     if totp_key:
         import pyotp
 
-        answer = client.post("/connexion/verification", data={
-            "csrf_token": csrf_of(answer.text), "methode": "totp", "code": pyotp.TOTP(totp_key).now(),
-        })
+        answer = client.post(
+            "/connexion/verification",
+            data={
+                "csrf_token": csrf_of(answer.text),
+                "methode": "totp",
+                "code": pyotp.TOTP(totp_key).now(),
+            },
+        )
     if "Mon compte" not in answer.text:
         raise SystemExit(f"could not sign in as {login} ({answer.status_code})")
     return client
@@ -208,11 +303,15 @@ def one_request(identity: Identity, path: str, method: str, fields: list[str], r
         body = rng.choice(JSON_BODIES).encode("utf-8", "surrogatepass")
         return client.request(method, path, params=query, content=body, headers=_latin(headers))
     if kind < 0.2:  # a body that is not what it says
-        headers["Content-Type"] = rng.choice([
-            "multipart/form-data; boundary=x", "application/x-www-form-urlencoded; charset=x-unknown",
-            "text/plain", "multipart/form-data",
-        ])
-        body = rng.choice([b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n", b"%ff%fe=%00", b"\xff" * 100])
+        headers["Content-Type"] = rng.choice(
+            [
+                "multipart/form-data; boundary=x",
+                "application/x-www-form-urlencoded; charset=x-unknown",
+                "text/plain",
+                "multipart/form-data",
+            ]
+        )
+        body = rng.choice([b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n', b"%ff%fe=%00", b"\xff" * 100])
         return client.request(method, path, params=query, content=body, headers=_latin(headers))
     names = (fields or []) + rng.sample(GENERIC_FIELDS, 3)
     data = {name: rng.choice(HOSTILE) if rng.random() < 0.7 else "1" for name in names}
@@ -220,9 +319,7 @@ def one_request(identity: Identity, path: str, method: str, fields: list[str], r
     if kind < 0.3:  # the same fields as multipart
         files = {k: (None, v.encode("utf-8", "surrogatepass")) for k, v in data.items()}
         return client.request(method, path, params=query, files=files, headers=_latin(headers))
-    encoded = "&".join(
-        f"{httpx.URL('/?a=' + k).query.decode()[2:]}={_quote(v)}" for k, v in data.items()
-    )
+    encoded = "&".join(f"{httpx.URL('/?a=' + k).query.decode()[2:]}={_quote(v)}" for k, v in data.items())
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     return client.request(method, path, params=query, content=encoded.encode(), headers=_latin(headers))
 
@@ -294,17 +391,23 @@ def server_errors(log: Path) -> list[str]:
 
 def report(figures: Figures, errors: list[str], seconds: float) -> bool:
     by_class = collections.Counter(f"{s // 100}xx" for s in figures.statuses.elements())
-    print(f"hostile requests: {figures.sent} over {len(route_table())} routes in {seconds:.1f} s "
-          f"({figures.sent / max(seconds, 0.001):.0f} req/s)")
+    print(
+        f"hostile requests: {figures.sent} over {len(route_table())} routes in {seconds:.1f} s "
+        f"({figures.sent / max(seconds, 0.001):.0f} req/s)"
+    )
     print("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(by_class.items())))
     print("by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(figures.statuses.items())))
-    print(f"responses >= 500 (503 'busy' excepted): {len(figures.failures)}; "
-          f"503: {figures.statuses.get(503, 0)}; transport errors: {figures.transport_errors}")
+    print(
+        f"responses >= 500 (503 'busy' excepted): {len(figures.failures)}; "
+        f"503: {figures.statuses.get(503, 0)}; transport errors: {figures.transport_errors}"
+    )
     for kind, count in figures.transport_kinds.most_common(5):
         print(f"  {count} × {kind}")
     for line in collections.Counter(figures.failures).most_common(20):
         print(f"  {line[1]} × {line[0]}")
-    print("still signed in at the end: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in figures.signed_in.items()))
+    print(
+        "still signed in at the end: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in figures.signed_in.items())
+    )
     print(f"server log errors: {len(errors)}")
     for line in errors[:20]:
         print(f"  {line[:200]}")

@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import sqlite3
 
-PASSWORD_EVENTS = ("password.set", "password.set_letter", "password.set_helpdesk", "password.changed",
-                   "password.reset_backup")
-CODE_EVENTS = {"letter": "password.set_letter", "helpdesk": "password.set_helpdesk",
-               "backup_reset": "password.reset_backup"}
+PASSWORD_EVENTS = (
+    "password.set",
+    "password.set_letter",
+    "password.set_helpdesk",
+    "password.changed",
+    "password.reset_backup",
+)
+CODE_EVENTS = {
+    "letter": "password.set_letter",
+    "helpdesk": "password.set_helpdesk",
+    "backup_reset": "password.reset_backup",
+}
 NOTICE_SUBJECTS = ("%Votre compte est activé", "%Votre mot de passe a été modifié")
 
 
@@ -40,10 +48,13 @@ def violations(conn: sqlite3.Connection, since: float) -> list[str]:
             " (select count(*) from codes c"
             "  where c.account_id = a.id and c.purpose = ? and c.used_at is not null) as used,"
             " (select count(*) from audit e where e.account_id = a.id and e.event = ?) as events"
-            " from accounts a", (purpose, event),
+            " from accounts a",
+            (purpose, event),
         ):
             if row["used"] != row["events"]:
-                found.append(f"{row['identifiant']}: {row['used']} used {purpose} codes, {row['events']} {event} events")
+                found.append(
+                    f"{row['identifiant']}: {row['used']} used {purpose} codes, {row['events']} {event} events"
+                )
     marks = ",".join("?" * len(PASSWORD_EVENTS))
     for row in conn.execute(
         f"select a.identifiant, a.password_changed_at as changed,"
@@ -51,7 +62,8 @@ def violations(conn: sqlite3.Connection, since: float) -> list[str]:
         f" (select max(at) from audit e where e.account_id = a.id and e.event in ({marks})) as last_event,"
         " (select count(*) from outbox o"
         "  where o.to_addr = a.email and (o.subject like ? or o.subject like ?)) as notices"
-        f" from accounts a", (*PASSWORD_EVENTS, *PASSWORD_EVENTS, *NOTICE_SUBJECTS),
+        f" from accounts a",
+        (*PASSWORD_EVENTS, *PASSWORD_EVENTS, *NOTICE_SUBJECTS),
     ):
         if row["events"] != row["notices"]:
             found.append(f"{row['identifiant']}: {row['events']} password events, {row['notices']} notices")

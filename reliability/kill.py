@@ -100,14 +100,20 @@ class Server:
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
         env.update(
-            SESAME_DB=str(self.db), SESAME_SECURE_COOKIES="0", SESAME_LOG_LEVEL="warning",
+            SESAME_DB=str(self.db),
+            SESAME_SECURE_COOKIES="0",
+            SESAME_LOG_LEVEL="warning",
             SESAME_TRUSTED_PROXIES="127.0.0.1",
             PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
         )
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pwa", "serve", "--demo", "--port", str(port)],
-                cwd=self.folder, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                cwd=self.folder,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -144,7 +150,9 @@ def app_api(db: Path):
     from pwa.settings import Settings
 
     os.environ.update(
-        SESAME_DB=str(db), SESAME_SECRET_KEY=db.with_suffix(".key").read_text().strip(), SESAME_DEMO="1",
+        SESAME_DB=str(db),
+        SESAME_SECRET_KEY=db.with_suffix(".key").read_text().strip(),
+        SESAME_DEMO="1",
     )
     return Sesame.build(Settings.from_env())
 
@@ -166,7 +174,9 @@ def issue_codes(sesame, rng: random.Random) -> list[Task]:
         for purpose in rng.sample(purposes, len(purposes)):
             code = sesame.codes.issue(account.id, purpose)
             code_id = sesame.codes.live(account.id, purpose)["id"]
-            tasks.append(Task(account.id, account.identifiant, code, code_id, purpose, new_password(rng, sesame, account)))
+            tasks.append(
+                Task(account.id, account.identifiant, code, code_id, purpose, new_password(rng, sesame, account))
+            )
     sesame.store.close()
     return tasks
 
@@ -178,19 +188,29 @@ def set_password(
     headers = {"X-Forwarded-For": address}
     with httpx.Client(base_url=url, timeout=30, headers=headers, follow_redirects=False) as client:
         page = client.get("/activation", params={"identifiant": task.identifiant})
-        answer = client.post("/activation", data={
-            "csrf_token": csrf_of(page.text), "identifiant": task.identifiant, "code": task.code,
-            "altcha": solve(client),
-        })
+        answer = client.post(
+            "/activation",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "identifiant": task.identifiant,
+                "code": task.code,
+                "altcha": solve(client),
+            },
+        )
         if answer.status_code != 303:
             _refused(task, answer.status_code, figures, lock)
             return
         page = client.get("/mot-de-passe/nouveau")
         task.outcome = "in flight"
         started.set()
-        answer = client.post("/mot-de-passe/nouveau", data={
-            "csrf_token": csrf_of(page.text), "password": task.password, "confirmation": task.password,
-        })
+        answer = client.post(
+            "/mot-de-passe/nouveau",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "password": task.password,
+                "confirmation": task.password,
+            },
+        )
         if answer.status_code == 303 and answer.headers.get("location", "").endswith("/mot-de-passe/termine"):
             task.outcome = "acknowledged"
             with lock:
@@ -208,7 +228,11 @@ def _refused(task: Task, status: int, figures: Figures, lock: threading.Lock) ->
 
 
 def traffic(
-    url: str, queues: list[list[Task]], rng: random.Random, figures: Figures, stop: threading.Event,
+    url: str,
+    queues: list[list[Task]],
+    rng: random.Random,
+    figures: Figures,
+    stop: threading.Event,
     started: threading.Event,
 ) -> list[threading.Thread]:
     lock = threading.Lock()
@@ -301,7 +325,11 @@ def run(
             # A random moment once passwords are being set (not while the first pages warm up):
             # after a random number of answered password sets, then a random fraction of a second.
             started.wait(60)
-            target, before, deadline = figures.acknowledged + rng.randint(0, max_acks), time.monotonic(), time.monotonic() + 60
+            target, before, deadline = (
+                figures.acknowledged + rng.randint(0, max_acks),
+                time.monotonic(),
+                time.monotonic() + 60,
+            )
             while figures.acknowledged < target and time.monotonic() < deadline and any(t.is_alive() for t in threads):
                 time.sleep(0.01)
             time.sleep(rng.uniform(0.0, jitter))
@@ -315,8 +343,12 @@ def run(
             acknowledged += [t for t in tasks if t.outcome == "acknowledged"]
             check(server.db, queues, acknowledged, since, figures)
             if figures.kills % 10 == 0:
-                print(f"… {figures.kills} kills, {figures.acknowledged} acknowledged, "
-                      f"{len(figures.violations)} violations, {len(figures.lost)} lost", file=sys.stderr, flush=True)
+                print(
+                    f"… {figures.kills} kills, {figures.acknowledged} acknowledged, "
+                    f"{len(figures.violations)} violations, {len(figures.lost)} lost",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         server.kill()
         sesame.store.close()
@@ -329,11 +361,15 @@ def report(figures: Figures, seconds: float) -> bool:
     print(f"kills (SIGKILL mid-traffic, then restart): {figures.kills} in {seconds:.0f} s{budget}")
     if figures.kill_after:
         moments = sorted(figures.kill_after)
-        print(f"kill moments after the first password sent: {moments[0]:.2f}–{moments[-1]:.2f} s "
-              f"(median {moments[len(moments) // 2]:.2f} s)")
+        print(
+            f"kill moments after the first password sent: {moments[0]:.2f}–{moments[-1]:.2f} s "
+            f"(median {moments[len(moments) // 2]:.2f} s)"
+        )
     print(f"password sets acknowledged before a kill: {figures.acknowledged}")
-    print(f"password sets in flight at a kill: {figures.in_flight} "
-          f"(applied whole: {figures.in_flight_applied}, not at all: {figures.in_flight - figures.in_flight_applied})")
+    print(
+        f"password sets in flight at a kill: {figures.in_flight} "
+        f"(applied whole: {figures.in_flight_applied}, not at all: {figures.in_flight - figures.in_flight_applied})"
+    )
     print("refused answers: " + (", ".join(f"{k}: {v}" for k, v in sorted(figures.refused.items())) or "0"))
     print(f"responses >= 500 (503 'busy' excepted): {figures.server_5xx}")
     print(f"invariant violations: {len(figures.violations)}")
@@ -353,10 +389,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--max-acks", type=int, default=8,
-                        help="the kill comes after a random number (0 to this) of answered password sets …")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="time budget: no new round after this many seconds (the figures say so)")
+    parser.add_argument(
+        "--max-acks",
+        type=int,
+        default=8,
+        help="the kill comes after a random number (0 to this) of answered password sets …",
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="time budget: no new round after this many seconds (the figures say so)",
+    )
     parser.add_argument("--jitter", type=float, default=0.5, help="… then up to this many seconds later")
     args = parser.parse_args(argv)
     # Stopped from outside (even when started in the background): the server is killed too.

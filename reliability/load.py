@@ -69,8 +69,11 @@ def seed(env: dict[str, str], people: int) -> list[str]:
         seed_demo(s)
         rows = ["nom;prenom;date_naissance;numen;categorie;uai;etablissement"]
         names = ("Arnaud", "Blanc", "Chevalier", "Durand", "Faure", "Gauthier", "Henry", "Joly")
-        rows += [f"{names[i % 8]};Charge{chr(65 + i // 26 % 26)}{chr(65 + i % 26)};01/01/1990;"
-                 f"13E50DEMO{i:04d};aesh;0130999A;Collège des Calanques (fictif)" for i in range(people)]
+        rows += [
+            f"{names[i % 8]};Charge{chr(65 + i // 26 % 26)}{chr(65 + i % 26)};01/01/1990;"
+            f"13E50DEMO{i:04d};aesh;0130999A;Collège des Calanques (fictif)"
+            for i in range(people)
+        ]
         parsed = parse_staff_csv("\n".join(rows).encode())
         assert not parsed.errors, parsed.errors[:3]
         with s.store.write() as db:
@@ -92,7 +95,11 @@ def seed(env: dict[str, str], people: int) -> list[str]:
 def argon2_bound(env: dict[str, str]) -> dict:
     out = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "argon2_bound.py"), "--app", "--json"],
-        env=env, cwd=ROOT, capture_output=True, text=True, check=True,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
@@ -188,8 +195,9 @@ async def journey(client: httpx.AsyncClient, login: str, guide: str, fig: Figure
         fig.journeys += 1
 
 
-async def person(client: httpx.AsyncClient, login: str, guide: str, fig: Figures, think: float,
-                 deadline: float) -> None:
+async def person(
+    client: httpx.AsyncClient, login: str, guide: str, fig: Figures, think: float, deadline: float
+) -> None:
     await asyncio.sleep(random.uniform(0, 1))  # not all at the same instant
     while time.monotonic() < deadline:
         await journey(client, login, guide, fig, think, deadline)
@@ -214,8 +222,9 @@ async def run(url: str, logins: list[str], guide: str, args, pids: list[int]) ->
     sampler = asyncio.create_task(sample_rss(pids, peak, stop))
     t0 = time.monotonic()
     deadline = t0 + args.seconds
-    await asyncio.gather(*(person(client, logins[i % len(logins)], guide, fig, args.think, deadline)
-                           for i, client in enumerate(clients)))
+    await asyncio.gather(
+        *(person(client, logins[i % len(logins)], guide, fig, args.think, deadline) for i, client in enumerate(clients))
+    )
     elapsed = time.monotonic() - t0
     await transport.aclose()
     stop.set()
@@ -248,8 +257,7 @@ def start_probe(url: str, seconds: float, paths: list[str]) -> subprocess.Popen:
     own with a new connection each time, while the simulated people queue for their
     sign-ins: page latency as the server gives it, not as the busy load generator's
     event loop sees it."""
-    return subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds), *paths],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", PROBE, url, str(seconds), *paths], stdout=subprocess.PIPE, text=True)
 
 
 def read_server_log(log: Path) -> tuple[dict[str, list[float]], list[str]]:
@@ -290,9 +298,15 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp(prefix="sesame-load-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
-        SESAME_DB=str(folder / "load.db"), SESAME_SECRET_KEY=secrets.token_urlsafe(48), SESAME_DEMO="1",
-        SESAME_SECURE_COOKIES="0", SESAME_LOG_LEVEL="INFO", SESAME_LOG_FORMAT="json", SESAME_SMTP_HOST="127.0.0.1",
-        SESAME_SMTP_TLS="none", PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        SESAME_DB=str(folder / "load.db"),
+        SESAME_SECRET_KEY=secrets.token_urlsafe(48),
+        SESAME_DEMO="1",
+        SESAME_SECURE_COOKIES="0",
+        SESAME_LOG_LEVEL="INFO",
+        SESAME_LOG_FORMAT="json",
+        SESAME_SMTP_HOST="127.0.0.1",
+        SESAME_SMTP_TLS="none",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
     )
     cores = os.cpu_count() or 1
     load_start = Path("/proc/loadavg").read_text().split()[0]
@@ -320,50 +334,65 @@ def main() -> int:
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
     load_end = Path("/proc/loadavg").read_text().split()[0]
-    print(f"load run: {args.users} users for {args.seconds:g} s, {args.workers} uvicorn workers,"
-          f" think {args.think:g} s; {cores} cores; load average {load_start} at start, {load_end} at end;"
-          f" the load generator used {client_cpu / elapsed:.0%} of a core")
+    print(
+        f"load run: {args.users} users for {args.seconds:g} s, {args.workers} uvicorn workers,"
+        f" think {args.think:g} s; {cores} cores; load average {load_start} at start, {load_end} at end;"
+        f" the load generator used {client_cpu / elapsed:.0%} of a core"
+    )
     header = f"{'step':14} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'503':>5}"
     print(header + "\n" + "-" * len(header))
     for name in STEPS:
         lat = fig.latency[name]
-        print(f"{name:14} {len(lat):6} {percentile(lat, .5):8.0f} {percentile(lat, .95):8.0f}"
-              f" {percentile(lat, .99):8.0f} {fig.busy[name]:5}")
+        print(
+            f"{name:14} {len(lat):6} {percentile(lat, 0.5):8.0f} {percentile(lat, 0.95):8.0f}"
+            f" {percentile(lat, 0.99):8.0f} {fig.busy[name]:5}"
+        )
     for path, seen in probed.items():
         lat = [seconds for seconds, _ in seen]
         bad = sum(1 for _, status in seen if status != 200)
-        print(f"probe {path:24} {len(lat):5} requests, p50 {percentile(lat, .5):.0f} ms, p95"
-              f" {percentile(lat, .95):.0f} ms, p99 {percentile(lat, .99):.0f} ms, max {max(lat) * 1000:.0f} ms,"
-              f" not 200: {bad}")
+        print(
+            f"probe {path:24} {len(lat):5} requests, p50 {percentile(lat, 0.5):.0f} ms, p95"
+            f" {percentile(lat, 0.95):.0f} ms, p99 {percentile(lat, 0.99):.0f} ms, max {max(lat) * 1000:.0f} ms,"
+            f" not 200: {bad}"
+        )
     print("as the server measured them (access log, from the app's first byte to its last):")
     for route, lat in sorted(server_ms.items(), key=lambda item: -len(item[1])):
         if len(lat) >= 100:
-            print(f"  {route:34} {len(lat):6} p50 {percentile(lat, .5):6.0f} ms  p95 {percentile(lat, .95):6.0f} ms"
-                  f"  p99 {percentile(lat, .99):6.0f} ms")
+            print(
+                f"  {route:34} {len(lat):6} p50 {percentile(lat, 0.5):6.0f} ms  p95 {percentile(lat, 0.95):6.0f} ms"
+                f"  p99 {percentile(lat, 0.99):6.0f} ms"
+            )
     errors = sum(fig.unexpected.values())
     five = sum(n for (_, status), n in fig.unexpected.items() if isinstance(status, int) and status >= 500)
     assert not any(status == 503 for _, status in fig.unexpected), "503s are counted apart"
-    print("unexpected answers: " + (", ".join(f"{s} {st}: {n}" for (s, st), n in sorted(
-        fig.unexpected.items(), key=str)) or "none"))
+    print(
+        "unexpected answers: "
+        + (", ".join(f"{s} {st}: {n}" for (s, st), n in sorted(fig.unexpected.items(), key=str)) or "none")
+    )
     print(f"errors other than 503: {errors}")
     print(f"5xx other than 503: {five}")
     print(f"503 busy (retried): {sum(fig.busy.values())}")
     print(f"server log errors: {len(log_errors)}")
     rate, per_core = fig.logins / elapsed, bound["per_core"]
-    print(f"journeys completed: {fig.journeys}; logins: {fig.logins} = {rate:.1f}/s; argon2id bound"
-          f" (m={bound['memory_kib'] // 1024} MiB t={bound['time_cost']} p={bound['parallelism']})"
-          f" {per_core:.1f} verify/s per core x {cores} = {per_core * cores:.1f}/s; logins/bound"
-          f" {rate / (per_core * cores):.2f}")
+    print(
+        f"journeys completed: {fig.journeys}; logins: {fig.logins} = {rate:.1f}/s; argon2id bound"
+        f" (m={bound['memory_kib'] // 1024} MiB t={bound['time_cost']} p={bound['parallelism']})"
+        f" {per_core:.1f} verify/s per core x {cores} = {per_core * cores:.1f}/s; logins/bound"
+        f" {rate / (per_core * cores):.2f}"
+    )
     left = max(0.01, cores - client_cpu / elapsed)
-    print(f"logins/bound on the {left:.2f} cores the load generator left to the server:"
-          f" {rate / (per_core * left):.2f}")
-    print(f"server CPU: {server_cpu / elapsed:.2f} of {cores} cores, of which argon2id {hashing_cpu / elapsed:.2f}"
-          f" and pages and everything else {(server_cpu - hashing_cpu) / elapsed:.2f}; the load generator"
-          f" {client_cpu / elapsed:.2f}; other processes of the machine the rest")
+    print(f"logins/bound on the {left:.2f} cores the load generator left to the server: {rate / (per_core * left):.2f}")
+    print(
+        f"server CPU: {server_cpu / elapsed:.2f} of {cores} cores, of which argon2id {hashing_cpu / elapsed:.2f}"
+        f" and pages and everything else {(server_cpu - hashing_cpu) / elapsed:.2f}; the load generator"
+        f" {client_cpu / elapsed:.2f}; other processes of the machine the rest"
+    )
     if hashing_cpu:
-        print(f"logins per argon2id CPU second: {fig.logins / hashing_cpu:.1f}, against {per_core:.1f}"
-              f" verifies per CPU second measured alone ({fig.logins / hashing_cpu / per_core:.2f}): the"
-              f" cost of a sign-in beyond its hash is not in the hashing threads")
+        print(
+            f"logins per argon2id CPU second: {fig.logins / hashing_cpu:.1f}, against {per_core:.1f}"
+            f" verifies per CPU second measured alone ({fig.logins / hashing_cpu / per_core:.2f}): the"
+            f" cost of a sign-in beyond its hash is not in the hashing threads"
+        )
     rss = ", ".join(f"{pid}: {peak.get(pid, 0) / 1024:.0f} MiB (VmHWM {hwm[pid] / 1024:.0f})" for pid in pids)
     print(f"RSS peak per worker: {rss}")
     print(f"RSS peak max MiB: {max([peak.get(p, 0) for p in pids] + [hwm[p] for p in pids]) / 1024:.0f}")

@@ -40,11 +40,7 @@ FRENCH_TOP_N = 50_000
 def french_words() -> list[str]:
     from wordfreq import top_n_list
 
-    return _unique(
-        word
-        for word in map(fold, top_n_list("fr", FRENCH_TOP_N))
-        if len(word) >= 2 and word.isalpha()
-    )
+    return _unique(word for word in map(fold, top_n_list("fr", FRENCH_TOP_N)) if len(word) >= 2 and word.isalpha())
 
 
 def common_passwords() -> list[str]:

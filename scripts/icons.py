@@ -187,9 +187,7 @@ def png(shapes: Iterable[Shape], size: int) -> bytes:
             width = round(s.width * k)
             draw.line(points, fill=s.color, width=width, joint="curve")
             for x, y in (points[0], points[-1]):  # round caps
-                draw.ellipse(
-                    (x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=s.color
-                )
+                draw.ellipse((x - width / 2, y - width / 2, x + width / 2, y + width / 2), fill=s.color)
     small = image.resize((size, size), Image.Resampling.LANCZOS)
     palette = small.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     out = io.BytesIO()
@@ -237,9 +235,7 @@ def outputs() -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--check", action="store_true", help="only compare with the committed files"
-    )
+    parser.add_argument("--check", action="store_true", help="only compare with the committed files")
     args = parser.parse_args(argv)
     stale = []
     for name, data in outputs().items():
@@ -251,9 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_bytes(data)
             print(f"{path.relative_to(ROOT)}  {len(data)} bytes")
     if args.check and stale:
-        print(
-            "out of date: " + ", ".join(stale) + " (run python scripts/icons.py)", file=sys.stderr
-        )
+        print("out of date: " + ", ".join(stale) + " (run python scripts/icons.py)", file=sys.stderr)
         return 1
     return 0
 

@@ -106,9 +106,7 @@ def is_page(response) -> bool:
 
 def settle(page) -> None:
     """Wait until htmx has no request in flight and has finished swapping."""
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
-    )
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
     page.wait_for_timeout(300)
 
 
@@ -200,9 +198,7 @@ def main() -> None:
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     shots = manifest.get("shots", {}) if manifest.get("version") == MANIFEST_VERSION else {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         for academie in args.academie or available_profiles():
             print(f"{academie}:")
             shots[academie] = shoot(academie, browser)

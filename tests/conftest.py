@@ -83,8 +83,6 @@ def people(sesame, backend: str, ldap_base: str | None, request) -> dict[str, Pe
     return {"jean": JEAN, "jeanne": JEANNE}
 
 
-
-
 @pytest.fixture
 def clock(sesame) -> Clock:
     clock = Clock()
@@ -96,18 +94,6 @@ def clock(sesame) -> Clock:
 def client(app) -> Iterator[TestClient]:
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
         yield c
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 @pytest.fixture

@@ -109,9 +109,7 @@ class Guide:
         prev = self.chapters[i - 1] if i > 0 else None
         first = chapter.steps[0]
         return (
-            Link(prev.url, f"Chapitre précédent : {prev.title}")
-            if prev
-            else Link("/guide", "Sommaire du guide"),
+            Link(prev.url, f"Chapitre précédent : {prev.title}") if prev else Link("/guide", "Sommaire du guide"),
             Link(first.url, f"Commencer : {first.title}"),
         )
 
@@ -161,8 +159,7 @@ def build_guide(profile: Profile, static_dir: Path) -> Guide:
         slug = raw["slug"]
         try:
             steps = tuple(
-                _step(slug, n, s, values, profile.id, static_dir, manifest)
-                for n, s in enumerate(raw["step"], start=1)
+                _step(slug, n, s, values, profile.id, static_dir, manifest) for n, s in enumerate(raw["step"], start=1)
             )
             summary = inline(raw["summary"], values)
         except (KeyError, GuideError) as exc:
@@ -199,9 +196,7 @@ def _step(
     )
 
 
-def _picture(
-    ref: str, alt: str, academie: str, static_dir: Path, manifest: dict[str, Any]
-) -> Picture:
+def _picture(ref: str, alt: str, academie: str, static_dir: Path, manifest: dict[str, Any]) -> Picture:
     if ref.startswith("shot:"):
         name = ref.removeprefix("shot:")
         shots = manifest.get("shots", {})

@@ -42,9 +42,7 @@ class Shot:
 def load_shots() -> tuple[dict[str, str], tuple[Shot, ...]]:
     """The person template and the shots, in the order they must run."""
     data = tomllib.loads(SHOTS_FILE.read_text(encoding="utf-8"))
-    shots = tuple(
-        Shot(s["name"], tuple(s["actions"]), s.get("scroll"), s.get("height")) for s in data["shot"]
-    )
+    shots = tuple(Shot(s["name"], tuple(s["actions"]), s.get("scroll"), s.get("height")) for s in data["shot"])
     return dict(data["person"]), shots
 
 

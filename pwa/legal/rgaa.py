@@ -45,9 +45,7 @@ METHODS = {
     "manuel": "vérification manuelle",
 }
 TESTED = ("automatique", "test navigateur")
-MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
+MONTHS = ("janvier février mars avril mai juin juillet août septembre octobre novembre décembre").split()
 
 
 class SamplePage(NamedTuple):
@@ -132,10 +130,7 @@ class Audit:
 
     @property
     def themes(self) -> tuple[Theme, ...]:
-        return tuple(
-            Theme(n, name, tuple(c for c in self.criteria if c.theme == n))
-            for n, (name, _) in THEMES.items()
-        )
+        return tuple(Theme(n, name, tuple(c for c in self.criteria if c.theme == n)) for n, (name, _) in THEMES.items())
 
     @property
     def date_text(self) -> str:
@@ -160,8 +155,7 @@ def parse(text: str) -> Audit:
         if not isinstance(head.get(key), str) or not head.get(key):
             problems.append(f"[audit] {key} is missing")
     sample = tuple(
-        SamplePage(s.get("path", ""), s.get("title", ""), s.get("detail", ""))
-        for s in data.get("sample", [])
+        SamplePage(s.get("path", ""), s.get("title", ""), s.get("detail", "")) for s in data.get("sample", [])
     )
     if not sample or any(not s.path.startswith("/") or not s.title for s in sample):
         problems.append("the sample needs pages, each with a path and a title")
@@ -242,8 +236,7 @@ def missing_tests(audit: Audit, root: Path) -> list[str]:
                 defined[path] = {
                     node.name
                     for node in ast.walk(tree)
-                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                    and node.name.startswith("test")
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
                 }
             if name not in defined[path]:
                 missing.append(f"{criterion.id}: {ref}")

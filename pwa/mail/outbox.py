@@ -102,9 +102,7 @@ class Outbox:
 
     def mark_sent(self, row_id: int) -> None:
         with self.store.write() as db:
-            db.table("outbox").update(
-                row_id, {"sent_at": self.store.now(), "locked_until": None, "body": ""}
-            )
+            db.table("outbox").update(row_id, {"sent_at": self.store.now(), "locked_until": None, "body": ""})
 
     def mark_failed(self, row: dict, error: str) -> None:
         attempts = row["attempts"] + 1
@@ -177,9 +175,7 @@ class OutboxWorker:
     async def send(self, message: EmailMessage) -> None:
         s = self.settings
         # Settings allow only these three; anything else fails here, never sends in clear.
-        use_tls, start_tls = {"tls": (True, False), "starttls": (False, True), "none": (False, False)}[
-            s.smtp_tls
-        ]
+        use_tls, start_tls = {"tls": (True, False), "starttls": (False, True), "none": (False, False)}[s.smtp_tls]
         await aiosmtplib.send(
             message,
             hostname=s.smtp_host,
@@ -215,8 +211,6 @@ class OutboxWorker:
                 log.exception("outbox: drain failed")
             self.outbox.wakeup.clear()
             try:
-                await asyncio.wait_for(
-                    self.outbox.wakeup.wait(), timeout=self.settings.outbox_poll_seconds
-                )
+                await asyncio.wait_for(self.outbox.wakeup.wait(), timeout=self.settings.outbox_poll_seconds)
             except TimeoutError:
                 pass

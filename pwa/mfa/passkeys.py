@@ -52,9 +52,7 @@ def registration_options(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[
-            PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in exclude
-        ],
+        exclude_credentials=[PublicKeyCredentialDescriptor(id=base64url_to_bytes(c)) for c in exclude],
     )
     return webauthn.options_to_json(options), bytes_to_base64url(options.challenge)
 
@@ -100,7 +98,12 @@ def credential_id_of(credential_json: str) -> str:
 
 
 def verify_authentication(
-    rp: RelyingParty, credential_json: str, challenge: str, *, public_key: str, sign_count: int,
+    rp: RelyingParty,
+    credential_json: str,
+    challenge: str,
+    *,
+    public_key: str,
+    sign_count: int,
     require_user_verification: bool = True,
 ) -> int:
     """Returns the new sign count. A counter that does not increase is refused

@@ -104,13 +104,21 @@ class Authenticators:
 
     # -- passkeys ------------------------------------------------------------------
     def add_passkey(
-        self, account_id: int, *, name: str, credential_id: str, public_key: str,
-        sign_count: int, transports: list[str],
+        self,
+        account_id: int,
+        *,
+        name: str,
+        credential_id: str,
+        public_key: str,
+        sign_count: int,
+        transports: list[str],
     ) -> int:
         return self._insert(
-            account_id, "passkey",
+            account_id,
+            "passkey",
             {"public_key": public_key, "sign_count": sign_count, "transports": transports},
-            name=name, credential_id=credential_id,
+            name=name,
+            credential_id=credential_id,
         )
 
     def by_credential_id(self, credential_id: str) -> Authenticator | None:
@@ -135,9 +143,11 @@ class Authenticators:
         for old in self.for_account(account_id, "totp"):  # one OTP app at a time
             self.remove(account_id, old.id)
         return self._insert(
-            account_id, "totp",
+            account_id,
+            "totp",
             {"seed": encrypt(self.keys, account_id, secret), "last_step": step},
-            name="Application OTP", last_used_at=self.store.now(),
+            name="Application OTP",
+            last_used_at=self.store.now(),
         )
 
     def totp_secret(self, authenticator: Authenticator) -> str:

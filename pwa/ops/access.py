@@ -63,10 +63,18 @@ class AccessLog:
             path = scope.get("path", "")
             log.log(
                 logging.DEBUG if path in QUIET else logging.INFO,
-                "%s %s %s", method, path[:200], status,
+                "%s %s %s",
+                method,
+                path[:200],
+                status,
                 extra=fields(
-                    method=method, route=route, path=path[:200], status=status,
-                    ms=round(seconds * 1000, 1), bytes=sent, client=state.get("client"),
+                    method=method,
+                    route=route,
+                    path=path[:200],
+                    status=status,
+                    ms=round(seconds * 1000, 1),
+                    bytes=sent,
+                    client=state.get("client"),
                     scheme=scope.get("scheme"),
                 ),
             )

@@ -111,7 +111,9 @@ def verify(path: Path) -> int:
             tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
             missing = [t for t in REQUIRED_TABLES if t not in tables]
             if missing:
-                raise BackupError(f"{path} n'est pas une sauvegarde de Sésame (tables absentes : {', '.join(missing)}).")
+                raise BackupError(
+                    f"{path} n'est pas une sauvegarde de Sésame (tables absentes : {', '.join(missing)})."
+                )
             status = _integrity(conn)
             accounts = conn.execute("select count(*) from accounts").fetchone()[0]
         finally:

@@ -26,8 +26,10 @@ def backup_(out: Path) -> None:
         copy = backup(settings.db_path, out, secret_key=settings.secret_key)
     except BackupError as exc:
         _fail(str(exc))
-    click.echo(f"Sauvegarde vérifiée : {copy.path} ({copy.size / 1e6:.1f} Mo, {copy.accounts} comptes, "
-               f"{copy.seconds:.2f} s). Gardez SESAME_SECRET_KEY à part : sans elle, la copie est inutilisable.")
+    click.echo(
+        f"Sauvegarde vérifiée : {copy.path} ({copy.size / 1e6:.1f} Mo, {copy.accounts} comptes, "
+        f"{copy.seconds:.2f} s). Gardez SESAME_SECRET_KEY à part : sans elle, la copie est inutilisable."
+    )
 
 
 @click.command()
@@ -42,11 +44,15 @@ def restore(source: Path, confirmed: bool) -> None:
     try:
         verify(source)
         if key_matches(source, settings.secret_key) is False:
-            _fail("cette sauvegarde a été faite avec une autre SESAME_SECRET_KEY : NUMEN, codes et "
-                  "protections seraient illisibles. Remettez la clé d'origine.")
+            _fail(
+                "cette sauvegarde a été faite avec une autre SESAME_SECRET_KEY : NUMEN, codes et "
+                "protections seraient illisibles. Remettez la clé d'origine."
+            )
         if settings.db_path.exists() and not confirmed:
-            _fail(f"{settings.db_path} existe. Arrêtez Sésame, puis relancez avec --yes pour le remplacer "
-                  "(une copie de l'ancienne base est gardée à côté).")
+            _fail(
+                f"{settings.db_path} existe. Arrêtez Sésame, puis relancez avec --yes pour le remplacer "
+                "(une copie de l'ancienne base est gardée à côté)."
+            )
         accounts, kept = run(source, settings.db_path)
     except BackupError as exc:
         _fail(str(exc))

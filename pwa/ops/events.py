@@ -35,8 +35,7 @@ RESETS = {
 }
 
 
-def announce(event: str, *, account_id: int | None, actor: str | None, client: str | None,
-             details: dict) -> None:
+def announce(event: str, *, account_id: int | None, actor: str | None, client: str | None, details: dict) -> None:
     metrics.SECURITY_EVENTS.labels(event).inc()
     if event in LOGIN_STEPS:
         metrics.LOGINS.labels(*LOGIN_STEPS[event]).inc()
@@ -53,7 +52,9 @@ def announce(event: str, *, account_id: int | None, actor: str | None, client: s
         level,
         event,
         extra=fields(
-            event=event, account_id=account_id, client=client,
+            event=event,
+            account_id=account_id,
+            client=client,
             # Staff identifiants stay in the audit table: the line says who kind of actor acted.
             actor=None if actor is None else ("cli" if actor == "cli" else "staff"),
             **safe,
@@ -70,11 +71,28 @@ REASONS = {
 }
 
 
-def form_refused(reason: str, *, method: str, path: str, origin: str | None, expected: list[str],
-                 peer: str | None, client: str | None) -> None:
+def form_refused(
+    reason: str,
+    *,
+    method: str,
+    path: str,
+    origin: str | None,
+    expected: list[str],
+    peer: str | None,
+    client: str | None,
+) -> None:
     metrics.CSRF_REFUSED.labels(reason).inc()
     log.warning(
-        "post refused: %s", REASONS[reason],
-        extra=fields(event="form.refused", reason=reason, method=method, path=path, origin=origin,
-                     expected=expected, peer=peer, client=client),
+        "post refused: %s",
+        REASONS[reason],
+        extra=fields(
+            event="form.refused",
+            reason=reason,
+            method=method,
+            path=path,
+            origin=origin,
+            expected=expected,
+            peer=peer,
+            client=client,
+        ),
     )

@@ -30,38 +30,59 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 REQUESTS = Counter(
-    "sesame_http_requests", "HTTP requests by route template, method and status.",
-    ["route", "method", "status"], registry=REGISTRY,
+    "sesame_http_requests",
+    "HTTP requests by route template, method and status.",
+    ["route", "method", "status"],
+    registry=REGISTRY,
 )
 LATENCY = Histogram(
-    "sesame_http_request_duration_seconds", "Time to answer, by route template.", ["route"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0), registry=REGISTRY,
+    "sesame_http_request_duration_seconds",
+    "Time to answer, by route template.",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
 )
 LOGINS = Counter(
-    "sesame_logins", "Sign-in steps by step (password, passkey, second_factor) and outcome.",
-    ["step", "outcome"], registry=REGISTRY,
+    "sesame_logins",
+    "Sign-in steps by step (password, passkey, second_factor) and outcome.",
+    ["step", "outcome"],
+    registry=REGISTRY,
 )
 RESETS = Counter(
-    "sesame_password_resets", "Passwords chosen or refused, by way (numen, letter, helpdesk,"
-    " backup_address, account) and outcome.", ["via", "outcome"], registry=REGISTRY,
+    "sesame_password_resets",
+    "Passwords chosen or refused, by way (numen, letter, helpdesk, backup_address, account) and outcome.",
+    ["via", "outcome"],
+    registry=REGISTRY,
 )
 ACTIVATIONS = Counter(
-    "sesame_activations", "Accounts given their first password, by way.", ["via"], registry=REGISTRY,
+    "sesame_activations",
+    "Accounts given their first password, by way.",
+    ["via"],
+    registry=REGISTRY,
 )
 THROTTLED = Counter(
-    "sesame_throttled", "Secret checks refused by the throttle, by reason (delay, paused, flood).",
-    ["reason"], registry=REGISTRY,
+    "sesame_throttled",
+    "Secret checks refused by the throttle, by reason (delay, paused, flood).",
+    ["reason"],
+    registry=REGISTRY,
 )
 CSRF_REFUSED = Counter(
-    "sesame_form_refusals", "Posts refused before reading them, by reason (pwa.security.csrf).",
-    ["reason"], registry=REGISTRY,
+    "sesame_form_refusals",
+    "Posts refused before reading them, by reason (pwa.security.csrf).",
+    ["reason"],
+    registry=REGISTRY,
 )
 SECURITY_EVENTS = Counter(
-    "sesame_security_events", "Audit events, by event name.", ["event"], registry=REGISTRY,
+    "sesame_security_events",
+    "Audit events, by event name.",
+    ["event"],
+    registry=REGISTRY,
 )
 OUTBOX_SENT = Counter("sesame_outbox_sent", "Mails handed to the SMTP server.", registry=REGISTRY)
 OUTBOX_FAILURES = Counter(
-    "sesame_outbox_send_failures", "SMTP attempts that failed (retried later).", registry=REGISTRY,
+    "sesame_outbox_send_failures",
+    "SMTP attempts that failed (retried later).",
+    registry=REGISTRY,
 )
 
 
@@ -82,7 +103,8 @@ class DatabaseCollector:
         )
         oldest = waiting["oldest"]
         yield GaugeMetricFamily(
-            "sesame_outbox_oldest_seconds", "Age of the oldest mail waiting (0: none).",
+            "sesame_outbox_oldest_seconds",
+            "Age of the oldest mail waiting (0: none).",
             value=max(0.0, self.store.now() - oldest) if oldest else 0.0,
         )
         family = GaugeMetricFamily("sesame_accounts", "Accounts by state.", labels=["state"])
@@ -119,9 +141,7 @@ def routes(token: str) -> list[Route]:
     async def metrics(request: Request) -> Response:
         given = request.headers.get("authorization", "").encode("utf-8", "surrogatepass")
         if not hmac.compare_digest(given, expected):
-            return PlainTextResponse(
-                "Jeton absent ou faux.", status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
+            return PlainTextResponse("Jeton absent ou faux.", status_code=401, headers={"WWW-Authenticate": "Bearer"})
         body = await asyncio.to_thread(exposition, request.app.state.sesame.store)
         return Response(body, media_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
 
@@ -131,6 +151,7 @@ def routes(token: str) -> list[Route]:
 def start_listener(host: str, port: int, store: Store):
     """A separate listener (a thread of `sesame serve`) that serves only metrics,
     without a token: bind it to an address only the scraper reaches."""
+
     def app(environ, start_response):
         if environ.get("PATH_INFO") not in ("/", "/metrics"):
             start_response("404 Not Found", [("Content-Type", "text/plain")])

@@ -68,8 +68,7 @@ def walk_matches(text: str) -> Iterator[tuple[int, int, float]]:
     characters typed on touching keys."""
     keys, shifted = _layout()
     steps = [
-        _direction(keys[a], keys[b]) if a in keys and b in keys else None
-        for a, b in zip(text, text[1:], strict=False)
+        _direction(keys[a], keys[b]) if a in keys and b in keys else None for a, b in zip(text, text[1:], strict=False)
     ]
     for start in range(len(text) - MIN_WALK + 1):
         turns, last, count = 1, None, int(shifted.get(text[start], False))

@@ -60,9 +60,7 @@ def case_log10(piece: str) -> float:
     return log10(sum(comb(upper + lower, i) for i in range(1, min(upper, lower) + 1)))
 
 
-def _word_pieces(
-    text: str, folded: str, lists: Wordlists, personal: Mapping[str, int]
-) -> Iterator[Piece]:
+def _word_pieces(text: str, folded: str, lists: Wordlists, personal: Mapping[str, int]) -> Iterator[Piece]:
     """Dictionary words and common passwords, as typed or in light leet;
     the person's names anywhere."""
     variants = list(dict.fromkeys([folded, unleet(folded), unleet(folded, alternative=True)]))
@@ -86,9 +84,7 @@ def _word_pieces(
                 at = variant.find(word, at + 1)
 
 
-def _word_piece(
-    text: str, folded: str, i: int, j: int, candidate: str, kind: str, rank: int
-) -> Piece:
+def _word_piece(text: str, folded: str, i: int, j: int, candidate: str, kind: str, rank: int) -> Piece:
     changed = sum(1 for a, b in zip(folded[i:j], candidate, strict=True) if a != b)
     extra = case_log10(text[i:j]) + (log10(2 * changed) if changed else 0.0)
     return Piece(i, j, kind, log10(rank) + extra)
@@ -147,9 +143,7 @@ def _date_pieces(folded: str) -> Iterator[Piece]:
         yield Piece(span.start, span.end, span.kind, log10(guesses * (4 if span.separated else 1)))
 
 
-def find_pieces(
-    text: str, lists: Wordlists, personal: Mapping[str, int], repeats: bool = True
-) -> list[Piece]:
+def find_pieces(text: str, lists: Wordlists, personal: Mapping[str, int], repeats: bool = True) -> list[Piece]:
     folded = fold(text)
     pieces = [*_word_pieces(text, folded, lists, personal), *_sequence_pieces(folded)]
     pieces += [Piece(s, e, "walk", g) for s, e, g in walk_matches(text)]

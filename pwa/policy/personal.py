@@ -27,9 +27,7 @@ _NUMEN_NOISE = re.compile(r"[\s\-]+")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SEPARATORS = re.compile(r"[\s\-_.'’]+")
 # Surname particles: too common to refuse on their own (`de la Fontaine`).
-PARTICLES = frozenset(
-    "d l de du des la le les van von der den del della di da do dos das ben bin el al y".split()
-)
+PARTICLES = frozenset("d l de du des la le les van von der den del della di da do dos das ben bin el al y".split())
 
 NAMES_MESSAGE = "Il contient votre nom, votre prénom ou votre identifiant."
 SECRETS_MESSAGE = "Il contient votre date de naissance (ou une partie) ou votre NUMEN."

@@ -117,9 +117,7 @@ class Policy:
                 "caractères pour en faire une phrase de passe."
             )
         if criterion_id in ("length_classic", "passphrase"):
-            wanted = (
-                preset.classic_min if criterion_id == "length_classic" else preset.passphrase_min
-            )
+            wanted = preset.classic_min if criterion_id == "length_classic" else preset.passphrase_min
             return f"Encore {_characters(wanted - len(text))}."
         if criterion_id == "max_length":
             extra = len(text) - preset.max_length
@@ -130,9 +128,7 @@ class Policy:
             return f"Retirez {which} : {', '.join(present)}"
         return None
 
-    def _server_items(
-        self, password: str, personal: PersonalData | None
-    ) -> tuple[dict[str, ItemResult], int]:
+    def _server_items(self, password: str, personal: PersonalData | None) -> tuple[dict[str, ItemResult], int]:
         text = nfkc(password)
         server = [c for c in self.criteria if c.kind == "server"]
         if not text or len(text) > self.preset.max_length:

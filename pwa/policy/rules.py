@@ -145,8 +145,7 @@ def declare(preset: Preset, forbidden: tuple[str, ...]) -> tuple[Criterion, ...]
             "strength",
             "Difficile à deviner",
             "server",
-            "Évitez un mot seul suivi de chiffres, les années et les suites de touches "
-            "comme azerty ou qsdfgh.",
+            "Évitez un mot seul suivi de chiffres, les années et les suites de touches comme azerty ou qsdfgh.",
         ),
     ]
     return tuple(criteria)

@@ -40,8 +40,7 @@ _WORDS = re.compile(r"[^\W\d_]+")
 _CLASS_RUNS = re.compile(r"[^\W\d_]+|\d+|[\W_]+")
 
 WARNINGS = {
-    "decorated": "Un mot ou une suite de touches, même avec des chiffres et des symboles "
-    "autour, se devine vite.",
+    "decorated": "Un mot ou une suite de touches, même avec des chiffres et des symboles autour, se devine vite.",
     "walk": "Les suites de touches du clavier (azerty, qsdfgh…) se devinent vite.",
     "repeat": "Les répétitions et les suites (aaa, 1234, abcd) se devinent vite.",
     "date": "Les dates et les années se devinent vite.",
@@ -86,9 +85,7 @@ def passphrase_log10(text: str, lists: Wordlists, personal: Mapping[str, int]) -
     if sum(1 for w in words if len(w) >= 2) < 3 or letters * 2 < len(text):
         return None
     cap = log10(lists.french_size)
-    total = sum(
-        min(cap, estimate(word, lists, personal).log10) for word in dict.fromkeys(map(fold, words))
-    )
+    total = sum(min(cap, estimate(word, lists, personal).log10) for word in dict.fromkeys(map(fold, words)))
     separators = dict.fromkeys(s for s in _WORDS.split(text) if s)
     total += sum(estimate(s, lists, personal).log10 for s in separators)
     uppers = [w for w in words if any(c.isupper() for c in w)]

@@ -73,11 +73,6 @@ def load_wordlists() -> Wordlists:
         french=french,
         common=common,
         ranked=ranked,
-        prefixes=frozenset(
-            word[:size]
-            for size in range(2, PREFIX_LENGTH + 1)
-            for word in ranked
-            if len(word) >= size
-        ),
+        prefixes=frozenset(word[:size] for size in range(2, PREFIX_LENGTH + 1) for word in ranked if len(word) >= size),
         max_length=min(32, max(map(len, ranked))),
     )

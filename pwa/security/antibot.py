@@ -56,8 +56,7 @@ EXPIRED = (
     "Attendez quelques secondes, puis appuyez de nouveau sur le bouton."
 )
 REPLAYED = (
-    "Cette vérification automatique a déjà servi. "
-    "Attendez quelques secondes, puis appuyez de nouveau sur le bouton."
+    "Cette vérification automatique a déjà servi. Attendez quelques secondes, puis appuyez de nouveau sur le bouton."
 )
 
 
@@ -101,9 +100,7 @@ class AntiBot:
         expires_at = float(parsed.challenge.parameters.expires_at or self.store.now() + LIFETIME)
         try:
             with self.store.write() as db:
-                db.table("altcha_spent").insert(
-                    {"signature": parsed.challenge.signature, "expires_at": expires_at}
-                )
+                db.table("altcha_spent").insert({"signature": parsed.challenge.signature, "expires_at": expires_at})
         except sqlite3.IntegrityError:
             return Refusal(REPLAYED, 400, "replayed")
         return None
@@ -123,4 +120,3 @@ class AntiBot:
         """Forget spent solutions once their challenge has expired (it is refused anyway)."""
         with self.store.write() as db:
             db.execute("delete from altcha_spent where expires_at < ?", (self.store.now(),))
-

@@ -142,7 +142,9 @@ class Audit:
             if len(clients) < MAX_LISTED_CLIENTS:
                 clients.append(client)
         details.update(
-            count=details.get("count", 1) + 1, last_at=now, clients=clients,
+            count=details.get("count", 1) + 1,
+            last_at=now,
+            clients=clients,
             distinct_clients=distinct,
         )
         self.store.db.execute(
@@ -169,7 +171,5 @@ class Audit:
 
     def purge(self) -> int:
         with self.store.write() as db:
-            cursor = db.execute(
-                "delete from audit where at < ?", (self.store.now() - RETENTION_SECONDS,)
-            )
+            cursor = db.execute("delete from audit where at < ?", (self.store.now() - RETENTION_SECONDS,))
             return cursor.rowcount

@@ -59,8 +59,12 @@ def check_csrf(request: Request, keys: Keys, submitted: str | None, public_url: 
             parts = urlsplit(public_url)
             allowed.append(f"{parts.scheme}://{parts.netloc}")
         form_refused(
-            reason, method=request.method, path=request.url.path, origin=request.headers.get("origin"),
-            expected=allowed, peer=(request.scope.get("client") or ("", 0))[0],
+            reason,
+            method=request.method,
+            path=request.url.path,
+            origin=request.headers.get("origin"),
+            expected=allowed,
+            peer=(request.scope.get("client") or ("", 0))[0],
             client=getattr(request.state, "client", None),
         )
     return reason is None

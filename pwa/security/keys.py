@@ -17,7 +17,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_VERSION = 1
 PURPOSES = (
-    "sessions", "csrf", "lookup", "index", "throttle", "codes", "seeds", "outbox", "altcha", "devices",
+    "sessions",
+    "csrf",
+    "lookup",
+    "index",
+    "throttle",
+    "codes",
+    "seeds",
+    "outbox",
+    "altcha",
+    "devices",
 )
 
 
@@ -26,9 +35,7 @@ class MissingSecret(RuntimeError):
 
 
 def _derive(master: bytes, label: str) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"sesame-v1", info=label.encode()
-    ).derive(master)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sesame-v1", info=label.encode()).derive(master)
 
 
 @dataclass(frozen=True)
@@ -62,9 +69,7 @@ class Keys:
         digest for another account, so digests cannot be compared across rows."""
         return self.mac(purpose, f"{account_id}\x1f{kind}\x1f{value}")
 
-    def verify_bound(
-        self, digest: str | None, purpose: str, account_id: int, kind: str, value: str
-    ) -> bool:
+    def verify_bound(self, digest: str | None, purpose: str, account_id: int, kind: str, value: str) -> bool:
         expected = self.bound(purpose, account_id, kind, value)
         return hmac.compare_digest(expected, digest or "")
 

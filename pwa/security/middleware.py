@@ -113,14 +113,10 @@ class SecurityMiddleware:
                 if handle.set_cookie:
                     headers.append(
                         "set-cookie",
-                        self.cookies.header(
-                            self.cookies.session, handle.set_cookie, max_age=ABSOLUTE_SECONDS
-                        ),
+                        self.cookies.header(self.cookies.session, handle.set_cookie, max_age=ABSOLUTE_SECONDS),
                     )
                 elif handle.clear_cookie:
-                    headers.append(
-                        "set-cookie", self.cookies.header(self.cookies.session, "", max_age=0)
-                    )
+                    headers.append("set-cookie", self.cookies.header(self.cookies.session, "", max_age=0))
                 if state.get("device_account"):
                     value = self.devices.remember(state["device"], state["device_account"])
                     cookie_header = self.cookies.header(self.cookies.device, value, max_age=COOKIE_SECONDS)

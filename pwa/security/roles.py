@@ -35,9 +35,7 @@ class Roles:
         self.store = store
 
     def grants(self, account_id: int) -> list[Grant]:
-        rows = self.store.query(
-            "select role, uai from roles where account_id = ? order by role, uai", (account_id,)
-        )
+        rows = self.store.query("select role, uai from roles where account_id = ? order by role, uai", (account_id,))
         return [Grant(r["role"], r["uai"]) for r in rows]
 
     def every_grant(self) -> list[dict[str, Any]]:

@@ -59,9 +59,7 @@ class SessionStore:
         if now - session.last_seen_at >= TOUCH_EVERY:
             # Plain UPDATE: a session deleted meanwhile (logout on another tab) is no error.
             with self.store.write() as db:
-                db.execute(
-                    "update sessions set last_seen_at = ? where id_hash = ?", (now, session.id_hash)
-                )
+                db.execute("update sessions set last_seen_at = ? where id_hash = ?", (now, session.id_hash))
             session.last_seen_at = now
         return session
 
@@ -123,9 +121,7 @@ class SessionStore:
             return cursor.rowcount
 
     def count_for(self, account_id: int) -> int:
-        row = self.store.one(
-            "select count(*) as n from sessions where account_id = ?", (account_id,)
-        )
+        row = self.store.one("select count(*) as n from sessions where account_id = ?", (account_id,))
         return row["n"] if row else 0
 
     def purge_expired(self) -> None:
@@ -165,8 +161,11 @@ class SessionHandle:
         if old is not None:
             self.sessions.delete(old.id_hash)
         raw_id, session = self.sessions.create(
-            account_id=account_id, level=level, data=data,
-            client=self.client, user_agent=self.user_agent,
+            account_id=account_id,
+            level=level,
+            data=data,
+            client=self.client,
+            user_agent=self.user_agent,
         )
         self.raw_id, self._session, self._loaded = raw_id, session, True
         self.set_cookie, self.clear_cookie = raw_id, False

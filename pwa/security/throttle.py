@@ -63,9 +63,7 @@ class Throttle:
         with self.store.write() as db:
             verdict = self._verdict(subject, client, now, budget)
             if verdict.allowed:
-                db.table("failures").insert(
-                    {"at": now, "subject": subject, "client": client, "kind": PENDING}
-                )
+                db.table("failures").insert({"at": now, "subject": subject, "client": client, "kind": PENDING})
             else:
                 THROTTLED.labels(verdict.reason).inc()
             return verdict
@@ -122,16 +120,12 @@ class Throttle:
             if len(rows) < budget or self.paused_until(subject) > now:
                 return False
             until = rows[-1]["at"] + WINDOW
-            db.table("pauses").upsert(
-                {"subject": subject, "until": until, "notified_at": now}, pk="subject"
-            )
+            db.table("pauses").upsert({"subject": subject, "until": until, "notified_at": now}, pk="subject")
             return True
 
     def succeed(self, subject: str, client: str) -> None:
         with self.store.write() as db:
-            db.execute(
-                "delete from failures where subject = ? and client = ?", (subject, client)
-            )
+            db.execute("delete from failures where subject = ? and client = ?", (subject, client))
 
     def release(self, subject: str, client: str) -> None:
         """The attempt neither failed nor succeeded (a right secret for a disabled
@@ -143,8 +137,7 @@ class Throttle:
 
     def _pending(self, subject: str, client: str) -> int | None:
         row = self.store.one(
-            "select id from failures where subject = ? and client = ? and kind = ?"
-            " order by id desc limit 1",
+            "select id from failures where subject = ? and client = ? and kind = ? order by id desc limit 1",
             (subject, client, PENDING),
         )
         return row["id"] if row else None
@@ -169,7 +162,9 @@ class Throttle:
         with self.store.write() as db:
             db.table("failures").insert({"at": self.store.now(), "subject": subject, "client": client, "kind": kind})
 
-    def noted(self, kind: str, *, since: float, subject: str | None = None, client: str | None = None) -> tuple[int, float]:
+    def noted(
+        self, kind: str, *, since: float, subject: str | None = None, client: str | None = None
+    ) -> tuple[int, float]:
         """How many events of `kind` since `since` for a subject or a client, and the oldest one's time."""
         column, value = ("subject", subject) if subject is not None else ("client", client)
         row = self.store.one(

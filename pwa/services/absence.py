@@ -74,10 +74,7 @@ def clean_line(value: str) -> str:
 def clean_text(value: str) -> str:
     """Lines joined by LF; control characters other than tab dropped; no blank edges."""
     lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    kept = [
-        "".join(c for c in line if c == "\t" or unicodedata.category(c) != "Cc").rstrip()
-        for line in lines
-    ]
+    kept = ["".join(c for c in line if c == "\t" or unicodedata.category(c) != "Cc").rstrip() for line in lines]
     return "\n".join(kept).strip("\n")
 
 
@@ -105,24 +102,18 @@ def read_form(form: dict[str, str], today: dt.date) -> tuple[Absence | None, dic
     end = _date(form.get("fin", ""), "fin", "le dernier jour de votre absence", errors)
     if start and start < today:
         errors["debut"] = (
-            "Le premier jour est déjà passé. "
-            f"Indiquez aujourd'hui ({fr_date(today)}) ou une date à venir."
+            f"Le premier jour est déjà passé. Indiquez aujourd'hui ({fr_date(today)}) ou une date à venir."
         )
     if start and end and end < start:
         errors["fin"] = "Le dernier jour doit être le même jour que le premier, ou après."
     elif end and end > today + dt.timedelta(days=MAX_AHEAD_DAYS - 1):
         latest = fr_date(today + dt.timedelta(days=MAX_AHEAD_DAYS - 1))
-        errors["fin"] = (
-            "Le message d'absence dure au plus un an : "
-            f"choisissez un dernier jour jusqu'au {latest}."
-        )
+        errors["fin"] = f"Le message d'absence dure au plus un an : choisissez un dernier jour jusqu'au {latest}."
     subject = clean_line(form.get("objet", ""))
     if not subject:
         errors["objet"] = "Indiquez l'objet de la réponse, par exemple : Absente jusqu'au 25 août."
     elif len(subject) > MAX_SUBJECT:
-        errors["objet"] = (
-            f"L'objet est trop long : {len(subject)} caractères, {MAX_SUBJECT} au plus."
-        )
+        errors["objet"] = f"L'objet est trop long : {len(subject)} caractères, {MAX_SUBJECT} au plus."
     colleagues = clean_text(form.get("message", ""))
     outside = clean_text(form.get("message_exterieur", ""))
     if not colleagues.strip():
@@ -133,9 +124,7 @@ def read_form(form: dict[str, str], today: dt.date) -> tuple[Absence | None, dic
     raw_days = form.get("frequence", "").strip()
     days = ascii_int(raw_days, max_digits=3) or 0
     if not DAYS_RANGE[0] <= days <= DAYS_RANGE[1]:
-        errors["frequence"] = (
-            f"Indiquez un nombre de jours entre {DAYS_RANGE[0]} et {DAYS_RANGE[1]}, par exemple 7."
-        )
+        errors["frequence"] = f"Indiquez un nombre de jours entre {DAYS_RANGE[0]} et {DAYS_RANGE[1]}, par exemple 7."
     if errors or start is None or end is None:
         return None, {k: errors[k] for k in FIELDS if k in errors}
     return Absence(start, end, subject, colleagues, outside if outside.strip() else "", days), {}
@@ -147,9 +136,7 @@ def _date(raw: str, name: str, what: str, errors: dict[str, str]) -> dt.date | N
         return None
     value = parse_date(raw)
     if value is None:
-        errors[name] = (
-            "Cette date n'existe pas. Écrivez-la sous la forme JJ/MM/AAAA, par exemple 07/07/2025."
-        )
+        errors[name] = "Cette date n'existe pas. Écrivez-la sous la forme JJ/MM/AAAA, par exemple 07/07/2025."
     return value
 
 
@@ -186,9 +173,7 @@ def _strings(values: list[str]) -> str:
     return "[" + ", ".join(tools.quote(v) for v in values) + "]"
 
 
-def build_script(
-    absence: Absence, *, domain: str, addresses: list[str], previous: str | None
-) -> str:
+def build_script(absence: Absence, *, domain: str, addresses: list[str], previous: str | None) -> str:
     """The script: vacation between the two dates (the server's local time), one text for
     senders of `domain` and one for the others, then the previous script included."""
     extensions = ["date", "relational", "vacation"]

@@ -29,9 +29,20 @@ class CodeUnusable(Exception):
 
 class AccountService:
     def __init__(
-        self, *, store: Store, keys: Keys, directory: SqliteDirectory, hashing: PasswordHashing,
-        policy: Policy, sessions: SessionStore, throttle: Throttle, audit: Audit, notices: Notices,
-        codes: Codes, factors: FactorService, guard: Guard,
+        self,
+        *,
+        store: Store,
+        keys: Keys,
+        directory: SqliteDirectory,
+        hashing: PasswordHashing,
+        policy: Policy,
+        sessions: SessionStore,
+        throttle: Throttle,
+        audit: Audit,
+        notices: Notices,
+        codes: Codes,
+        factors: FactorService,
+        guard: Guard,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -64,12 +75,23 @@ class AccountService:
         return lifted
 
     def _guarded(
-        self, login: str, account: Account | None, client: str, kind: str, check, *,
-        subject: str | None = None, device: str | None = None,
+        self,
+        login: str,
+        account: Account | None,
+        client: str,
+        kind: str,
+        check,
+        *,
+        subject: str | None = None,
+        device: str | None = None,
     ) -> Attempt:
         return self.guard.attempt(
-            check, kind=kind, client=client, account=account,
-            subject=subject or self.guard.subject(login, account), device=device,
+            check,
+            kind=kind,
+            client=client,
+            account=account,
+            subject=subject or self.guard.subject(login, account),
+            device=device,
         )
 
     def _identity(self, account: Account | None, birth: dt.date, numen: str) -> bool:
@@ -84,22 +106,16 @@ class AccountService:
 
     def retrieve_identifiant(self, email: str, birth: dt.date, numen: str, client: str) -> Attempt:
         account = self.directory.by_login(email) if "@" in email else None
-        outcome = self._guarded(
-            email, account, client, "numen", lambda: self._identity(account, birth, numen)
-        )
+        outcome = self._guarded(email, account, client, "numen", lambda: self._identity(account, birth, numen))
         event = "identifiant.retrieved" if outcome.ok else "identifiant.failed"
         self.audit.record(event, account_id=account.id if account else None, client=client)
         return outcome
 
     def verify_numen(self, identifiant: str, birth: dt.date, numen: str, client: str) -> Attempt:
         account = self.directory.by_login(identifiant)
-        outcome = self._guarded(
-            identifiant, account, client, "numen", lambda: self._identity(account, birth, numen)
-        )
+        outcome = self._guarded(identifiant, account, client, "numen", lambda: self._identity(account, birth, numen))
         if not outcome.ok and not outcome.throttled:  # a refused guess was not evaluated
-            self.audit.record(
-                "password.failed", account_id=account.id if account else None, client=client
-            )
+            self.audit.record("password.failed", account_id=account.id if account else None, client=client)
         return outcome
 
     def identify_by_numen(self, birth: dt.date, numen: str, client: str) -> Attempt:
@@ -108,11 +124,17 @@ class AccountService:
         dummy check when nothing is found), so a wrong pair reveals nothing."""
         account = self.directory.by_numen_index(numen_index(self.keys, numen))
         outcome = self._guarded(
-            numen, account, client, "numen", lambda: self._identity(account, birth, numen),
+            numen,
+            account,
+            client,
+            "numen",
+            lambda: self._identity(account, birth, numen),
             subject=self.guard.numen_subject(numen, account),
         )
         if outcome.ok:
-            self.audit.record("identity.verified", account_id=outcome.account.id if outcome.account else None, client=client)
+            self.audit.record(
+                "identity.verified", account_id=outcome.account.id if outcome.account else None, client=client
+            )
         elif not outcome.throttled:
             event = "identity.disabled" if outcome.disabled else "identity.failed"
             self.audit.record(event, account_id=account.id if account else None, client=client)
@@ -121,7 +143,10 @@ class AccountService:
     def verify_birth(self, login: str, account: Account | None, birth: dt.date, client: str) -> Attempt:
         """The birth date alone, before a code goes to the backup address."""
         outcome = self._guarded(
-            login, account, client, "birth",
+            login,
+            account,
+            client,
+            "birth",
             lambda: check_birth(
                 self.keys,
                 account_id=account.id if account else 0,
@@ -130,19 +155,19 @@ class AccountService:
             ),
         )
         if not outcome.ok and not outcome.throttled:
-            self.audit.record(
-                "backup.identity_failed", account_id=account.id if account else None, client=client
-            )
+            self.audit.record("backup.identity_failed", account_id=account.id if account else None, client=client)
         return outcome
 
-    def authenticate(
-        self, login: str, password: str, client: str, *, device: str | None = None
-    ) -> Attempt:
+    def authenticate(self, login: str, password: str, client: str, *, device: str | None = None) -> Attempt:
         """`device`: the browser's device cookie, if any (a known browser keeps its own budget)."""
         account = self.directory.by_login(login)
         stored = account.password_hash if account else None
         outcome = self._guarded(
-            login, account, client, "password", lambda: self._verify(account, password),
+            login,
+            account,
+            client,
+            "password",
+            lambda: self._verify(account, password),
             device=device,
         )
         external = self.directory.external_passwords
@@ -227,5 +252,9 @@ class AccountService:
         message): checked here first, throttled and counted like any password check, so a
         wrong one never reaches the mail server."""
         return self._guarded(
-            account.identifiant, account, client, "password", lambda: self._verify(account, password),
+            account.identifiant,
+            account,
+            client,
+            "password",
+            lambda: self._verify(account, password),
         )

@@ -33,7 +33,12 @@ SCOPES = {
     "sieve": "Règles d'absence (ManageSieve)",
 }
 # Offered end dates, in days ("" = none).
-EXPIRIES = {"": "Aucune : jusqu'à ce que vous le révoquiez", "30": "Dans 1 mois", "90": "Dans 3 mois", "365": "Dans 1 an"}
+EXPIRIES = {
+    "": "Aucune : jusqu'à ce que vous le révoquiez",
+    "30": "Dans 1 mois",
+    "90": "Dans 3 mois",
+    "365": "Dans 1 an",
+}
 NAME_MAX = 40
 MAX_ACTIVE = 10  # app passwords not revoked, per account
 MAX_PER_DAY = 10  # created per account in 24 h
@@ -67,8 +72,15 @@ def new_value(public_id: str) -> str:
 
 class AppPasswords:
     def __init__(
-        self, *, store: Store, passwords: AppPasswordStore, directory: SqliteDirectory,
-        hashing: PasswordHashing, authenticators: Authenticators, audit: Audit, notices: Notices,
+        self,
+        *,
+        store: Store,
+        passwords: AppPasswordStore,
+        directory: SqliteDirectory,
+        hashing: PasswordHashing,
+        authenticators: Authenticators,
+        audit: Audit,
+        notices: Notices,
         only_with_factor: bool,
     ) -> None:
         self.store = store
@@ -95,9 +107,7 @@ class AppPasswords:
     def for_account(self, account: Account) -> list[AppPassword]:
         return self.passwords.for_account(account.id)
 
-    def create(
-        self, account: Account, *, name: str, scope: str, days: int | None, client: str
-    ) -> Created:
+    def create(self, account: Account, *, name: str, scope: str, days: int | None, client: str) -> Created:
         """A new app password for `account`; its value is in the result, once."""
         if scope not in SCOPES:
             raise ValueError(scope)
@@ -113,15 +123,24 @@ class AppPasswords:
         value = new_value(public_id)
         password_hash = self.hashing.hash(value)  # before the transaction: the lock stays short
         row = {
-            "account_id": account.id, "public_id": public_id, "name": name, "scope": scope,
-            "password_hash": password_hash, "created_at": now,
+            "account_id": account.id,
+            "public_id": public_id,
+            "name": name,
+            "scope": scope,
+            "password_hash": password_hash,
+            "created_at": now,
             "expires_at": now + days * DAY if days else None,
         }
         with self.store.write():
             new_id = self.passwords.add(row)
             self.audit.record("app_password.created", account_id=account.id, client=client, kind=scope, name=name)
             self.notices.send(
-                "app_password_created", account, when=now, client=client, name=name, scope=SCOPES[scope],
+                "app_password_created",
+                account,
+                when=now,
+                client=client,
+                name=name,
+                scope=SCOPES[scope],
                 expires_at=row["expires_at"],
             )
         created = self.passwords.get(account.id, new_id)
@@ -148,9 +167,7 @@ class AppPasswords:
         with self.store.write():
             count = self.passwords.revoke(account.id, None, now)
             self.audit.record("app_password.revoked", account_id=account.id, client=client, count=count)
-            self.notices.send(
-                "app_password_revoked", account, when=now, client=client, names=[t.name for t in targets]
-            )
+            self.notices.send("app_password_revoked", account, when=now, client=client, names=[t.name for t in targets])
         return count
 
     def record_use(self, *, app_password_id: str, login: str, client: str) -> bool:

@@ -57,8 +57,17 @@ class ResetRequest:
 
 class BackupService:
     def __init__(
-        self, *, store: Store, mail_domain: str, directory: SqliteDirectory, codes: Codes, audit: Audit,
-        notices: Notices, throttle: Throttle, accounts: AccountService, guard: Guard,
+        self,
+        *,
+        store: Store,
+        mail_domain: str,
+        directory: SqliteDirectory,
+        codes: Codes,
+        audit: Audit,
+        notices: Notices,
+        throttle: Throttle,
+        accounts: AccountService,
+        guard: Guard,
     ) -> None:
         self.store = store
         self.mail_domain = mail_domain
@@ -74,9 +83,7 @@ class BackupService:
     def normalise_address(self, raw: str, account: Account) -> str:
         value = raw.strip()
         if not value:
-            raise AddressRefused(
-                "Indiquez votre adresse personnelle, par exemple prenom.nom@exemple.fr."
-            )
+            raise AddressRefused("Indiquez votre adresse personnelle, par exemple prenom.nom@exemple.fr.")
         try:
             result = validate_email(value, check_deliverability=False, allow_smtputf8=False)
         except EmailNotValidError as exc:
@@ -87,11 +94,7 @@ class BackupService:
             ) from exc
         address = result.normalized.lower()
         domain = self.mail_domain.lower()
-        if (
-            address == account.email.lower()
-            or address.endswith("@" + domain)
-            or address.endswith("." + domain)
-        ):
+        if address == account.email.lower() or address.endswith("@" + domain) or address.endswith("." + domain):
             raise AddressRefused(
                 "Indiquez une adresse personnelle, pas votre adresse académique : "
                 "elle doit rester utilisable si vous ne pouvez plus entrer dans votre messagerie."
@@ -118,9 +121,7 @@ class BackupService:
                 minutes=int(CODE_SECONDS // 60),
                 address=address,
             )
-            self.audit.record(
-                "backup.code_sent", account_id=account.id, client=client, purpose="verify"
-            )
+            self.audit.record("backup.code_sent", account_id=account.id, client=client, purpose="verify")
         return True
 
     def pending(self, account: Account) -> dict | None:
@@ -134,9 +135,7 @@ class BackupService:
             pending = self.codes.latest(account.id, "backup_verify")
             result = self.codes.check(account.id, "backup_verify", typed)
             if result is not Check.OK or pending is None:
-                self.audit.record(
-                    "backup.code_failed", account_id=account.id, client=client, purpose="verify"
-                )
+                self.audit.record("backup.code_failed", account_id=account.id, client=client, purpose="verify")
                 return result
             new = pending["target"]
             old = (self.directory.get(account.id) or account).backup_email
@@ -227,9 +226,7 @@ class BackupService:
                 code=code,
                 minutes=int(CODE_SECONDS // 60),
             )
-            self.audit.record(
-                "backup.code_sent", account_id=account.id, client=client, purpose="reset"
-            )
+            self.audit.record("backup.code_sent", account_id=account.id, client=client, purpose="reset")
 
     def check_reset_code(self, account_id: int | None, subject: str, typed: str, client: str) -> Attempt:
         """The typed code against the live one. Unknown details have no code: any code

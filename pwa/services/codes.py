@@ -74,9 +74,7 @@ class Codes:
     def _digest(self, account_id: int, purpose: str, normalised: str) -> str:
         return self.keys.bound("codes", account_id, purpose, normalised)
 
-    def issue(
-        self, account_id: int, purpose: str, *, target: str | None = None, issued_by: int | None = None
-    ) -> str:
+    def issue(self, account_id: int, purpose: str, *, target: str | None = None, issued_by: int | None = None) -> str:
         """A new code; any live code of the same purpose is voided. Returns
         the clear code, which the caller shows or sends once."""
         spec = PURPOSES[purpose]
@@ -203,6 +201,4 @@ class Codes:
     def purge(self, keep_seconds: float = 90 * DAY) -> None:
         """Dead codes are kept three months (help-desk follow-up), then dropped."""
         with self.store.write() as db:
-            db.execute(
-                "delete from codes where expires_at < ?", (self.store.now() - keep_seconds,)
-            )
+            db.execute("delete from codes where expires_at < ?", (self.store.now() - keep_seconds,))

@@ -19,8 +19,15 @@ RECENT_SECONDS = 10 * 60
 
 class FactorService:
     def __init__(
-        self, *, store: Store, authenticators: Authenticators, directory: SqliteDirectory,
-        sessions: SessionStore, audit: Audit, notices: Notices, guard: Guard,
+        self,
+        *,
+        store: Store,
+        authenticators: Authenticators,
+        directory: SqliteDirectory,
+        sessions: SessionStore,
+        audit: Audit,
+        notices: Notices,
+        guard: Guard,
     ) -> None:
         self.db = store
         self.store = authenticators
@@ -72,8 +79,12 @@ class FactorService:
             if self.store.by_credential_id(new.credential_id) is not None:
                 raise PasskeyError("credential already registered")
             authenticator_id = self.store.add_passkey(
-                account.id, name=name, credential_id=new.credential_id, public_key=new.public_key,
-                sign_count=new.sign_count, transports=new.transports,
+                account.id,
+                name=name,
+                credential_id=new.credential_id,
+                public_key=new.public_key,
+                sign_count=new.sign_count,
+                transports=new.transports,
             )
             self.added(account, "passkey", client, name=name)
         authenticator = self.store.get(account.id, authenticator_id)
@@ -89,8 +100,13 @@ class FactorService:
         return options
 
     def verify_assertion(
-        self, session: Session | None, rp: RelyingParty, purpose: str, credential: str,
-        *, account: Account | None,
+        self,
+        session: Session | None,
+        rp: RelyingParty,
+        purpose: str,
+        credential: str,
+        *,
+        account: Account | None,
     ) -> Account:
         """The account the passkey belongs to. When `account` is given, the
         passkey must be one of its own."""
@@ -101,7 +117,9 @@ class FactorService:
         if authenticator is None or (account is not None and authenticator.account_id != account.id):
             raise PasskeyError("unknown passkey")
         sign_count = passkeys.verify_authentication(
-            rp, credential, challenge,
+            rp,
+            credential,
+            challenge,
             public_key=authenticator.data["public_key"],
             sign_count=authenticator.data.get("sign_count", 0),
         )
@@ -154,8 +172,13 @@ class FactorService:
             return used
 
         return self.guard.attempt(
-            check, kind="recovery", client=client, account=account, subject=f"account:{account.id}",
-            device=device, keep_failures=True,
+            check,
+            kind="recovery",
+            client=client,
+            account=account,
+            subject=f"account:{account.id}",
+            device=device,
+            keep_failures=True,
         )
 
     def verify_totp(
@@ -219,7 +242,8 @@ class FactorService:
 
     def is_recent(self, session: Session | None) -> bool:
         return bool(
-            session and session.authenticated and session.authenticated_at
+            session
+            and session.authenticated
+            and session.authenticated_at
             and self.db.now() - session.authenticated_at <= RECENT_SECONDS
         )
-

@@ -28,7 +28,11 @@ class Activation:
 
 class GestionService:
     def __init__(
-        self, *, directory: SqliteDirectory, etablissements: Etablissements, authenticators: Authenticators,
+        self,
+        *,
+        directory: SqliteDirectory,
+        etablissements: Etablissements,
+        authenticators: Authenticators,
         printing: Printing,
     ) -> None:
         self.directory = directory
@@ -42,7 +46,8 @@ class GestionService:
         with_factor = Counter(self.directory.uais_of(self.authenticators.holders()))
         return [
             Activation(
-                uai=e["uai"], name=e["name"],
+                uai=e["uai"],
+                name=e["name"],
                 imported=counts.get(e["uai"], {}).get("imported", 0),
                 activated=counts.get(e["uai"], {}).get("activated", 0),
                 with_factor=with_factor.get(e["uai"], 0),

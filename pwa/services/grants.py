@@ -63,7 +63,12 @@ class Grants:
 
     # -- the reset stage ---------------------------------------------------------------
     def start(
-        self, handle: SessionHandle, account: Account, *, via: str, code_id: int | None = None,
+        self,
+        handle: SessionHandle,
+        account: Account,
+        *,
+        via: str,
+        code_id: int | None = None,
         show_identity: bool = False,
     ) -> bool:
         """Let this session choose the account's password for a short while.
@@ -75,7 +80,11 @@ class Grants:
         return needs_factor
 
     def _reset(
-        self, account_id: int, via: str, needs_factor: bool, code_id: int | None = None,
+        self,
+        account_id: int,
+        via: str,
+        needs_factor: bool,
+        code_id: int | None = None,
         show_identity: bool = False,
     ) -> dict:
         return {
@@ -137,10 +146,18 @@ class Grants:
     # -- the backup-address stage --------------------------------------------------------
     def start_backup(self, handle: SessionHandle, account_id: int | None, subject: str, flash: str) -> None:
         now = self.store.now()
-        self._put(handle, {
-            "stage": "backup", "account": account_id, "subject": subject, "sent_at": now,
-            "until": now + CODE_SECONDS, "attempts": 0, "flash": flash,
-        })
+        self._put(
+            handle,
+            {
+                "stage": "backup",
+                "account": account_id,
+                "subject": subject,
+                "sent_at": now,
+                "until": now + CODE_SECONDS,
+                "attempts": 0,
+                "flash": flash,
+            },
+        )
 
     def backup(self, handle: SessionHandle) -> dict | None:
         """The backup stage's state: account, subject, sent_at, until, attempts."""

@@ -63,7 +63,13 @@ PAUSE_EVENTS = {"account": "account.paused", "device": "device.paused", "codes":
 
 class Guard:
     def __init__(
-        self, *, store: Store, keys: Keys, throttle: Throttle, audit: Audit, notices: Notices,
+        self,
+        *,
+        store: Store,
+        keys: Keys,
+        throttle: Throttle,
+        audit: Audit,
+        notices: Notices,
         devices: Devices,
     ) -> None:
         self.store = store

@@ -67,8 +67,17 @@ class CallerCheck:
 
 class HelpDesk:
     def __init__(
-        self, *, store: Store, keys: Keys, directory: SqliteDirectory, etablissements: Etablissements,
-        throttle: Throttle, authenticators: Authenticators, codes: Codes, audit: Audit, sessions: SessionStore,
+        self,
+        *,
+        store: Store,
+        keys: Keys,
+        directory: SqliteDirectory,
+        etablissements: Etablissements,
+        throttle: Throttle,
+        authenticators: Authenticators,
+        codes: Codes,
+        audit: Audit,
+        sessions: SessionStore,
         notices: Notices,
     ) -> None:
         self.store = store
@@ -120,9 +129,7 @@ class HelpDesk:
         done = self.audit.count(account.id, "helpdesk.caller_checked", since=self.store.now() - DAY)
         return max(0, CALLER_CHECKS_PER_DAY - done)
 
-    def check_caller(
-        self, account: Account, agent: Account, *, birth: dt.date, numen: str, client: str
-    ) -> CallerCheck:
+    def check_caller(self, account: Account, agent: Account, *, birth: dt.date, numen: str, client: str) -> CallerCheck:
         """Compare what the caller says with the account's keyed hashes. The answer is
         only match / no match; the values are never recorded. The help desk's own daily
         limit (3 checks per account, counted in the audit trail) is its pause: it is no
@@ -154,11 +161,18 @@ class HelpDesk:
         with self.store.write():  # the code, its mail and its audit event together
             code = self.codes.issue(account.id, "helpdesk", target="backup", issued_by=agent.id)
             self.notices.send(
-                "helpdesk_code", account, when=self.store.now(), to=[account.backup_email],
-                code=code, minutes=30,
+                "helpdesk_code",
+                account,
+                when=self.store.now(),
+                to=[account.backup_email],
+                code=code,
+                minutes=30,
             )
             self.audit.record(
-                "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client,
+                "helpdesk.code_issued",
+                account_id=account.id,
+                actor=agent.identifiant,
+                client=client,
                 channel="backup",
             )
         return True
@@ -171,7 +185,10 @@ class HelpDesk:
         with self.store.write():
             code = self.codes.issue(account.id, "letter", target="slip", issued_by=agent.id)
             self.audit.record(
-                "helpdesk.code_issued", account_id=account.id, actor=agent.identifiant, client=client,
+                "helpdesk.code_issued",
+                account_id=account.id,
+                actor=agent.identifiant,
+                client=client,
                 channel="slip",
             )
             live = self.codes.live(account.id, "letter")

@@ -52,8 +52,15 @@ def names_match(account: Account, first_name: str, last_name: str) -> bool:
 
 class LetterRequests:
     def __init__(
-        self, *, store: Store, keys: Keys, directory: SqliteDirectory, etablissements: Etablissements,
-        queue: LetterQueue, letters: Letters, audit: Audit,
+        self,
+        *,
+        store: Store,
+        keys: Keys,
+        directory: SqliteDirectory,
+        etablissements: Etablissements,
+        queue: LetterQueue,
+        letters: Letters,
+        audit: Audit,
     ) -> None:
         self.store = store
         self.keys = keys
@@ -66,8 +73,7 @@ class LetterRequests:
     def match(self, *, first_name: str, last_name: str, uai: str, birth: dt.date) -> Match:
         found: list[Account] = []
         for account in self.directory.active_in(uai):
-            born = check_birth(self.keys, account_id=account.id,
-                               birth_stored=account.birth_digest, birth_date=birth)
+            born = check_birth(self.keys, account_id=account.id, birth_stored=account.birth_digest, birth_date=birth)
             if names_match(account, first_name, last_name) and born:
                 found.append(account)
         if len(found) == 1:
@@ -78,8 +84,11 @@ class LetterRequests:
         """Match and record the request; the reference comes back in every case."""
         found = self.match(first_name=first_name, last_name=last_name, uai=uai, birth=birth)
         return self.letters.request(
-            found.account, uai, client,
-            first_name=first_name.strip(), last_name=last_name.strip(),
+            found.account,
+            uai,
+            client,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
             review_reason=found.review_reason,
         )
 
@@ -110,8 +119,14 @@ class LetterRequests:
             return []
         found = []
         for account in self.directory.active_in(uai):
-            names = " ".join([match_key(account.first_name), match_key(account.last_name),
-                              account.first_names_folded, account.birth_name_folded])
+            names = " ".join(
+                [
+                    match_key(account.first_name),
+                    match_key(account.last_name),
+                    account.first_names_folded,
+                    account.birth_name_folded,
+                ]
+            )
             if all(w in names for w in words):
                 found.append(account)
         return found[:50]
@@ -129,8 +144,13 @@ class LetterRequests:
             raise Unresolvable("Cette personne n'est pas dans l'établissement de la demande.")
         with self.store.write():
             self.queue.attach(request_id, account.id, at=self.store.now(), by=agent.id)
-            self.audit.record("letter.request_attached", account_id=account.id,
-                              actor=agent.identifiant, client=client, reference=row["reference"])
+            self.audit.record(
+                "letter.request_attached",
+                account_id=account.id,
+                actor=agent.identifiant,
+                client=client,
+                reference=row["reference"],
+            )
 
     def reject(self, request_id: int, reason: str, *, agent: Account, client: str) -> None:
         """The agent could not recognise the person: the follow-up page then
@@ -141,5 +161,10 @@ class LetterRequests:
             raise Unresolvable("Indiquez pourquoi la demande est refusée.")
         with self.store.write():
             self.queue.reject(request_id, reason[:REJECTION_MAX], at=self.store.now(), by=agent.id)
-            self.audit.record("letter.request_rejected", actor=agent.identifiant, client=client,
-                              reference=row["reference"], uai=row["uai"])
+            self.audit.record(
+                "letter.request_rejected",
+                actor=agent.identifiant,
+                client=client,
+                reference=row["reference"],
+                uai=row["uai"],
+            )

@@ -120,8 +120,7 @@ class LetterPdf(FPDF):
         self.set_font("courier", style="B", size=20)
         self.cell(0, 11, grouped(letter.code), new_x="LMARGIN", new_y="NEXT")
         self.text_line(
-            f"Valable jusqu'au {letter.expires:%d/%m/%Y}. Une fois votre mot de passe choisi, "
-            "ce code ne sert plus.",
+            f"Valable jusqu'au {letter.expires:%d/%m/%Y}. Une fois votre mot de passe choisi, ce code ne sert plus.",
             size=10,
         )
         self.ln(4)
@@ -133,11 +132,9 @@ class LetterPdf(FPDF):
         self.set_right_margin(self.r_margin + 56)
         self.text_line("Comment faire", size=13, style="B", height=8)
         steps = [
-            "1. Avec l'appareil photo de votre téléphone, visez le carré noir et blanc. "
-            "Ou ouvrez cette adresse :",
+            "1. Avec l'appareil photo de votre téléphone, visez le carré noir et blanc. Ou ouvrez cette adresse :",
             f"   {activation_url(letter.base_url, a.identifiant)}",
-            "2. Vérifiez votre identifiant et tapez le code d'activation ci-dessus "
-            "(s'il n'est pas déjà rempli).",
+            "2. Vérifiez votre identifiant et tapez le code d'activation ci-dessus (s'il n'est pas déjà rempli).",
             "3. Choisissez votre mot de passe. La liste des règles vous guide.",
             "4. C'est prêt : ce mot de passe ouvre votre messagerie.",
         ]
@@ -165,8 +162,15 @@ def by_place_and_name(pairs: list[tuple[Account, str]]) -> list[tuple[Account, s
 
 class Letters:
     def __init__(
-        self, *, store: Store, profile: Profile, directory: SqliteDirectory, etablissements: Etablissements,
-        queue: LetterQueue, codes: Codes, audit: Audit,
+        self,
+        *,
+        store: Store,
+        profile: Profile,
+        directory: SqliteDirectory,
+        etablissements: Etablissements,
+        queue: LetterQueue,
+        codes: Codes,
+        audit: Audit,
     ) -> None:
         self.store = store
         self.profile = profile
@@ -271,7 +275,6 @@ class Letters:
     def queued(self, uai: str | None = None) -> list[tuple[Account, str]]:
         """People with a queued request (HR's print list), by établissement."""
         people = [
-            a for a in self.directory.get_many(self.queue.queued_accounts())
-            if a.active and (not uai or a.uai == uai)
+            a for a in self.directory.get_many(self.queue.queued_accounts()) if a.active and (not uai or a.uai == uai)
         ]
         return self._with_places(people)

@@ -91,9 +91,7 @@ class MailServers:
         conn: imaplib.IMAP4
         try:
             if server.security == IMPLICIT_TLS:
-                conn = imaplib.IMAP4_SSL(
-                    server.host, server.port, ssl_context=self.tls_context(), timeout=self.timeout
-                )
+                conn = imaplib.IMAP4_SSL(server.host, server.port, ssl_context=self.tls_context(), timeout=self.timeout)
             else:
                 conn = imaplib.IMAP4(server.host, server.port, timeout=self.timeout)
                 conn.starttls(ssl_context=self.tls_context())

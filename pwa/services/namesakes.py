@@ -25,7 +25,9 @@ def next_namesake(typed: str) -> str:
 
 
 def namesake_sentence(typed: str) -> str:
-    where = "votre adresse porte peut-être un chiffre avant le @" if "@" in typed else (
-        "votre identifiant se termine peut-être par un chiffre"
+    where = (
+        "votre adresse porte peut-être un chiffre avant le @"
+        if "@" in typed
+        else ("votre identifiant se termine peut-être par un chiffre")
     )
     return f"Si une autre personne porte le même nom que vous, {where}, par exemple {next_namesake(typed)}."

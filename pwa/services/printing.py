@@ -95,7 +95,13 @@ def _kind(row: dict) -> str:
 
 class Printing:
     def __init__(
-        self, *, store: Store, directory: SqliteDirectory, codes: Codes, letters: Letters, queue: LetterQueue,
+        self,
+        *,
+        store: Store,
+        directory: SqliteDirectory,
+        codes: Codes,
+        letters: Letters,
+        queue: LetterQueue,
         audit: Audit,
     ) -> None:
         self.store = store
@@ -130,10 +136,17 @@ class Printing:
             request = self.queue.queued_for(account.id)
             code = request and self.codes.serving(account.id, request["created_at"])
             if code and request:
-                served.append(CodeInfo(
-                    account, etablissement, code["id"], _kind(code), code["created_at"],
-                    used=code["used_at"] is not None, reference=request["reference"],
-                ))
+                served.append(
+                    CodeInfo(
+                        account,
+                        etablissement,
+                        code["id"],
+                        _kind(code),
+                        code["created_at"],
+                        used=code["used_at"] is not None,
+                        reference=request["reference"],
+                    )
+                )
             else:
                 people.append((account, etablissement))
         return PrintPlan(people=people, served=served, voids=self._voids(people))
@@ -159,8 +172,12 @@ class Printing:
             with self.store.write():
                 self.queue.mark(info.account.id, "served", at=now, by=actor_id)
                 self.audit.record(
-                    "letter.request_served", account_id=info.account.id, actor=actor, client=client,
-                    reference=info.reference, by=info.kind,
+                    "letter.request_served",
+                    account_id=info.account.id,
+                    actor=actor,
+                    client=client,
+                    reference=info.reference,
+                    by=info.kind,
                 )
         for info in plan.voids:
             self.audit.record(

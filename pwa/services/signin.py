@@ -53,8 +53,15 @@ class SignIn:
 
 class SignInService:
     def __init__(
-        self, *, directory: SqliteDirectory, accounts: AccountService, codes: Codes,
-        authenticators: Authenticators, factors: FactorService, audit: Audit, guard: Guard,
+        self,
+        *,
+        directory: SqliteDirectory,
+        accounts: AccountService,
+        codes: Codes,
+        authenticators: Authenticators,
+        factors: FactorService,
+        audit: Audit,
+        guard: Guard,
     ) -> None:
         self.directory = directory
         self.accounts = accounts
@@ -80,7 +87,11 @@ class SignInService:
             return bool(live)
 
         attempt = self.guard.attempt(
-            check, kind="code", client=client, account=account, subject=f"codes:{client}",
+            check,
+            kind="code",
+            client=client,
+            account=account,
+            subject=f"codes:{client}",
             pause_kind="codes",
         )
         if attempt.result is Result.WRONG:
@@ -112,7 +123,13 @@ class SignInService:
         return SignIn("signed_in", attempt, attempt.account)
 
     def second_factor(
-        self, account: Account, method: str, code: str, client: str, *, device: str | None = None,
+        self,
+        account: Account,
+        method: str,
+        code: str,
+        client: str,
+        *,
+        device: str | None = None,
         sign_in: bool = True,
     ) -> Attempt:
         """The TOTP or recovery code after the password (`sign_in`), or in a reset."""
@@ -129,8 +146,7 @@ class SignInService:
     def passkey(self, owner: Account | None, expected: Account | None, client: str) -> None:
         """A passkey sign-in (owner) or a failed passkey check (None) in the trail."""
         if owner is None:
-            self.audit.record("login.second_factor_failed", account_id=expected.id if expected else None,
-                              client=client)
+            self.audit.record("login.second_factor_failed", account_id=expected.id if expected else None, client=client)
         else:
             self.audit.record("login.passkey", account_id=owner.id, client=client)
 

@@ -80,12 +80,24 @@ class LetterQueue:
     def attach(self, request_id: int, account_id: int, *, at: float, by: int) -> None:
         with self.store.write() as db:
             self._cancel_queued(db, account_id)
-            db.table("letter_requests").update(request_id, {
-                "account_id": account_id, "status": "queued", "resolved_at": at, "resolved_by": by,
-            })
+            db.table("letter_requests").update(
+                request_id,
+                {
+                    "account_id": account_id,
+                    "status": "queued",
+                    "resolved_at": at,
+                    "resolved_by": by,
+                },
+            )
 
     def reject(self, request_id: int, reason: str, *, at: float, by: int) -> None:
         with self.store.write() as db:
-            db.table("letter_requests").update(request_id, {
-                "status": "rejected", "rejection": reason, "resolved_at": at, "resolved_by": by,
-            })
+            db.table("letter_requests").update(
+                request_id,
+                {
+                    "status": "rejected",
+                    "rejection": reason,
+                    "resolved_at": at,
+                    "resolved_by": by,
+                },
+            )

@@ -35,15 +35,10 @@ def sesame(request: Request) -> Sesame:
 
 
 def is_htmx(request: Request) -> bool:
-    return (
-        request.headers.get("hx-request") == "true"
-        and request.headers.get("hx-history-restore-request") != "true"
-    )
+    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
 
 
-def render(
-    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
-) -> Response:
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> Response:
     s = sesame(request)
     session = request.state.session.get()
     ctx = {

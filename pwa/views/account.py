@@ -54,7 +54,10 @@ async def change_password(request: Request, account: Account) -> Response:
         errors.items = {"current": "Indiquez votre mot de passe actuel.", **errors.items}
     else:
         outcome = await run_in_threadpool(
-            s.accounts.authenticate, account.identifiant, current, request.state.client,
+            s.accounts.authenticate,
+            account.identifiant,
+            current,
+            request.state.client,
             device=request.state.device,
         )
         if outcome.throttled:
@@ -66,8 +69,12 @@ async def change_password(request: Request, account: Account) -> Response:
     session = request.state.session.get()
     try:
         await run_in_threadpool(
-            s.accounts.set_password, account, password, event="password.changed",
-            client=request.state.client, keep_session=session.id_hash if session else None,
+            s.accounts.set_password,
+            account,
+            password,
+            event="password.changed",
+            client=request.state.client,
+            keep_session=session.id_hash if session else None,
         )
     except PasswordRefused as refusal:  # the directory's own policy (LDAP)
         errors.add("password", refusal.message)

@@ -110,8 +110,14 @@ async def request_letter(request: Request) -> Response:
         return render(request, "activation/request.html", context, status=429)
     etablissement = choices[0]
     reference = await run_in_threadpool(
-        partial(s.letter_requests.submit, first_name=values["prenom"], last_name=values["nom"],
-                uai=etablissement["uai"], birth=birth, client=client)
+        partial(
+            s.letter_requests.submit,
+            first_name=values["prenom"],
+            last_name=values["nom"],
+            uai=etablissement["uai"],
+            birth=birth,
+            client=client,
+        )
     )
     return render(
         request,
@@ -140,7 +146,8 @@ async def follow_request(request: Request) -> Response:
     # A request replaced by a newer one reads like a queued one: otherwise the
     # page would tell whether the first request's details matched an account.
     stale = bool(
-        row and row["status"] not in ("printed", "served")
+        row
+        and row["status"] not in ("printed", "served")
         and s.store.now() - row["created_at"] > STALE_REQUEST_DAYS * 86400
     )
     status = 404 if errors and reference else (422 if errors else 200)

@@ -17,6 +17,4 @@ def routes() -> list[Route]:
 
 async def challenge(request: Request) -> Response:
     """A fresh challenge for the widget; never cached (each is used once)."""
-    return JSONResponse(
-        sesame(request).antibot.challenge(), headers={"Cache-Control": "no-store"}
-    )
+    return JSONResponse(sesame(request).antibot.challenge(), headers={"Cache-Control": "no-store"})

@@ -20,7 +20,11 @@ TOO_MANY = {
 
 
 def _page(
-    request: Request, account: Account, *, status: int = 200, errors: forms.Errors | None = None,
+    request: Request,
+    account: Account,
+    *,
+    status: int = 200,
+    errors: forms.Errors | None = None,
     values: dict | None = None,
 ) -> Response:
     s = sesame(request)
@@ -70,7 +74,11 @@ async def create(request: Request, account: Account) -> Response:
         return _page(request, account, status=422, errors=errors, values=values)
     try:
         created = await run_in_threadpool(
-            s.app_passwords.create, account, name=name, scope=scope, days=int(expiry) if expiry else None,
+            s.app_passwords.create,
+            account,
+            name=name,
+            scope=scope,
+            days=int(expiry) if expiry else None,
             client=request.state.client,
         )
     except TooMany as refused:
@@ -88,11 +96,11 @@ async def create(request: Request, account: Account) -> Response:
 async def revoke(request: Request, account: Account) -> Response:
     s = sesame(request)
     await read_form(request)
-    revoked = await run_in_threadpool(
-        s.app_passwords.revoke, account, request.path_params["id"], request.state.client
-    )
+    revoked = await run_in_threadpool(s.app_passwords.revoke, account, request.path_params["id"], request.state.client)
     if revoked is not None:
-        flash(request, f"« {revoked.name} » est révoqué : il n'ouvre plus votre messagerie. Un courriel vous le confirme.")
+        flash(
+            request, f"« {revoked.name} » est révoqué : il n'ouvre plus votre messagerie. Un courriel vous le confirme."
+        )
     return redirect(request, "app_passwords")
 
 

@@ -29,7 +29,8 @@ async def login(request: Request) -> Response:
             account = s.directory.get(session.account_id)
             values = {"login": account.identifiant if account else ""}
         return render(
-            request, "auth/login.html",
+            request,
+            "auth/login.html",
             {"values": values, "confirming": confirming, "suite": suite},
         )
     form = await read_form(request)
@@ -43,16 +44,18 @@ async def login(request: Request) -> Response:
     refused = await anti_automation(request, form, errors)
     if errors:
         return render(
-            request, "auth/login.html", {**base, "errors": errors},
+            request,
+            "auth/login.html",
+            {**base, "errors": errors},
             status=refused.status if refused else 422,
         )
     decision = await run_in_threadpool(
-        partial(s.signin.with_password, login_name, password, request.state.client,
-                device=request.state.device)  # a browser that signed in before keeps its own budget
+        partial(
+            s.signin.with_password, login_name, password, request.state.client, device=request.state.device
+        )  # a browser that signed in before keeps its own budget
     )
     if decision.next == "choose_password" and decision.code and decision.account:
-        s.grants.start(request.state.session, decision.account, via=decision.code.via,
-                       code_id=decision.code.code_id)
+        s.grants.start(request.state.session, decision.account, via=decision.code.via, code_id=decision.code.code_id)
         return redirect(request, "password_choose")
     if decision.next == "second_factor" and decision.account:
         # Password right; the session is not signed in until the second factor.

@@ -97,15 +97,11 @@ async def code(request: Request, account: Account) -> Response:
     problem = code_error(typed)
     if problem:
         errors.add("code", problem)
-        return render(
-            request, "account/backup_code.html", {**context, "errors": errors}, status=422
-        )
+        return render(request, "account/backup_code.html", {**context, "errors": errors}, status=422)
     result = await run_in_threadpool(s.backup.confirm, account, typed, request.state.client)
     if result is not Check.OK:
         errors.add("code", CODE_MESSAGES[result])
-        return render(
-            request, "account/backup_code.html", {**context, "errors": errors}, status=422
-        )
+        return render(request, "account/backup_code.html", {**context, "errors": errors}, status=422)
     flash(request, f"Votre adresse de secours est enregistrée : {masked(latest['target'])}.")
     return redirect(request, "account")
 
@@ -121,13 +117,9 @@ async def resend(request: Request, account: Account) -> Response:
     context = {**_code_context(request, account, latest), "errors": forms.Errors()}
     wait = context["resend_in"]
     if wait:
-        context["errors"].add(
-            "code", f"Attendez encore {wait} secondes avant de demander un nouveau code."
-        )
+        context["errors"].add("code", f"Attendez encore {wait} secondes avant de demander un nouveau code.")
         return render(request, "account/backup_code.html", context, status=429)
-    sent = await run_in_threadpool(
-        s.backup.send_verify_code, account, latest["target"], request.state.client
-    )
+    sent = await run_in_threadpool(s.backup.send_verify_code, account, latest["target"], request.state.client)
     if not sent:
         context["errors"].add("code", TOO_MANY)
         return render(request, "account/backup_code.html", context, status=429)

@@ -55,9 +55,7 @@ async def ask_identity(request: Request) -> Response:
     return redirect(request, "backup_reset_code")
 
 
-def _page(
-    request: Request, data: dict, errors: forms.Errors, flash: str | None = None, status: int = 200
-):
+def _page(request: Request, data: dict, errors: forms.Errors, flash: str | None = None, status: int = 200):
     context = {
         "errors": errors,
         "flash": flash,
@@ -116,9 +114,7 @@ async def resend(request: Request) -> Response:
     if wait:
         errors.add("code", f"Attendez encore {wait} secondes avant de demander un nouveau code.")
         return _page(request, data, errors, status=429)
-    verdict = await run_in_threadpool(
-        s.backup.resend_reset, data["account"], data["subject"], request.state.client
-    )
+    verdict = await run_in_threadpool(s.backup.resend_reset, data["account"], data["subject"], request.state.client)
     if not verdict.allowed:
         errors.add("code", cap_message(verdict))
         return _page(request, data, errors, status=429)

@@ -40,7 +40,8 @@ async def busy(request: Request, exc: Exception) -> Response:
     """Too many password checks at once: a short wait, said plainly."""
     log.warning("password hashing busy on %s %s", request.method, request.url.path)
     response = _page(
-        request, 503,
+        request,
+        503,
         "Beaucoup de personnes se connectent en ce moment. Réessayez dans un instant : "
         "ce que vous avez saisi n'a pas été compté comme une erreur.",
     )
@@ -52,7 +53,8 @@ async def directory_down(request: Request, exc: Exception) -> Response:
     """The académie's directory is down or too slow: nothing was changed, come back later."""
     log.warning("directory unavailable on %s %s", request.method, request.url.path)
     response = _page(
-        request, 503,
+        request,
+        503,
         "Le service est momentanément indisponible : l'annuaire de l'académie ne répond pas. "
         "Réessayez dans quelques minutes. Rien n'a été modifié.",
     )
@@ -64,9 +66,7 @@ def _page(request: Request, status: int, message: str) -> Response:
     try:
         return render(request, "error.html", {"status": status, "message": message}, status=status)
     except Exception:  # the error page itself must never fail
-        return HTMLResponse(
-            f"<!doctype html><html lang=fr><title>Erreur</title><p>{message}</p>", status_code=status
-        )
+        return HTMLResponse(f"<!doctype html><html lang=fr><title>Erreur</title><p>{message}</p>", status_code=status)
 
 
 def handlers() -> dict:

@@ -36,8 +36,11 @@ async def dashboard(request: Request, ctx: Staff) -> Response:
     uais = scope_uais(ctx.grants, "gestionnaire")
     rows = s.gestion.activation_counts(uais)
     to_review = s.letter_requests.count_to_review(uais)
-    return render(request, "gestion/dashboard.html",
-                  {"rows": rows, "to_review": to_review, "to_review_total": sum(to_review.values())})
+    return render(
+        request,
+        "gestion/dashboard.html",
+        {"rows": rows, "to_review": to_review, "to_review_total": sum(to_review.values())},
+    )
 
 
 @staff("gestionnaire", target="uai")
@@ -87,26 +90,32 @@ async def import_page(request: Request, ctx: Staff) -> Response:
     row_errors = list(parsed.errors)
     uais = scope_uais(ctx.grants, "gestionnaire")
     if uais is not None:
-        row_errors += await run_in_threadpool(
-            check_scope, parsed.rows, uais, directory=s.directory, keys=s.keys
-        )
+        row_errors += await run_in_threadpool(check_scope, parsed.rows, uais, directory=s.directory, keys=s.keys)
     if not row_errors:
-        row_errors = await run_in_threadpool(
-            check_rows, parsed.rows, directory=s.directory, keys=s.keys
-        )
+        row_errors = await run_in_threadpool(check_rows, parsed.rows, directory=s.directory, keys=s.keys)
     if row_errors:
         row_errors.sort(key=lambda e: e.line or 0)
-        errors.add("fichier", "Le fichier contient des erreurs : aucune ligne n'a été importée. "
-                   "Corrigez les lignes ci-dessous, puis envoyez-le à nouveau.")
-        return render(
-            request, "gestion/import.html",
-            {**context, "errors": errors, "row_errors": [str(e) for e in row_errors]}, status=422,
+        errors.add(
+            "fichier",
+            "Le fichier contient des erreurs : aucune ligne n'a été importée. "
+            "Corrigez les lignes ci-dessous, puis envoyez-le à nouveau.",
         )
-    report = await run_in_threadpool(
-        import_staff, parsed.rows, store=s.store, directory=s.directory, keys=s.keys
+        return render(
+            request,
+            "gestion/import.html",
+            {**context, "errors": errors, "row_errors": [str(e) for e in row_errors]},
+            status=422,
+        )
+    report = await run_in_threadpool(import_staff, parsed.rows, store=s.store, directory=s.directory, keys=s.keys)
+    s.audit.record(
+        "import",
+        actor=ctx.agent.identifiant,
+        client=request.state.client,
+        created=report.created,
+        updated=report.updated,
     )
-    s.audit.record("import", actor=ctx.agent.identifiant, client=request.state.client,
-                   created=report.created, updated=report.updated)
-    return render(request, "gestion/import.html",
-                  {**context, "report": summary(report), "pending": pending_note(report),
-                   "no_entry": no_entry_note(report)})
+    return render(
+        request,
+        "gestion/import.html",
+        {**context, "report": summary(report), "pending": pending_note(report), "no_entry": no_entry_note(report)},
+    )

@@ -31,15 +31,15 @@ from pwa.views.shared.access import Staff, refuse, staff
 async def waiting(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
     rows = s.letter_requests.to_review(scope_uais(ctx.grants, "gestionnaire"))
-    return render(request, "gestion/requests.html",
-                  {"rows": rows, "reasons": REVIEW_REASONS, "flash": take_flash(request)})
+    return render(
+        request, "gestion/requests.html", {"rows": rows, "reasons": REVIEW_REASONS, "flash": take_flash(request)}
+    )
 
 
 def _request_in_scope(request: Request, ctx: Staff, raw: str) -> dict | Response:
     row = sesame(request).letter_requests.get(ascii_int(raw) or 0)
     if row is None:
-        return render(request, "error.html", {"status": 404, "message": "Cette demande n'existe pas."},
-                      status=404)
+        return render(request, "error.html", {"status": 404, "message": "Cette demande n'existe pas."}, status=404)
     if not allows(ctx.grants, "gestionnaire", row["uai"]):
         return refuse(request, "scope")
     return row
@@ -48,10 +48,21 @@ def _request_in_scope(request: Request, ctx: Staff, raw: str) -> dict | Response
 def _page(request: Request, row: dict, *, query: str = "", status: int = 200, **extra) -> Response:
     s = sesame(request)
     found = s.letter_requests.candidates(row["uai"], query) if len(query) >= 2 else None
-    return render(request, "gestion/request.html", {
-        "row": row, "reasons": REVIEW_REASONS, "query": query, "found": found,
-        "errors": forms.Errors(), "values": {}, "rejection_max": REJECTION_MAX, **extra,
-    }, status=status)
+    return render(
+        request,
+        "gestion/request.html",
+        {
+            "row": row,
+            "reasons": REVIEW_REASONS,
+            "query": query,
+            "found": found,
+            "errors": forms.Errors(),
+            "values": {},
+            "rejection_max": REJECTION_MAX,
+            **extra,
+        },
+        status=status,
+    )
 
 
 @staff("gestionnaire")
@@ -84,9 +95,12 @@ async def attach(request: Request, ctx: Staff) -> Response:
         s.letter_requests.attach(row["id"], account, agent=ctx.agent, client=request.state.client)
     except Unresolvable as problem:
         raise BadForm(409, str(problem)) from problem
-    flash(request, f"Demande {row['reference']} rattachée à {account.first_name} {account.last_name} "
-                   f"({account.identifiant}). La lettre sera imprimée avec les demandes en attente "
-                   "de l'établissement.")
+    flash(
+        request,
+        f"Demande {row['reference']} rattachée à {account.first_name} {account.last_name} "
+        f"({account.identifiant}). La lettre sera imprimée avec les demandes en attente "
+        "de l'établissement.",
+    )
     return redirect(request, "gestion_requests")
 
 
@@ -110,6 +124,5 @@ async def reject(request: Request, ctx: Staff) -> Response:
             errors.add("motif", str(problem))
     if errors:
         return _page(request, row, errors=errors, values={"motif": reason}, status=422)
-    flash(request, f"Demande {row['reference']} refusée. La page de suivi invite la personne "
-                   "à appeler l'assistance.")
+    flash(request, f"Demande {row['reference']} refusée. La page de suivi invite la personne à appeler l'assistance.")
     return redirect_to(request, "/gestion/courriers")

@@ -37,9 +37,14 @@ async def search(request: Request, ctx: Staff) -> Response:
         else:
             results = s.helpdesk.search(query, scope_uais(ctx.grants, "assistance"), page)
     return render(
-        request, "gestion/search.html",
-        {"query": query, "results": results, "errors": errors,
-         "scope_all": scope_uais(ctx.grants, "assistance") is None},
+        request,
+        "gestion/search.html",
+        {
+            "query": query,
+            "results": results,
+            "errors": errors,
+            "scope_all": scope_uais(ctx.grants, "assistance") is None,
+        },
         status=422 if errors else 200,
     )
 
@@ -50,7 +55,8 @@ def _page(request: Request, ctx: Staff, status: int = 200, **extra) -> Response:
     if account is None:  # accounts are never deleted; for the type checker
         return render(request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404)
     return render(
-        request, "gestion/account.html",
+        request,
+        "gestion/account.html",
         {
             "account": account,
             "info": s.helpdesk.summary(account),
@@ -92,8 +98,11 @@ async def check_caller(request: Request, ctx: Staff) -> Response:
         s.helpdesk.check_caller, ctx.account, ctx.agent, birth=birth, numen=numen, client=request.state.client
     )
     if not outcome.done:
-        errors.add("jour", f"Limite atteinte : {CALLER_CHECKS_PER_DAY} vérifications par jour pour ce compte. "
-                   "Réessayez demain, ou proposez la fiche remise par le chef d'établissement.")
+        errors.add(
+            "jour",
+            f"Limite atteinte : {CALLER_CHECKS_PER_DAY} vérifications par jour pour ce compte. "
+            "Réessayez demain, ou proposez la fiche remise par le chef d'établissement.",
+        )
         return _page(request, ctx, 429, errors=errors, values=values)
     return _page(request, ctx, check=outcome)
 
@@ -103,8 +112,10 @@ def _for_the_agent(errors: forms.Errors) -> forms.Errors:
     agent types what the caller says."""
     said = forms.Errors()
     for name, message in errors.items.items():
-        message = message.replace("Indiquez votre NUMEN. Il figure sur le courrier qui vous l'a donné.",
-                                  "Indiquez le NUMEN dit par la personne.")
+        message = message.replace(
+            "Indiquez votre NUMEN. Il figure sur le courrier qui vous l'a donné.",
+            "Indiquez le NUMEN dit par la personne.",
+        )
         message = message.replace("votre date de naissance", "la date de naissance dite par la personne")
         said.add(name, message.replace("Vérifiez l'année de naissance.", "Vérifiez l'année dite par la personne."))
     return said
@@ -120,15 +131,25 @@ async def issue_code(request: Request, ctx: Staff) -> Response:
             errors = forms.Errors()
             errors.add("canal-courriel", "Ce compte n'a pas d'adresse de secours vérifiée. Proposez la fiche.")
             return _page(request, ctx, 422, errors=errors)
-        return _done(request, ctx, "Un code valable 30 minutes a été envoyé à l'adresse de secours. "
-                     "Dites à la personne d'ouvrir ce courriel et de suivre ses indications.")
+        return _done(
+            request,
+            ctx,
+            "Un code valable 30 minutes a été envoyé à l'adresse de secours. "
+            "Dites à la personne d'ouvrir ce courriel et de suivre ses indications.",
+        )
     if channel == "fiche":
         code, expires = s.helpdesk.code_for_slip(ctx.account, ctx.agent, request.state.client)
         return render(
-            request, "gestion/slip.html",
-            {"account": ctx.account, "code": code, "expires_at": expires,
-             "etablissement": s.etablissements.name(ctx.account.uai, ctx.account.uai or ""),
-             "activation_url": (s.settings.public_url or f"{request.url.scheme}://{request.url.netloc}") + "/activation"},
+            request,
+            "gestion/slip.html",
+            {
+                "account": ctx.account,
+                "code": code,
+                "expires_at": expires,
+                "etablissement": s.etablissements.name(ctx.account.uai, ctx.account.uai or ""),
+                "activation_url": (s.settings.public_url or f"{request.url.scheme}://{request.url.netloc}")
+                + "/activation",
+            },
         )
     errors = forms.Errors()
     errors.add("canal-courriel", "Choisissez comment transmettre le code.")
@@ -154,11 +175,14 @@ async def set_status(request: Request, ctx: Staff) -> Response:
     elif len(reason) > MAX_REASON:
         errors.add("motif", f"Le motif tient en {MAX_REASON} caractères au plus.")
     if errors:
-        return _page(request, ctx, 422, errors=errors, values={"motif": form.get("motif", "")[:MAX_REASON * 2]})
+        return _page(request, ctx, 422, errors=errors, values={"motif": form.get("motif", "")[: MAX_REASON * 2]})
     if ctx.account.active:
         s.helpdesk.disable(ctx.account, ctx.agent, reason, request.state.client)
-        return _done(request, ctx, "Le compte est désactivé : la personne ne peut plus se connecter, "
-                     "ni à Sésame ni à sa messagerie.")
+        return _done(
+            request,
+            ctx,
+            "Le compte est désactivé : la personne ne peut plus se connecter, ni à Sésame ni à sa messagerie.",
+        )
     s.helpdesk.enable(ctx.account, ctx.agent, reason, request.state.client)
     return _done(request, ctx, "Le compte est réactivé.")
 
@@ -166,6 +190,4 @@ async def set_status(request: Request, ctx: Staff) -> Response:
 @staff("assistance", target="account")
 async def trail(request: Request, ctx: Staff) -> Response:
     s = sesame(request)
-    return render(
-        request, "gestion/trail.html", {"account": ctx.account, "events": s.helpdesk.trail(ctx.account)}
-    )
+    return render(request, "gestion/trail.html", {"account": ctx.account, "events": s.helpdesk.trail(ctx.account)})

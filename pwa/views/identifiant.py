@@ -30,7 +30,9 @@ async def ask_address(request: Request) -> Response:
     refused = await anti_automation(request, form, errors)
     if errors:
         return render(
-            request, "identifiant/address.html", {"values": form, "errors": errors},
+            request,
+            "identifiant/address.html",
+            {"values": form, "errors": errors},
             status=refused.status if refused else 422,
         )
     # Post/redirect/get: step 2 is a page of its own, kept by reload and Back.
@@ -49,21 +51,19 @@ async def verify(request: Request) -> Response:
     errors = forms.Errors()
     email = forms.academic_address(form.get("email", ""), s.profile.mail_domain, errors)
     if errors:  # the hidden address was tampered with or lost: back to step 1
-        return render(
-            request, "identifiant/address.html", {"values": form, "errors": errors}, status=422
-        )
+        return render(request, "identifiant/address.html", {"values": form, "errors": errors}, status=422)
     birth = forms.birth_date(form, errors, today=s.store.today())
     numen = forms.numen(form.get("numen", ""), errors)
     values = {k: form.get(k, "") for k in ("email", "jour", "mois", "annee")}
     refused = await anti_automation(request, form, errors)
     if errors or birth is None:  # birth_date gives None with an error
         return render(
-            request, "identifiant/verify.html", {"values": values, "errors": errors},
+            request,
+            "identifiant/verify.html",
+            {"values": values, "errors": errors},
             status=refused.status if refused else 422,
         )
-    outcome = await run_in_threadpool(
-        s.accounts.retrieve_identifiant, email, birth, numen, request.state.client
-    )
+    outcome = await run_in_threadpool(s.accounts.retrieve_identifiant, email, birth, numen, request.state.client)
     if not outcome.ok or outcome.account is None:
         # A disabled account reads like a wrong answer here (the password's journeys say it).
         wrong = f"{GENERIC_FAILURE} {namesake_sentence(email)}"

@@ -53,15 +53,24 @@ def _confirmed(raw: str) -> set[int]:
 
 def remember(request: Request, plan: PrintPlan) -> None:
     """What was just printed and skipped, for the page shown next (no secret: names, dates)."""
-    keep(request, RESULT_KEY, {
-        "printed": len(plan.people),
-        "served": [
-            {"name": i.name, "identifiant": i.account.identifiant, "label": i.label,
-             "issued_at": i.issued_at, "used": i.used_label}
-            for i in plan.served
-        ],
-        "replaced": [i.name for i in plan.voids],
-    })
+    keep(
+        request,
+        RESULT_KEY,
+        {
+            "printed": len(plan.people),
+            "served": [
+                {
+                    "name": i.name,
+                    "identifiant": i.account.identifiant,
+                    "label": i.label,
+                    "issued_at": i.issued_at,
+                    "used": i.used_label,
+                }
+                for i in plan.served
+            ],
+            "replaced": [i.name for i in plan.voids],
+        },
+    )
 
 
 @staff("gestionnaire", target="uai")
@@ -77,8 +86,12 @@ async def letters(request: Request, ctx: Staff) -> Response:
     try:
         pdf = await run_in_threadpool(
             lambda: s.printing.carry_out(
-                plan, confirmed=_confirmed(form.get("confirme", "")), base_url=base_url,
-                actor=ctx.agent.identifiant, actor_id=ctx.agent.id, client=request.state.client,
+                plan,
+                confirmed=_confirmed(form.get("confirme", "")),
+                base_url=base_url,
+                actor=ctx.agent.identifiant,
+                actor_id=ctx.agent.id,
+                client=request.state.client,
             )
         )
     except NeedsConfirmation:

@@ -45,11 +45,21 @@ def routes(token: str) -> list[Route]:
         if not isinstance(data, dict):
             return JSONResponse(NO_OBJECTION, status_code=400)
         app, login, remote = (data.get(k) for k in ("app", "login", "remote"))
-        if (request.query_params.get("command") == "report" and data.get("success") is True
-                and isinstance(app, str) and isinstance(login, str) and isinstance(remote, str)
-                and app and login and remote):
+        if (
+            request.query_params.get("command") == "report"
+            and data.get("success") is True
+            and isinstance(app, str)
+            and isinstance(login, str)
+            and isinstance(remote, str)
+            and app
+            and login
+            and remote
+        ):
             await run_in_threadpool(
-                sesame(request).app_passwords.record_use, app_password_id=app, login=login, client=remote,
+                sesame(request).app_passwords.record_use,
+                app_password_id=app,
+                login=login,
+                client=remote,
             )
         return JSONResponse(NO_OBJECTION)
 

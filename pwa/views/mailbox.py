@@ -25,9 +25,7 @@ from pwa.views.shared.access import signed_in
 from pwa.views.shared.messages import throttled_message
 
 WRONG_PASSWORD = "Ce n'est pas votre mot de passe. C'est celui que vous avez choisi dans Sésame."
-NO_PASSWORD = (
-    "Tapez votre mot de passe : Sésame l'utilise pour cette seule connexion, sans le garder."
-)
+NO_PASSWORD = "Tapez votre mot de passe : Sésame l'utilise pour cette seule connexion, sans le garder."
 
 
 def today(request: Request) -> dt.date:
@@ -43,9 +41,7 @@ async def _confirm(
         errors.add(name, NO_PASSWORD)
         return False, 422
     s = sesame(request)
-    outcome = await run_in_threadpool(
-        s.accounts.confirm_password, account, password, request.state.client
-    )
+    outcome = await run_in_threadpool(s.accounts.confirm_password, account, password, request.state.client)
     if outcome.throttled:
         errors.add(name, throttled_message(outcome.verdict))
         return False, 429
@@ -82,12 +78,8 @@ async def test_connection(request: Request, account: Account) -> Response:
                 outcome="wrong_password",
             )
         return render(request, "account/mailbox_test.html", context, status=status)
-    diagnosis: Diagnosis = await run_in_threadpool(
-        s.mail.imap_check, account.identifiant, form["password"]
-    )
-    s.audit.record(
-        "mailbox.tested", account_id=account.id, client=request.state.client, outcome=diagnosis.kind
-    )
+    diagnosis: Diagnosis = await run_in_threadpool(s.mail.imap_check, account.identifiant, form["password"])
+    s.audit.record("mailbox.tested", account_id=account.id, client=request.state.client, outcome=diagnosis.kind)
     return render(request, "account/mailbox_test.html", {**context, "diagnosis": diagnosis})
 
 
@@ -165,13 +157,9 @@ MAIL_PROBLEMS = {
     "unreachable": "Sésame n'arrive pas à joindre le serveur de messagerie. Réessayez plus tard.",
     "timeout": "Le serveur de messagerie ne répond pas. Réessayez dans quelques minutes.",
     "tls": (
-        "La connexion sécurisée au serveur de messagerie a échoué. Cela ne vient pas de vous : "
-        "prévenez l'assistance."
+        "La connexion sécurisée au serveur de messagerie a échoué. Cela ne vient pas de vous : prévenez l'assistance."
     ),
-    "error": (
-        "Le serveur de messagerie a refusé l'opération. "
-        "Réessayez plus tard, ou appelez l'assistance."
-    ),
+    "error": ("Le serveur de messagerie a refusé l'opération. Réessayez plus tard, ou appelez l'assistance."),
 }
 
 
@@ -218,13 +206,8 @@ async def absence(request: Request, account: Account) -> Response:
         end=found.end.isoformat(),
     )
     session = request.state.session.get()
-    session.data["flash"] = (
-        "Votre message d'absence est enregistré sur le serveur de messagerie"
-        + (
-            f", du {rules.fr_date(found.start)} au {rules.fr_date(found.end)}."
-            if result.on
-            else "."
-        )
+    session.data["flash"] = "Votre message d'absence est enregistré sur le serveur de messagerie" + (
+        f", du {rules.fr_date(found.start)} au {rules.fr_date(found.end)}." if result.on else "."
     )
     request.state.session.save()
     return redirect(request, "absence")
@@ -236,9 +219,7 @@ async def absence_status(request: Request, account: Account) -> Response:
     s = sesame(request)
     form = await read_form(request)
     status_errors = forms.Errors()
-    ok, code = await _confirm(
-        request, account, form.get("status_password", ""), status_errors, "status_password"
-    )
+    ok, code = await _confirm(request, account, form.get("status_password", ""), status_errors, "status_password")
     if not ok:
         return render(
             request,
@@ -263,13 +244,9 @@ async def absence_status(request: Request, account: Account) -> Response:
         s.audit.record("absence.disabled", account_id=account.id, client=request.state.client)
         session = request.state.session.get()
         session.data["flash"] = "Votre message d'absence est arrêté." + (
-            f" Vos règles habituelles (« {result.other} ») sont de nouveau actives."
-            if result.other
-            else ""
+            f" Vos règles habituelles (« {result.other} ») sont de nouveau actives." if result.other else ""
         )
         request.state.session.save()
         return redirect(request, "absence")
     values = rules.form_values(result.absence) if result.on and result.absence else None
-    return render(
-        request, "account/absence.html", _page(request, account, values=values, checked=True)
-    )
+    return render(request, "account/absence.html", _page(request, account, values=values, checked=True))

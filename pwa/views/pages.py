@@ -40,8 +40,9 @@ async def demo(request: Request) -> Response:
     staff = []
     for role in DEMO_ROLES:
         person = next(p for p in DEMO_STAFF if p.numen == role.numen)
-        staff.append({"person": person, "account": demo_account(s, person), "role": role,
-                      "key": grouped(role.totp_key)})
+        staff.append(
+            {"person": person, "account": demo_account(s, person), "role": role, "key": grouped(role.totp_key)}
+        )
     return render(request, "demo/index.html", {"people": people, "staff": staff})
 
 
@@ -61,6 +62,4 @@ async def demo_mailbox(request: Request) -> Response:
                 "body": body.get_content() if body else "",
             }
         )
-    return render(
-        request, "demo/mailbox.html", {"messages": messages, "pending": s.outbox.pending()}
-    )
+    return render(request, "demo/mailbox.html", {"messages": messages, "pending": s.outbox.pending()})

@@ -23,8 +23,7 @@ from pwa.views.shared.forms import anti_automation
 from pwa.views.shared.messages import refusal
 
 GENERIC_FAILURE = (
-    "Ces informations ne correspondent pas. Vérifiez l'identifiant, la date de naissance "
-    "et le NUMEN, puis réessayez."
+    "Ces informations ne correspondent pas. Vérifiez l'identifiant, la date de naissance et le NUMEN, puis réessayez."
 )
 
 
@@ -38,7 +37,9 @@ async def ask_identifiant(request: Request) -> Response:
     refused = await anti_automation(request, form, errors)
     if errors:
         return render(
-            request, "password/identifiant.html", {"values": form, "errors": errors},
+            request,
+            "password/identifiant.html",
+            {"values": form, "errors": errors},
             status=refused.status if refused else 422,
         )
     # Post/redirect/get: step 2 is a page of its own, kept by reload and Back.
@@ -64,12 +65,12 @@ async def verify(request: Request) -> Response:
     refused = await anti_automation(request, form, errors)
     if errors or birth is None:  # birth_date gives None with an error
         return render(
-            request, "password/verify.html", {"values": values, "errors": errors},
+            request,
+            "password/verify.html",
+            {"values": values, "errors": errors},
             status=refused.status if refused else 422,
         )
-    outcome = await run_in_threadpool(
-        s.accounts.verify_numen, identifiant, birth, numen, request.state.client
-    )
+    outcome = await run_in_threadpool(s.accounts.verify_numen, identifiant, birth, numen, request.state.client)
     if not outcome.ok or outcome.account is None:
         message, status = refusal(outcome, s.profile, f"{GENERIC_FAILURE} {namesake_sentence(identifiant)}")
         errors.add("numen", message)
@@ -81,7 +82,9 @@ async def verify(request: Request) -> Response:
 
 def _expired(request: Request) -> Response:
     errors = forms.Errors()
-    errors.add("identifiant", "Le délai pour choisir votre mot de passe est dépassé. Recommencez, cela ne prend qu'une minute.")
+    errors.add(
+        "identifiant", "Le délai pour choisir votre mot de passe est dépassé. Recommencez, cela ne prend qu'une minute."
+    )
     return render(request, "password/identifiant.html", {"values": {}, "errors": errors}, status=410)
 
 
@@ -118,8 +121,13 @@ async def choose(request: Request) -> Response:
     try:
         # The code, the hash, the sessions, the audit event and the notice: one transaction.
         await run_in_threadpool(
-            s.accounts.set_password, account, password, event=RESET_EVENTS.get(via, "password.set"),
-            client=request.state.client, keep_session=keep, code_id=s.grants.code_id(handle),
+            s.accounts.set_password,
+            account,
+            password,
+            event=RESET_EVENTS.get(via, "password.set"),
+            client=request.state.client,
+            keep_session=keep,
+            code_id=s.grants.code_id(handle),
             proven_by_hr=s.grants.by_hr(handle),
             reset_factors=bool(context["offer_factor_reset"] and form.get("reset_factors")),
         )
@@ -132,12 +140,20 @@ async def choose(request: Request) -> Response:
         s.grants.drop(handle)
         errors = forms.Errors()
         if via == "backup":  # the mailed code: ask for a new one
-            errors.add("identifiant", "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas"
-                       " été changé. Demandez un nouveau code.")
+            errors.add(
+                "identifiant",
+                "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas"
+                " été changé. Demandez un nouveau code.",
+            )
             values = {"identifiant": account.identifiant}
             return render(request, "password/backup_identity.html", {"values": values, "errors": errors}, status=410)
         errors.add("code", "Ce code a déjà servi, ou il n'est plus valable. Votre mot de passe n'a pas été changé.")
-        return render(request, "activation/code.html", {"values": {"identifiant": account.identifiant}, "errors": errors}, status=410)
+        return render(
+            request,
+            "activation/code.html",
+            {"values": {"identifiant": account.identifiant}, "errors": errors},
+            status=410,
+        )
     s.grants.finish(handle, account.id)
     return redirect(request, "password_done")
 
@@ -160,9 +176,7 @@ async def live_check(request: Request) -> Response:
         result = await run_in_threadpool(s.accounts.check_password, account, password)
     else:
         result = await run_in_threadpool(s.policy.check, password, None)
-    return render(
-        request, "_password_checklist.html", {"result": result, "input_id": form.get("input_id", "password")}
-    )
+    return render(request, "_password_checklist.html", {"result": result, "input_id": form.get("input_id", "password")})
 
 
 def _signed_in_account(request: Request) -> Account | None:

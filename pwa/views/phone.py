@@ -61,7 +61,9 @@ async def choose_app(request: Request) -> Response:
     url = public_base(request) + "/telephone"
     account = current_account(request)
     context = {
-        "apps": mailsetup.APPS, "account": account, "qr": qr_code(url),
+        "apps": mailsetup.APPS,
+        "account": account,
+        "qr": qr_code(url),
         "app_passwords_required": account is not None and sesame(request).app_passwords.required_for(account),
     }
     return render(request, "phone/index.html", {**context, "qr_url": url})
@@ -74,9 +76,7 @@ async def app_steps(request: Request) -> Response:
     return _render_app(request, app, forms.Errors(), "")
 
 
-def _render_app(
-    request: Request, app: mailsetup.MailApp, errors: forms.Errors, address: str
-) -> Response:
+def _render_app(request: Request, app: mailsetup.MailApp, errors: forms.Errors, address: str) -> Response:
     url = f"{public_base(request)}/telephone/{app.slug}"
     account = current_account(request)
     context = {
@@ -104,18 +104,14 @@ async def apple_profile(request: Request) -> Response:
     elif request.method == "POST":
         form = await read_form(request)
         errors = forms.Errors()
-        email = forms.academic_address(
-            form.get("adresse", ""), s.profile.mail_domain, errors, "adresse"
-        )
+        email = forms.academic_address(form.get("adresse", ""), s.profile.mail_domain, errors, "adresse")
         if errors:
             return _render_app(request, mailsetup.IPHONE, errors, form.get("adresse", ""))
         login, name, key = email, "", email
     else:
         login = email = name = key = ""
     body = mailsetup.mobileconfig(s.profile, login=login, email=email, display_name=name)
-    filename = (
-        f"messagerie-{s.profile.id}" + (f"-{key.split('@')[0]}" if key else "") + ".mobileconfig"
-    )
+    filename = f"messagerie-{s.profile.id}" + (f"-{key.split('@')[0]}" if key else "") + ".mobileconfig"
     return Response(
         body,
         media_type=mailsetup.MOBILECONFIG_TYPE,
@@ -128,12 +124,8 @@ async def apple_profile(request: Request) -> Response:
 
 async def autoconfig_xml(request: Request) -> Response:
     s = sesame(request)
-    body = mailsetup.autoconfig_xml(
-        s.profile, documentation_url=public_base(request) + "/telephone/thunderbird"
-    )
-    return Response(
-        body, media_type="application/xml", headers={"Cache-Control": "public, max-age=3600"}
-    )
+    body = mailsetup.autoconfig_xml(s.profile, documentation_url=public_base(request) + "/telephone/thunderbird")
+    return Response(body, media_type="application/xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 async def change_password(request: Request) -> Response:

@@ -70,8 +70,9 @@ async def _check_code(request: Request, account: Account, form: dict[str, str], 
             s.signin.second_factor_missing(account, client)
         return "Saisissez le code." if method == "totp" else "Saisissez un de vos codes de secours."
     attempt = await run_in_threadpool(
-        partial(s.signin.second_factor, account, method, code, client, device=request.state.device,
-                sign_in=sign_in)  # a known browser keeps its own budget
+        partial(
+            s.signin.second_factor, account, method, code, client, device=request.state.device, sign_in=sign_in
+        )  # a known browser keeps its own budget
     )
     if attempt.ok:
         return None
@@ -103,9 +104,7 @@ async def second_step(request: Request) -> Response:
     account = pending_account(request)
     if account is None:
         return redirect(request, "login")
-    response, form = await _factor_page(
-        request, account, "auth/second_factor.html", "verification", sign_in=True
-    )
+    response, form = await _factor_page(request, account, "auth/second_factor.html", "verification", sign_in=True)
     if response is not None:
         return response
     return redirect_to(request, finish_sign_in(request, account, "password+" + form.get("methode", "totp")))
@@ -116,9 +115,7 @@ async def reset_factor(request: Request) -> Response:
     account = reset_account(request)
     if account is None:
         return redirect(request, "password")
-    response, _ = await _factor_page(
-        request, account, "password/factor.html", "reinitialisation", sign_in=False
-    )
+    response, _ = await _factor_page(request, account, "password/factor.html", "reinitialisation", sign_in=False)
     if response is not None:
         return response
     sesame(request).grants.factor_done(request.state.session)
@@ -159,8 +156,12 @@ async def passkey_verify(request: Request) -> Response:
         return JSONResponse({"error": "Votre session a expiré. Recommencez."}, status_code=409)
     try:
         owner = await run_in_threadpool(
-            s.factors.verify_assertion, request.state.session.get(), relying_party(request),
-            purpose, credential_json, account=expected,
+            s.factors.verify_assertion,
+            request.state.session.get(),
+            relying_party(request),
+            purpose,
+            credential_json,
+            account=expected,
         )
     except PasskeyError:
         s.signin.passkey(None, expected, request.state.client)

@@ -75,13 +75,16 @@ async def passkey_add(request: Request, account: Account) -> Response:
     first = not s.authenticators.has_factor(account.id)
     try:
         await run_in_threadpool(
-            s.factors.register, request.state.session.get(), account, relying_party(request),
-            json.dumps(credential), name, request.state.client,
+            s.factors.register,
+            request.state.session.get(),
+            account,
+            relying_party(request),
+            json.dumps(credential),
+            name,
+            request.state.client,
         )
     except PasskeyError:
-        return JSONResponse(
-            {"error": "La clé d'accès n'a pas pu être enregistrée. Réessayez."}, status_code=400
-        )
+        return JSONResponse({"error": "La clé d'accès n'a pas pu être enregistrée. Réessayez."}, status_code=400)
     flash(request, f"La clé d'accès « {name} » est ajoutée.")
     return JSONResponse({"redirect": "/compte/securite/codes" if first else "/compte/securite"})
 
@@ -96,7 +99,9 @@ async def passkey_rename(request: Request, account: Account) -> Response:
     name = form.get("name", "").strip()
     if not name or len(name) > NAME_MAX:
         errors = forms.Errors()
-        errors.add(f"name-{authenticator.id}", f"Donnez un nom de 1 à {NAME_MAX} caractères, par exemple « Mon téléphone ».")
+        errors.add(
+            f"name-{authenticator.id}", f"Donnez un nom de 1 à {NAME_MAX} caractères, par exemple « Mon téléphone »."
+        )
         return _page(request, account, status=422, errors=errors, values={f"name-{authenticator.id}": name})
     s.factors.rename(account, authenticator, name, request.state.client)
     flash(request, f"La clé d'accès s'appelle maintenant « {name} ».")
@@ -134,17 +139,24 @@ async def totp_enrol(request: Request, account: Account) -> Response:
             flash(request, "L'application de codes est prête.")
             return redirect(request, "security")
         if secret:
-            errors.add("code", "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.")
+            errors.add(
+                "code",
+                "Ce code ne correspond pas. Saisissez le code à 6 chiffres affiché maintenant par l'application.",
+            )
         else:  # posted without the page (another tab, an expired session): a new key to scan
             secret = _new_pending_secret(request, account)
-            errors.add("code", "La page avait expiré : voici une nouvelle clé. "
-                       "Scannez ce nouveau code QR, puis saisissez le code affiché.")
+            errors.add(
+                "code",
+                "La page avait expiré : voici une nouvelle clé. "
+                "Scannez ce nouveau code QR, puis saisissez le code affiché.",
+            )
     else:
         secret = _new_pending_secret(request, account)
     uri = totp.provisioning_uri(secret, account=account.email, issuer=f"Sésame {s.profile.short_name}")
     qr = segno.make(uri, error="m").svg_inline(scale=4, light="#fff", dark="#000", omitsize=False)
     return render(
-        request, "account/totp.html",
+        request,
+        "account/totp.html",
         {"account": account, "qr": qr, "uri": uri, "key_groups": totp.grouped(secret).split(), "errors": errors},
         status=422 if errors else 200,
     )
@@ -184,7 +196,8 @@ def _second_factor_proven(request: Request, account: Account, method: str) -> No
 async def codes_page(request: Request, account: Account) -> Response:
     codes = sesame(request).authenticators.for_account(account.id, "recovery_codes")
     return render(
-        request, "account/codes_intro.html",
+        request,
+        "account/codes_intro.html",
         {"account": account, "existing": codes, "flash": take_flash(request)},
     )
 

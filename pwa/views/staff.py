@@ -20,7 +20,12 @@ async def home(request: Request, ctx: Staff) -> Response:
         for g in ctx.grants
     ]
     return render(
-        request, "gestion/home.html",
-        {"agent": ctx.agent, "grants": grants,
-         "assistance": ctx.has_role("assistance"), "gestionnaire": ctx.has_role("gestionnaire")},
+        request,
+        "gestion/home.html",
+        {
+            "agent": ctx.agent,
+            "grants": grants,
+            "assistance": ctx.has_role("assistance"),
+            "gestionnaire": ctx.has_role("gestionnaire"),
+        },
     )

@@ -22,7 +22,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
 
+
 # --- the app of the offline and install tests, served from the test process ---------
+
 
 @pytest.fixture(scope="module")  # `chromium`: the browser shared by the session (one Playwright)
 def live_app(chromium, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:

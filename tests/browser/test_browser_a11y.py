@@ -20,14 +20,6 @@ from support.browser_a11y import NARROW, PHONE, WEAK, Audit, expect, h1
 NOT_PAGES = {"/sante", "/manifest.webmanifest", "/mot-de-passe/regles.json", "/telephone/profil.mobileconfig"}
 
 
-
-
-
-
-
-
-
-
 def page_routes() -> list:
     """Every GET route of the app's one route table, demo pages included."""
     from starlette.routing import Mount, Route
@@ -49,12 +41,7 @@ def page_routes() -> list:
 def matches(route, path: str) -> bool:
     from starlette.routing import Match
 
-    return (
-        route.matches({"type": "http", "path": path, "root_path": "", "method": "GET"})[0]
-        == Match.FULL
-    )
-
-
+    return route.matches({"type": "http", "path": path, "root_path": "", "method": "GET"})[0] == Match.FULL
 
 
 def test_the_checks_do_find_problems(phone):
@@ -83,9 +70,7 @@ def test_every_page_of_the_route_table(phone, sesame_server):
     audit = Audit(page)
     routes = page_routes()
     paths = [r.path for r in routes if not r.param_convertors]
-    assert {"/", "/identifiant", "/mot-de-passe", "/connexion", "/demo", "/demo/courriels"} <= set(
-        paths
-    )
+    assert {"/", "/identifiant", "/mot-de-passe", "/connexion", "/demo", "/demo/courriels"} <= set(paths)
     links = set()
     for path in [*paths, "/nulle-part-ailleurs"]:  # and a 404
         response = page.goto(path)
@@ -95,11 +80,7 @@ def test_every_page_of_the_route_table(phone, sesame_server):
         if not response.headers.get("content-type", "").startswith("text/html"):
             continue  # a file served by a route (a service worker, a download)
         audit(f"GET {path} → {response.status}")
-        links.update(
-            page.eval_on_selector_all(
-                "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
-            )
-        )
+        links.update(page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))"))
     assert page.goto("/nulle-part-ailleurs").status == 404
     # Routes with parameters (a guide chapter, a step…): pages the app links to, up to 3 each,
     # following links found on those pages too.
@@ -108,9 +89,7 @@ def test_every_page_of_the_route_table(phone, sesame_server):
         todo = [
             (route, path)
             for route in param_routes
-            for path in sorted(
-                {urlsplit(link).path for link in links if matches(route, urlsplit(link).path)}
-            )[:3]
+            for path in sorted({urlsplit(link).path for link in links if matches(route, urlsplit(link).path)})[:3]
             if path not in seen
         ]
         if not todo:
@@ -122,11 +101,7 @@ def test_every_page_of_the_route_table(phone, sesame_server):
                 audit.problems.append(f"GET {path} → {response.status} (a server error)")
                 continue
             audit(f"GET {path} → {response.status}")
-            links.update(
-                page.eval_on_selector_all(
-                    "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
-                )
-            )
+            links.update(page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))"))
     for route in param_routes:
         if not any(matches(route, path) for path in seen):
             audit.problems.append(f"no page links to {route.path}: it could not be checked")
@@ -153,9 +128,7 @@ def test_journey_1_states(phone, demo_people):
     audit("identifiant: verification, nothing typed")
     page.get_by_role("group", name="Votre date de naissance").get_by_label("Jour").fill("31")
     page.get_by_role("group", name="Votre date de naissance").get_by_label("Mois").fill("2")
-    page.get_by_role("group", name="Votre date de naissance").get_by_label("Année").fill(
-        person.year
-    )
+    page.get_by_role("group", name="Votre date de naissance").get_by_label("Année").fill(person.year)
     page.get_by_label("Votre NUMEN").fill("13E24")
     page.get_by_role("button", name="Afficher mon identifiant", exact=True).click()
     expect_(page.locator("#numen-error")).to_be_visible()

@@ -1,4 +1,6 @@
-"""Accessibility of the signed-in and staff pages in Chromium, state by state (axe-core, touch targets, no sideways scroll at 320 px): Mon compte, phone set-up, backup address, mailbox pages, help desk and gestionnaire."""
+"""Accessibility of the signed-in and staff pages in Chromium, state by state (axe-core, touch
+targets, no sideways scroll at 320 px): Mon compte, phone set-up, backup address, mailbox
+pages, help desk and gestionnaire."""
 
 from __future__ import annotations
 
@@ -175,8 +177,6 @@ def test_mailbox_pages_states(phone, demo_people):
     audit.assert_clean()
 
 
-
-
 def test_staff_area_states(tablet, demo_people):
     """The help desk (slambert, assistance on the whole académie) and the gestionnaire
     (mperrin, Collège des Calanques) at work on a tablet."""
@@ -237,9 +237,14 @@ def test_gestionnaire_states(tablet, demo_people):
     expect_(page.locator(".error-summary")).to_be_visible()
     audit("gestion: import, no file")
     page.get_by_label("Fichier CSV du personnel").set_input_files(
-        files=[{"name": "agents.csv", "mimeType": "text/csv",
+        files=[
+            {
+                "name": "agents.csv",
+                "mimeType": "text/csv",
                 "buffer": "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
-                          "Blanc;Paul;31/02/1980;13E24DEMO0100;aesh;0130999A;Collège des Calanques (fictif)\n".encode()}]
+                "Blanc;Paul;31/02/1980;13E24DEMO0100;aesh;0130999A;Collège des Calanques (fictif)\n".encode(),
+            }
+        ]
     )
     page.get_by_role("button", name="Importer", exact=True).click()
     expect_(page.locator(".panel-warning")).to_contain_text("Ligne 2")

@@ -64,12 +64,8 @@ def test_out_of_office_on_a_tablet(chromium, mail_server):
         page.get_by_label("Premier jour d'absence").fill(start.isoformat())
         page.get_by_label("Dernier jour d'absence").fill(end.isoformat())
         page.get_by_label("Objet de la réponse").fill('Absente "en formation"')
-        page.get_by_label("Message pour vos collègues").fill(
-            "Bonjour,\n.\nVoyez M. Roux \\ merci 😀"
-        )
-        page.get_by_label("Message pour les autres personnes (facultatif)").fill(
-            "Je réponds à mon retour."
-        )
+        page.get_by_label("Message pour vos collègues").fill("Bonjour,\n.\nVoyez M. Roux \\ merci 😀")
+        page.get_by_label("Message pour les autres personnes (facultatif)").fill("Je réponds à mon retour.")
         page.get_by_label("Répondre à la même personne", exact=False).fill("3")
         page.get_by_role("button", name="Voir l'aperçu", exact=True).click()
         expect(page.locator(".error-summary")).to_contain_text(
@@ -78,9 +74,7 @@ def test_out_of_office_on_a_tablet(chromium, mail_server):
         expect(page.get_by_label("Premier jour d'absence")).to_have_value(start.isoformat())
         expect(page.get_by_label("Dernier jour d'absence")).to_have_value(end.isoformat())
         expect(page.get_by_label("Objet de la réponse")).to_have_value('Absente "en formation"')
-        expect(page.get_by_label("Message pour vos collègues")).to_have_value(
-            "Bonjour,\n.\nVoyez M. Roux \\ merci 😀"
-        )
+        expect(page.get_by_label("Message pour vos collègues")).to_have_value("Bonjour,\n.\nVoyez M. Roux \\ merci 😀")
         expect(page.get_by_label("Répondre à la même personne", exact=False)).to_have_value("3")
         clean(page, "end before start")
 
@@ -107,15 +101,11 @@ def test_out_of_office_on_a_tablet(chromium, mail_server):
 
         page.get_by_label("Votre mot de passe").first.fill(password)
         page.get_by_role("button", name="Voir l'état sur le serveur", exact=True).click()
-        expect(page.get_by_label("Message pour vos collègues")).to_have_value(
-            "Bonjour,\n.\nVoyez M. Roux \\ merci 😀"
-        )
+        expect(page.get_by_label("Message pour vos collègues")).to_have_value("Bonjour,\n.\nVoyez M. Roux \\ merci 😀")
         clean(page, "read back")
 
         page.get_by_label("Votre mot de passe").first.fill(password)
         page.get_by_role("button", name="Arrêter le message d'absence", exact=True).click()
-        expect(page.get_by_role("status").first).to_contain_text(
-            "Votre message d'absence est arrêté."
-        )
+        expect(page.get_by_role("status").first).to_contain_text("Votre message d'absence est arrêté.")
         expect(page.locator(".absence-state")).to_contain_text("Aucun message d'absence")
         clean(page, "switched off")

@@ -47,7 +47,10 @@ def mail_world(chromium):
         with serve_demo(folder, folder / "sesame.db", SESAME_MAIL_POLICY_TOKEN=TOKEN) as server:
             port = urlsplit(server.url).port
             dovecot = configure(
-                folder, sieve=False, policy_url=f"http://127.0.0.1:{port}/dovecot/politique", policy_token=TOKEN,
+                folder,
+                sieve=False,
+                policy_url=f"http://127.0.0.1:{port}/dovecot/politique",
+                policy_token=TOKEN,
             )
             dovecot.start()
             yield server, dovecot
@@ -80,7 +83,9 @@ def test_create_copy_use_and_revoke_on_a_phone(chromium, mail_world):
         # Without a name: the error summary links to the field, which keeps the other choices.
         page.get_by_label("Fin de validité").select_option("90")
         page.get_by_role("button", name="Créer le mot de passe").click()
-        expect()(page.locator(".error-summary a")).to_have_text("Donnez un nom à ce mot de passe, par exemple « Téléphone de Nadia ».")
+        expect()(page.locator(".error-summary a")).to_have_text(
+            "Donnez un nom à ce mot de passe, par exemple « Téléphone de Nadia »."
+        )
         expect()(page.get_by_label("Fin de validité")).to_have_value("90")
         clean(page)
         page.locator(".error-summary a").click()

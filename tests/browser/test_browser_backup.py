@@ -51,9 +51,7 @@ def test_backup_address_then_reset_with_it(mobile, demo_people):
     # Signed out, password forgotten and no NUMEN at hand: the link on the login page.
     page.goto("/connexion")
     page.get_by_role("link", name=re.compile("sans NUMEN")).click()
-    expect_(page.get_by_role("heading", level=1)).to_have_text(
-        "Recevoir un code à mon adresse de secours"
-    )
+    expect_(page.get_by_role("heading", level=1)).to_have_text("Recevoir un code à mon adresse de secours")
     page.get_by_label("Votre identifiant").fill(person.identifiant)
     fill_birth_date(page, person)
     page.get_by_role("button", name="Recevoir un code", exact=True).click()
@@ -73,9 +71,7 @@ def test_backup_address_then_reset_with_it(mobile, demo_people):
     page.get_by_label("Nouveau mot de passe", exact=True).fill(SECOND)
     page.get_by_label("Confirmez le mot de passe", exact=True).fill(SECOND)
     page.get_by_role("button", name="Enregistrer mon mot de passe", exact=True).click()
-    expect_(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile("mot de passe est enregistré")
-    )
+    expect_(page.get_by_role("heading", level=1)).to_have_text(re.compile("mot de passe est enregistré"))
 
     page.goto("/connexion")
     page.get_by_label("Identifiant ou adresse académique").fill(person.identifiant)

@@ -76,9 +76,7 @@ def test_passkey_lifecycle(phone_with_authenticator, demo_people, sesame_server)
     expect()(page.get_by_role("heading", level=1)).to_have_text("Mon compte")
     # The explicit button, where the browser offers no autofill.
     sign_out(page)
-    page.add_init_script(
-        "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
-    )
+    page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);")
     page.goto("/connexion")
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
     page.wait_for_url("**/compte")
@@ -107,9 +105,7 @@ def test_passkey_refusals(phone_with_authenticator, demo_people, sesame_server):
     """A replayed assertion, a decreasing non-zero counter and a username-less
     assertion without user verification are refused by the server."""
     page, person = phone_with_authenticator, demo_people["lmartin"]
-    page.add_init_script(
-        "PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);"
-    )
+    page.add_init_script("PublicKeyCredential.isConditionalMediationAvailable = () => Promise.resolve(false);")
     sign_in_with_password(page, person.identifiant, person.password)
     page.goto("/compte/securite")
     page.get_by_label("Nom de la nouvelle clé").fill("Tablette")
@@ -143,20 +139,14 @@ def test_passkey_refusals(phone_with_authenticator, demo_people, sesame_server):
     # 2. The stored counter ahead of the authenticator's: a cloned key is refused.
     db = sqlite3.connect(sesame_server.folder / "sesame-demo.db")
     with db:
-        db.execute(
-            "update authenticators set data = json_set(data, '$.sign_count', 1000) where name = 'Tablette'"
-        )
+        db.execute("update authenticators set data = json_set(data, '$.sign_count', 1000) where name = 'Tablette'")
     db.close()
     page.goto("/connexion")
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
-    expect()(page.locator("[data-passkey-login] .passkey-status")).to_contain_text(
-        "n'a pas pu être vérifiée"
-    )
+    expect()(page.locator("[data-passkey-login] .passkey-status")).to_contain_text("n'a pas pu être vérifiée")
     db = sqlite3.connect(sesame_server.folder / "sesame-demo.db")
     with db:
-        db.execute(
-            "update authenticators set data = json_set(data, '$.sign_count', 0) where name = 'Tablette'"
-        )
+        db.execute("update authenticators set data = json_set(data, '$.sign_count', 0) where name = 'Tablette'")
     db.close()
 
     # 3. No user verification: the page is made to ask for none; the server still requires it.
@@ -174,9 +164,7 @@ def test_passkey_refusals(phone_with_authenticator, demo_people, sesame_server):
     page.route("**/cle/options", lax_options)
     page.goto("/connexion")
     page.get_by_role("button", name="Se connecter avec une clé d'accès").click()
-    expect()(page.locator("[data-passkey-login] .passkey-status")).to_contain_text(
-        "n'a pas pu être vérifiée"
-    )
+    expect()(page.locator("[data-passkey-login] .passkey-status")).to_contain_text("n'a pas pu être vérifiée")
     page.goto("/compte")
     expect()(page.get_by_role("heading", level=1)).to_have_text("Se connecter")
 

@@ -115,11 +115,7 @@ def test_install_button_uses_the_browser_prompt(app_context):
 
 
 def test_install_help_hidden_once_installed(app_context):
-    app_context.add_init_script(
-        "Object.defineProperty(Navigator.prototype, 'standalone', {get: () => true})"
-    )
+    app_context.add_init_script("Object.defineProperty(Navigator.prototype, 'standalone', {get: () => true})")
     page = app_context.new_page()
     page.goto("/")
-    expect()(
-        page.get_by_role("heading", name="Installer Sésame sur votre téléphone")
-    ).to_be_hidden()
+    expect()(page.get_by_role("heading", name="Installer Sésame sur votre téléphone")).to_be_hidden()

@@ -59,18 +59,14 @@ def no_problems(page) -> None:
 def test_first_connection_journey_on_a_phone(mobile, demo_people):
     page, jean, expect_ = mobile, demo_people["jdupont"], expect()
     page.goto("/")
-    expect_(page.get_by_role("heading", level=1)).to_have_text(
-        "Votre messagerie académique, pas à pas"
-    )
+    expect_(page.get_by_role("heading", level=1)).to_have_text("Votre messagerie académique, pas à pas")
 
     # Journey 1: retrouver mon identifiant.
     page.get_by_role("link", name="Retrouver mon identifiant").click()
     expect_(page.get_by_role("heading", level=1)).to_have_text("Retrouver mon identifiant")
     page.get_by_label("Votre adresse académique").fill(jean.email)
     page.get_by_role("button", name="Continuer", exact=True).click()
-    expect_(page.get_by_role("heading", level=1)).to_have_text(
-        "Vérifions qu'il s'agit bien de vous"
-    )
+    expect_(page.get_by_role("heading", level=1)).to_have_text("Vérifions qu'il s'agit bien de vous")
     fill_birth_date(page, jean)
     page.get_by_label("Votre NUMEN").fill(jean.numen)
     page.get_by_role("button", name="Afficher mon identifiant", exact=True).click()
@@ -105,16 +101,10 @@ def test_first_connection_journey_on_a_phone(mobile, demo_people):
     second_summary = wait_live_change(page, first_summary)
     assert second_summary != first_summary
     # The server criteria come back through htmx; the pattern states survive the swap.
-    expect_(
-        page.locator('li[data-criterion="strength"] > .criterion-text > .criterion-state')
-    ).to_have_text("validé")
+    expect_(page.locator('li[data-criterion="strength"] > .criterion-text > .criterion-state')).to_have_text("validé")
     final = states(page)
-    assert {k: final[k] for k in pattern_states(page_policy, GOOD)} == pattern_states(
-        page_policy, GOOD
-    )
-    assert (
-        final["passphrase"] == final["composition"] == "validé" and final["digit"] == "non validé"
-    )
+    assert {k: final[k] for k in pattern_states(page_policy, GOOD)} == pattern_states(page_policy, GOOD)
+    assert final["passphrase"] == final["composition"] == "validé" and final["digit"] == "non validé"
     assert len(seen) >= 2, f"the checklist never changed while typing: {seen}"
     # Checked last so that the rest of the journey runs: the instant checks (DESIGN §4).
     instant_checks = (
@@ -128,9 +118,7 @@ def test_first_connection_journey_on_a_phone(mobile, demo_people):
 
     page.get_by_label("Confirmez le mot de passe", exact=True).fill(GOOD)
     page.get_by_role("button", name="Enregistrer mon mot de passe", exact=True).click()
-    expect_(page.get_by_role("heading", level=1)).to_have_text(
-        "C'est fait : votre mot de passe est enregistré"
-    )
+    expect_(page.get_by_role("heading", level=1)).to_have_text("C'est fait : votre mot de passe est enregistré")
     assert "/mot-de-passe/termine" in page.url
 
     # Journey 4 and 6: se connecter, mon compte, se déconnecter.
@@ -174,9 +162,7 @@ def test_journey_without_javascript(no_js, demo_people):
     expect_(page.get_by_role("heading", level=1)).to_have_text("Choisissez votre mot de passe")
     assert "/mot-de-passe/nouveau" in page.url
     before = states(page)
-    data_states = page.eval_on_selector_all(
-        "li[data-criterion]", "lis => lis.map(li => li.dataset.state)"
-    )
+    data_states = page.eval_on_selector_all("li[data-criterion]", "lis => lis.map(li => li.dataset.state)")
     assert "pending" in data_states and set(data_states) <= {"met", "unmet", "pending"}, data_states
 
     # A weak password: refused, and the same checklist comes back with every state.
@@ -200,9 +186,7 @@ def test_journey_without_javascript(no_js, demo_people):
     page.get_by_label("Nouveau mot de passe", exact=True).fill(NO_JS_GOOD)
     page.get_by_label("Confirmez le mot de passe", exact=True).fill(NO_JS_GOOD)
     page.get_by_role("button", name="Enregistrer mon mot de passe", exact=True).click()
-    expect_(page.get_by_role("heading", level=1)).to_have_text(
-        "C'est fait : votre mot de passe est enregistré"
-    )
+    expect_(page.get_by_role("heading", level=1)).to_have_text("C'est fait : votre mot de passe est enregistré")
 
     page.goto("/connexion")
     page.get_by_label("Identifiant ou adresse académique").fill(person.email)
@@ -232,9 +216,7 @@ def tab_to(page, element_id: str, limit: int = 25) -> None:
     raise AssertionError(f"#{element_id} is not reachable with Tab (focus on {focused(page)})")
 
 
-def test_keyboard_error_summary_takes_focus_and_links_to_fields(
-    chromium, sesame_server, demo_people
-):
+def test_keyboard_error_summary_takes_focus_and_links_to_fields(chromium, sesame_server, demo_people):
     person, expect_ = demo_people["tmercier"], expect()
     with new_context(chromium, sesame_server, viewport={"width": 1024, "height": 768}) as context:
         page = context.new_page()
@@ -245,16 +227,12 @@ def test_keyboard_error_summary_takes_focus_and_links_to_fields(
         expect_(summary).to_be_focused()
         expect_(page.locator("#email")).to_have_attribute("aria-invalid", "true")
         page.keyboard.press("Tab")
-        expect_(
-            summary.get_by_role("link", name="Indiquez votre adresse académique.")
-        ).to_be_focused()
+        expect_(summary.get_by_role("link", name="Indiquez votre adresse académique.")).to_be_focused()
         page.keyboard.press("Enter")
         expect_(page.locator("#email")).to_be_focused()
         page.keyboard.type(person.email)
         page.keyboard.press("Enter")
-        expect_(page.get_by_role("heading", level=1)).to_have_text(
-            "Vérifions qu'il s'agit bien de vous"
-        )
+        expect_(page.get_by_role("heading", level=1)).to_have_text("Vérifions qu'il s'agit bien de vous")
 
         # Two errors: each link of the summary leads to its own field.
         tab_to(page, "numen")
@@ -301,14 +279,12 @@ def test_tablet_journey_shows_the_same_steps(tablet, demo_people):
     page.get_by_role("button", name="Continuer", exact=True).click()
     expect_(page.get_by_role("heading", level=1)).to_have_text("Choisissez votre mot de passe")
     page.get_by_label("Nouveau mot de passe", exact=True).press_sequentially("k8#Vq2!rTz9@")
-    expect_(
-        page.locator('li[data-criterion="classic"] > .criterion-text > .criterion-state')
-    ).to_have_text("validé")
+    expect_(page.locator('li[data-criterion="classic"] > .criterion-text > .criterion-state')).to_have_text("validé")
     toggle = page.get_by_role("button", name="Afficher le mot de passe", exact=True).first
     toggle.click()
     expect_(page.get_by_label("Nouveau mot de passe", exact=True)).to_have_attribute("type", "text")
-    expect_(
-        page.get_by_role("button", name="Masquer le mot de passe", exact=True)
-    ).to_have_attribute("aria-pressed", "true")
+    expect_(page.get_by_role("button", name="Masquer le mot de passe", exact=True)).to_have_attribute(
+        "aria-pressed", "true"
+    )
     assert MOBILE["viewport"]["width"] < page.viewport_size["width"]
     no_problems(page)

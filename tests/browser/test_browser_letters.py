@@ -28,7 +28,10 @@ def print_letter(server, identifiant: str, tmp_path) -> bytes:
     out = tmp_path / "lettres.pdf"
     subprocess.run(
         [sys.executable, "-m", "pwa", "letters", "--identifiant", identifiant, str(out)],
-        env=env, check=True, capture_output=True, cwd=server.folder,
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=server.folder,
     )
     return out.read_bytes()
 

@@ -45,8 +45,12 @@ class Staff:
 FIRST = Staff("Bernard", "Jean", "12", "4", "1987", "13E24TEST0101")
 SECOND = Staff("Bernard", "Jean", "3", "11", "1991", "13E24TEST0102")  # namesake: jbernard1
 LONG = Staff(
-    "de la Fontaine-Saint-Exupéry-Montmorency-Beauharnais", "Jean-Christophe-Marie",
-    "29", "2", "1988", "13E24TEST0103",
+    "de la Fontaine-Saint-Exupéry-Montmorency-Beauharnais",
+    "Jean-Christophe-Marie",
+    "29",
+    "2",
+    "1988",
+    "13E24TEST0103",
 )
 STAFF = (FIRST, SECOND, LONG)
 
@@ -58,15 +62,14 @@ def server():
     db, key = folder / "numen.db", secrets.token_urlsafe(48)
     with serve_demo(folder, db, SESAME_SECRET_KEY=key) as running:
         csv = folder / "agents.csv"
-        rows = [f"{p.nom};{p.prenom};{p.day}/{p.month}/{p.year};{p.numen};aesh;0130999A;Collège Test"
-                for p in STAFF]
+        rows = [f"{p.nom};{p.prenom};{p.day}/{p.month}/{p.year};{p.numen};aesh;0130999A;Collège Test" for p in STAFF]
         header = "nom;prenom;date_naissance;numen;categorie;uai;etablissement"
         csv.write_text("\n".join([header, *rows]) + "\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
-        env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, SESAME_ACADEMIE=DEMO_ACADEMIE,
-                   PYTHONPATH=str(ROOT))
-        done = subprocess.run([sys.executable, "-m", "pwa", "import", str(csv)], env=env,
-                              capture_output=True, text=True, timeout=60)
+        env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, SESAME_ACADEMIE=DEMO_ACADEMIE, PYTHONPATH=str(ROOT))
+        done = subprocess.run(
+            [sys.executable, "-m", "pwa", "import", str(csv)], env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         yield running
 

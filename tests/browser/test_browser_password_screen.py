@@ -44,9 +44,7 @@ def to_password_screen(page, person) -> None:
 
 def confirmation_top(page) -> float:
     """Where the confirmation field starts, in CSS px from the top of the page."""
-    return page.evaluate(
-        "document.getElementById('confirmation').getBoundingClientRect().top + window.scrollY"
-    )
+    return page.evaluate("document.getElementById('confirmation').getBoundingClientRect().top + window.scrollY")
 
 
 def checklist_showing(page) -> list[str]:
@@ -60,9 +58,7 @@ def checklist_showing(page) -> list[str]:
 
 def wait_server_states(page) -> None:
     """The server's checks (htmx) came back for what is typed."""
-    page.wait_for_function(
-        "() => document.querySelector('[data-criterion=strength]').dataset.state !== 'pending'"
-    )
+    page.wait_for_function("() => document.querySelector('[data-criterion=strength]').dataset.state !== 'pending'")
 
 
 def type_new_password(page, password: str) -> None:
@@ -125,9 +121,7 @@ def test_the_confirmation_field_is_within_two_screens(chromium, sesame_server, d
         assert not page.problems, page.problems
 
 
-def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
-    chromium, sesame_server, demo_people
-):
+def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(chromium, sesame_server, demo_people):
     """Then, on the same account: Mon compte > Sécurité, a passkey added is confirmed."""
     person = person_named(demo_people, PASSKEY_PERSON_NAME)
     with new_context(chromium, sesame_server, without_service_worker=True, **MOBILE) as context:
@@ -135,9 +129,7 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
         posts = []
         page.on(
             "request",
-            lambda r: (
-                r.method == "POST" and r.url.endswith("/mot-de-passe/nouveau") and posts.append(r)
-            ),
+            lambda r: r.method == "POST" and r.url.endswith("/mot-de-passe/nouveau") and posts.append(r),
         )
         to_password_screen(page, person)
         first = page.get_by_label("Nouveau mot de passe", exact=True)
@@ -188,9 +180,7 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
         page.wait_for_url("**/compte/securite/codes")
         status = page.get_by_role("status")
         expect()(status).to_have_text("La clé d'accès « Téléphone de JP » est ajoutée.")
-        expect()(page.locator("#live-status")).to_have_text(
-            "La clé d'accès « Téléphone de JP » est ajoutée."
-        )
+        expect()(page.locator("#live-status")).to_have_text("La clé d'accès « Téléphone de JP » est ajoutée.")
         assert page.locator("#live-status").get_attribute("aria-live") == "polite"
         assert not axe(page), axe_report(axe(page))
         # Said once: not again on the next page.
@@ -204,9 +194,7 @@ def test_a_mismatch_keeps_the_first_field_and_names_the_one_to_retype(
         type_new_password(page, GOOD + "!")
         page.get_by_label("Confirmez le mot de passe", exact=True).fill(GOOD)
         page.get_by_role("button", name="Changer mon mot de passe", exact=True).click()
-        expect()(page.locator("#confirmation-error")).to_contain_text(
-            "« Confirmez le mot de passe »"
-        )
+        expect()(page.locator("#confirmation-error")).to_contain_text("« Confirmez le mot de passe »")
         expect()(page.get_by_label("Nouveau mot de passe", exact=True)).to_have_value(GOOD + "!")
         assert not page.problems, page.problems
 
@@ -221,14 +209,11 @@ def test_a_mismatch_without_javascript_says_which_fields_to_retype(no_js, demo_p
     error = page.locator("#confirmation-error")
     expect()(error).to_contain_text("Les deux mots de passe ne sont pas identiques.")
     expect()(error).to_contain_text(
-        "tapez votre mot de passe dans « Nouveau mot de passe », puis de nouveau dans "
-        "« Confirmez le mot de passe »"
+        "tapez votre mot de passe dans « Nouveau mot de passe », puis de nouveau dans « Confirmez le mot de passe »"
     )
     expect()(page.locator(".error-summary a[href='#confirmation']")).to_be_visible()
     # Never written back into the page: both empty, as the message says.
     expect()(page.get_by_label("Nouveau mot de passe", exact=True)).to_have_value("")
     expect()(page.get_by_label("Confirmez le mot de passe", exact=True)).to_have_value("")
     # The same checklist as with JavaScript, from the server.
-    expect()(page.locator("details.checklist-done > summary")).to_have_text(
-        re.compile(r"^\d+ règles? respectées?$")
-    )
+    expect()(page.locator("details.checklist-done > summary")).to_have_text(re.compile(r"^\d+ règles? respectées?$"))

@@ -72,10 +72,7 @@ def test_signed_in_the_identifiant_is_copied(phone, sesame_server, demo_people):
     page.get_by_role("link", name=re.compile("^Mail")).click()
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger le profil", exact=True).click()
-    assert (
-        download.value.suggested_filename
-        == f"messagerie-aix-marseille-{person.identifiant}.mobileconfig"
-    )
+    assert download.value.suggested_filename == f"messagerie-aix-marseille-{person.identifiant}.mobileconfig"
     contents = open(download.value.path(), "rb").read()
     import plistlib
 
@@ -89,9 +86,7 @@ def test_without_javascript_every_value_is_readable(no_js):
     expect_(h1(page)).to_contain_text("Configurer Mail")
     expect_(page.locator("#reglage-imap-serveur")).to_have_text(IMAP_HOST)
     expect_(page.locator("#reglage-imap-serveur")).to_be_visible()
-    expect_(
-        page.locator("button[data-copy]").first
-    ).to_be_hidden()  # a button that cannot copy stays hidden
+    expect_(page.locator("button[data-copy]").first).to_be_hidden()  # a button that cannot copy stays hidden
     # The form still works: a wrong address is explained on the page.
     page.get_by_label("Votre adresse académique").fill("moi@gmail.com")
     page.get_by_role("button", name="Télécharger le profil", exact=True).click()

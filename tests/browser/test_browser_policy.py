@@ -84,11 +84,7 @@ def generated() -> list[str]:
         words = rng.sample(WORDS, rng.randint(2, 5))
         out.append(rng.choice([" ", "-", ".", ""]).join(words))
     for _ in range(60):  # anything, with NFKC-changing and astral characters
-        out.append(
-            "".join(
-                rng.choices(exotic + string.ascii_letters + string.digits, k=rng.randint(1, 24))
-            )
-        )
+        out.append("".join(rng.choices(exotic + string.ascii_letters + string.digits, k=rng.randint(1, 24))))
     for _ in range(20):  # around the maximum length
         n = rng.choice([127, 128, 129, 130])
         out.append("".join(rng.choices(string.ascii_letters + "😀ﬁ", k=n)))
@@ -116,11 +112,7 @@ def disagreements(page, policy_json: dict, policy, passwords: list[str]) -> list
         assert list(server) == pattern_ids
         assert set(js) == set(pattern_ids), f"{password!r}: the browser judged {sorted(js)}"
         if js != server:
-            wrong = ", ".join(
-                f"{k}: browser {js[k]}, server {server[k]}"
-                for k in pattern_ids
-                if js[k] != server[k]
-            )
+            wrong = ", ".join(f"{k}: browser {js[k]}, server {server[k]}" for k in pattern_ids if js[k] != server[k])
             out.append(f"{password!r} ({len(password)} code points): {wrong}")
     return out
 
@@ -154,15 +146,11 @@ def test_the_page_serves_the_servers_declaration(new_password_page, sesame_serve
 
 def test_browser_and_server_agree_on_the_generated_set(new_password_page):
     page, policy = new_password_page, demo_policy()
-    policy_json = page.evaluate(
-        "JSON.parse(document.getElementById('password-policy').textContent)"
-    )
+    policy_json = page.evaluate("JSON.parse(document.getElementById('password-policy').textContent)")
     passwords = EDGE_CASES + generated()
     assert len(passwords) >= 300
     wrong = disagreements(page, policy_json, policy, passwords)
-    assert not wrong, (
-        f"{len(wrong)} of {len(passwords)} passwords judged differently:\n" + "\n".join(wrong[:30])
-    )
+    assert not wrong, f"{len(wrong)} of {len(passwords)} passwords judged differently:\n" + "\n".join(wrong[:30])
 
 
 @pytest.mark.parametrize(
@@ -177,9 +165,7 @@ def test_other_declarations_agree_too(new_password_page, preset, forbidden):
     policy = build_policy(preset, forbidden)
     passwords = EDGE_CASES + generated() + [f"Abcdefgh{c}12!" for c in forbidden] + list(forbidden)
     wrong = disagreements(new_password_page, policy.to_json(), policy, passwords)
-    assert not wrong, (
-        f"{len(wrong)} of {len(passwords)} passwords judged differently:\n" + "\n".join(wrong[:30])
-    )
+    assert not wrong, f"{len(wrong)} of {len(passwords)} passwords judged differently:\n" + "\n".join(wrong[:30])
 
 
 def test_the_checklist_shows_what_the_server_decides(new_password_page):
@@ -208,9 +194,7 @@ def shown_differently(shown: dict, policy, password: str) -> list[str]:
     for item in policy.check_pattern(password).items:
         want = ["met", "validé"] if item.met else ["unmet", "non validé"]
         if shown[item.id] != want:
-            problems.append(
-                f"{password!r}: {item.id} shows {shown[item.id]}, the server says {want}"
-            )
+            problems.append(f"{password!r}: {item.id} shows {shown[item.id]}, the server says {want}")
     return problems
 
 
@@ -244,7 +228,6 @@ def test_characters_newer_than_the_servers_unicode_tables(new_password_page):
         *(f"abcdefghijk!{c}" for c in newer),
     ]
     wrong = disagreements(page, policy.to_json(), policy, passwords)
-    assert not wrong, (
-        f"the server (Unicode {unicodedata.unidata_version}) and the browser disagree:\n"
-        + "\n".join(wrong)
+    assert not wrong, f"the server (Unicode {unicodedata.unidata_version}) and the browser disagree:\n" + "\n".join(
+        wrong
     )

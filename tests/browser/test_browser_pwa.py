@@ -23,9 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OFFLINE_H1 = "Pas de connexion internet"
 LOGIN, PASSWORD = "lmartin", "Calanque-Bleue-Soleil-42"  # pwa.demo: Léa Martin, already activated
 
-BROKEN_PICTURES = (
-    "() => [...document.images].filter(i => !(i.complete && i.naturalWidth)).map(i => i.src)"
-)
+BROKEN_PICTURES = "() => [...document.images].filter(i => !(i.complete && i.naturalWidth)).map(i => i.src)"
 KEPT_COPY = "async ({cache, url}) => (await (await caches.open(cache)).match(url)).text()"
 FETCH_ALL = """async ({pages, assets}) => {
   const restore = {headers: {"HX-Request": "true", "HX-History-Restore-Request": "true"}};
@@ -44,23 +42,7 @@ CACHE_ENTRIES = """async () => {
 }"""
 
 
-
-
 # --- the app, served from this process ---------------------------------------------
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 # --- the worker and its caches ------------------------------------------------------
@@ -94,14 +76,10 @@ def kept_pages_load_from_the_worker(page, precache: dict) -> None:
     # Everything else that is kept (guide steps, pictures, static files), in one go: whole
     # pages asked for as htmx restores them (they take the worker's page path).
     answered: dict[str, tuple[int, bool]] = {}
-    page.on(
-        "response", lambda r: answered.update({path_of(r.url): (r.status, r.from_service_worker)})
-    )
+    page.on("response", lambda r: answered.update({path_of(r.url): (r.status, r.from_service_worker)}))
     page.evaluate(FETCH_ALL, {"pages": precache["PAGES"], "assets": precache["ASSETS"]})
     wrong = {
-        url: answered.get(url)
-        for url in precache["PAGES"] + precache["ASSETS"]
-        if answered.get(url) != (200, True)
+        url: answered.get(url) for url in precache["PAGES"] + precache["ASSETS"] if answered.get(url) != (200, True)
     }
     assert not wrong, f"not answered by the service worker: {wrong}"
     # A page that is not kept (a form): the offline page, which says why.
@@ -140,9 +118,7 @@ def test_kept_pages_and_pictures_load_without_network(app_context, live_app, cut
     # Every page and picture of the guide was among them.
     from pwa import offline
 
-    missing = set(offline.guide_urls(live_app.settings)) - set(
-        precache["PAGES"] + precache["ASSETS"]
-    )
+    missing = set(offline.guide_urls(live_app.settings)) - set(precache["PAGES"] + precache["ASSETS"])
     assert not missing, f"guide URLs not kept offline: {sorted(missing)}"
 
 
@@ -199,16 +175,12 @@ def test_a_changed_file_is_offered_then_activated(app_context, live_app):
         expect()(banner).to_contain_text("Nouvelle version disponible")
         assert banner.get_attribute("role") == "status"
         # Both versions are kept until the user chooses to reload: the old one still answers.
-        assert sorted(page.evaluate("() => caches.keys()")) == sorted(
-            [f"sesame-{old}", f"sesame-{new}"]
-        )
+        assert sorted(page.evaluate("() => caches.keys()")) == sorted([f"sesame-{old}", f"sesame-{new}"])
         with page.expect_navigation():
             banner.get_by_role("button", name="Recharger").click()
         assert page.evaluate(WAIT_ACTIVATED) == "activated"
         assert page.evaluate("() => caches.keys()") == [f"sesame-{new}"]
-        kept_css = page.evaluate(
-            KEPT_COPY, {"cache": f"sesame-{new}", "url": "/static/css/app.css"}
-        )
+        kept_css = page.evaluate(KEPT_COPY, {"cache": f"sesame-{new}", "url": "/static/css/app.css"})
         assert kept_css.endswith("/* a new version */\n")
         assert page.locator("#update-banner").count() == 0
     finally:

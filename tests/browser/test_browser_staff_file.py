@@ -32,7 +32,9 @@ from pwa.demo import DEMO_ROLES, DEMO_STAFF
 DOMAIN = "ac-aix-marseille.fr"
 COLLEGE = "0130999A;Collège des Calanques (fictif)"  # Marc Perrin's établissement in the demo
 LONG_NAME = "Dupont-Montmorency de la Rochefoucauld-Saint-Exupéry Vasconcelos-Albuquerque"
-HEADER = "nom;prenom;prenoms;nom_naissance;date_naissance;numen;categorie;uai;etablissement;identifiant;adresse_academique"
+HEADER = (
+    "nom;prenom;prenoms;nom_naissance;date_naissance;numen;categorie;uai;etablissement;identifiant;adresse_academique"
+)
 STAFF = f"""{HEADER}
 Benali;Nadia;;;12/03/1991;13E24BRWS0001;aesh;{COLLEGE};nbenali-rh;nadia.benali-rh@{DOMAIN}
 Lefèvre;Marie;Marie Claire Odile;Rousseau;23/11/1988;13E24BRWS0002;aesh;{COLLEGE};;
@@ -55,10 +57,15 @@ def staff_server(tmp_path_factory, chromium):
         csv = folder / "agents.csv"
         csv.write_text(STAFF, encoding="utf-8")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
-        env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=db.with_suffix(".key").read_text().strip(),
-                   SESAME_ACADEMIE="aix-marseille", PYTHONPATH=str(ROOT))
-        done = subprocess.run([sys.executable, "-m", "pwa", "import", str(csv)],
-                              env=env, capture_output=True, text=True, cwd=folder)
+        env.update(
+            SESAME_DB=str(db),
+            SESAME_SECRET_KEY=db.with_suffix(".key").read_text().strip(),
+            SESAME_ACADEMIE="aix-marseille",
+            PYTHONPATH=str(ROOT),
+        )
+        done = subprocess.run(
+            [sys.executable, "-m", "pwa", "import", str(csv)], env=env, capture_output=True, text=True, cwd=folder
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "3 personnes importées : 3 nouvelles" in done.stdout
         yield server
@@ -83,8 +90,9 @@ def clean(page) -> None:
 def requests_in_db(server) -> list[sqlite3.Row]:
     with sqlite3.connect(server.folder / "staff.db") as db:
         db.row_factory = sqlite3.Row
-        return db.execute("select r.*, a.identifiant from letter_requests r"
-                          " left join accounts a on a.id = r.account_id order by r.id").fetchall()
+        return db.execute(
+            "select r.*, a.identifiant from letter_requests r left join accounts a on a.id = r.account_id order by r.id"
+        ).fetchall()
 
 
 def test_an_address_from_the_staff_file_is_found(phone_page):
@@ -184,8 +192,10 @@ def test_a_very_long_name_fits_mon_compte_at_320_px(phone_page, staff_server):
     # The password is set straight in the database (argon2id, as Sésame writes it): the
     # journeys' own screens are other tests' business.
     with sqlite3.connect(server.folder / "staff.db") as db:
-        db.execute("update accounts set password_hash = ? where identifiant = ?",
-                   (PasswordHasher().hash(PASSWORD), identifiant))
+        db.execute(
+            "update accounts set password_hash = ? where identifiant = ?",
+            (PasswordHasher().hash(PASSWORD), identifiant),
+        )
     page.goto("/connexion")
     page.get_by_label("Identifiant ou adresse académique").fill(identifiant)
     page.get_by_label("Mot de passe", exact=True).fill(PASSWORD)

@@ -64,9 +64,7 @@ CLIPPED = """() => {
 
 def test_text_spacing_loses_nothing(chromium, sesame_server):
     # The reader's style sheet is injected as a bookmarklet would: past the page's CSP.
-    with new_context(
-        chromium, sesame_server, without_service_worker=True, bypass_csp=True, **MOBILE
-    ) as context:
+    with new_context(chromium, sesame_server, without_service_worker=True, bypass_csp=True, **MOBILE) as context:
         page = context.new_page()
         page.goto("/")
         page.evaluate(  # the check sees a box too small for its text
@@ -108,9 +106,7 @@ def test_skip_link_comes_first_and_reaches_the_content(chromium, sesame_server):
             assert focused == ["Aller au contenu", True], path  # first, and visible once focused
             page.keyboard.press("Enter")
             page.keyboard.press("Tab")
-            inside = page.evaluate(
-                "() => document.getElementById('main').contains(document.activeElement)"
-            )
+            inside = page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
             assert inside, f"{path}: Tab after the skip link does not land in the content"
         assert page.problems == []
 

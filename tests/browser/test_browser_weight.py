@@ -88,9 +88,7 @@ class Wire:
             page.wait_for_timeout(25)  # lets the CDP events in
             if self.pending:
                 quiet_since = time.monotonic()
-        return {
-            u: (self.size.get(u, 0), self.encoding.get(u, "")) for u in dict.fromkeys(self.asked)
-        }
+        return {u: (self.size.get(u, 0), self.encoding.get(u, "")) for u in dict.fromkeys(self.asked)}
 
 
 def short(url: str) -> str:
@@ -139,9 +137,7 @@ def test_home_page_weight(cold):
 def test_every_public_page_weight(cold, sesame_server):
     page, wire = cold
     page.goto("/")
-    linked = page.eval_on_selector_all(
-        "a[href^='/']", "links => links.map(a => a.getAttribute('href'))"
-    )
+    linked = page.eval_on_selector_all("a[href^='/']", "links => links.map(a => a.getAttribute('href'))")
     paths = list(
         dict.fromkeys(
             PUBLIC

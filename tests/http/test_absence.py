@@ -86,9 +86,7 @@ def sievec(tmp_path_factory):
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_text_compiles_and_reads_back_unchanged(sievec, name):
     text = HOSTILE[name]
-    found = absence(
-        text, outside=text[::-1] if name != "controls" else "", subject=f"Objet {text[:60]}"
-    )
+    found = absence(text, outside=text[::-1] if name != "controls" else "", subject=f"Objet {text[:60]}")
     script = build_script(found, domain=DOMAIN, addresses=ADDRESSES, previous='mes filtres "perso"')
     problem = sievec(script)
     assert not problem, f"sievec refused the script for {name!r}:\n{problem}\n{script[:2000]}"
@@ -182,13 +180,8 @@ def errors_for(**changes: str) -> dict[str, str]:
 
 def test_form_rules_in_french():
     assert errors_for() == {}
-    assert errors_for(debut="15/06/2026", fin="1/7/2026") == {}, (
-        "typed dates (no date picker) are understood"
-    )
-    assert (
-        errors_for(fin="2026-06-14")["fin"]
-        == "Le dernier jour doit être le même jour que le premier, ou après."
-    )
+    assert errors_for(debut="15/06/2026", fin="1/7/2026") == {}, "typed dates (no date picker) are understood"
+    assert errors_for(fin="2026-06-14")["fin"] == "Le dernier jour doit être le même jour que le premier, ou après."
     assert errors_for(debut="2026-06-14")["debut"].startswith("Le premier jour est déjà passé")
     assert "jusqu'au 15/06/2027" in errors_for(fin="2027-06-16")["fin"]
     assert errors_for(fin="2027-06-15") == {}
@@ -198,20 +191,11 @@ def test_form_rules_in_french():
         "fin": "Indiquez le dernier jour de votre absence.",
     }
     assert errors_for(objet=" \r\n ")["objet"].startswith("Indiquez l'objet")
-    assert (
-        errors_for(objet="x" * 151)["objet"]
-        == "L'objet est trop long : 151 caractères, 150 au plus."
-    )
-    assert (
-        errors_for(message="\r\n")["message"] == "Écrivez le message que recevront vos collègues."
-    )
-    assert errors_for(message_exterieur="x" * 3001)["message_exterieur"].startswith(
-        "Le message est trop long : 3001"
-    )
+    assert errors_for(objet="x" * 151)["objet"] == "L'objet est trop long : 151 caractères, 150 au plus."
+    assert errors_for(message="\r\n")["message"] == "Écrivez le message que recevront vos collègues."
+    assert errors_for(message_exterieur="x" * 3001)["message_exterieur"].startswith("Le message est trop long : 3001")
     for days in ("0", "31", "sept", "-1", ""):
-        assert errors_for(frequence=days)["frequence"].startswith(
-            "Indiquez un nombre de jours entre 1 et 30"
-        )
+        assert errors_for(frequence=days)["frequence"].startswith("Indiquez un nombre de jours entre 1 et 30")
 
 
 def test_mail_servers_follow_the_profile_unless_overridden(tmp_path):
@@ -225,9 +209,7 @@ def test_mail_servers_follow_the_profile_unless_overridden(tmp_path):
     default = MailServers(make_settings(tmp_path), profile)
     assert (default.imap.host, default.imap.port) == (profile.imap.host, 993)
     assert default.managesieve == profile.managesieve
-    moved = MailServers(
-        make_settings(tmp_path, imap_host="127.0.0.1", managesieve_port=14190), profile
-    )
+    moved = MailServers(make_settings(tmp_path, imap_host="127.0.0.1", managesieve_port=14190), profile)
     assert (moved.imap.host, moved.imap.port) == ("127.0.0.1", 993)
     assert (moved.managesieve.host, moved.managesieve.port) == (profile.managesieve.host, 14190)
 

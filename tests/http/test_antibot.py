@@ -41,7 +41,12 @@ def test_a_valid_solution_passes_once(client, sesame, people):
     assert ok.h1 == "Choisissez votre mot de passe"
     # The same solution again: refused on the same page, the other fields kept.
     page = verify_page(client)
-    fields = {**page.form("/mot-de-passe/verification"), **date_fields(JEAN.birth), "numen": JEAN.numen, "altcha": payload}
+    fields = {
+        **page.form("/mot-de-passe/verification"),
+        **date_fields(JEAN.birth),
+        "numen": JEAN.numen,
+        "altcha": payload,
+    }
     replay = Page(client.post("/mot-de-passe/verification", data=fields, follow_redirects=True))
     assert replay.status == 400
     assert replay.field_error("altcha") == (

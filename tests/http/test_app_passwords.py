@@ -24,10 +24,6 @@ def jean(client, people, clock):
     return login(client, "jdupont", GOOD)
 
 
-
-
-
-
 def subjects(sesame) -> list[str]:
     return [r["subject"] for r in sesame.store.query("select subject from outbox order by id")]
 
@@ -74,7 +70,9 @@ def test_revoke_all_and_another_accounts_id_is_left_alone(client, sesame, jean, 
     page = get(client, PAGE)
     # Posting another account's id changes nothing.
     token = page.soup.find("input", attrs={"name": "csrf_token"})["value"]
-    assert client.post(f"{PAGE}/{theirs}/revoquer", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert (
+        client.post(f"{PAGE}/{theirs}/revoquer", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    )
     assert sesame.store.one("select revoked_at from app_passwords where id = ?", (theirs,))["revoked_at"] is None
     done = submit(client, get(client, PAGE), f"{PAGE}/revoquer-tout")
     assert "Tous vos mots de passe d'application sont révoqués" in done.text()
@@ -102,7 +100,9 @@ def test_creating_and_revoking_need_a_recent_sign_in(client, sesame, jean, clock
     assert not page.soup.find("form", attrs={"action": PAGE}), "no form on a stale session"
     assert page.soup.find("a", href=re.compile(r"raison=confirmer"))
     token = page.soup.find("input", attrs={"name": "csrf_token"})["value"]
-    response = client.post(PAGE, data={"csrf_token": token, "name": "X", "scope": "mail", "expiry": ""}, follow_redirects=False)
+    response = client.post(
+        PAGE, data={"csrf_token": token, "name": "X", "scope": "mail", "expiry": ""}, follow_redirects=False
+    )
     assert response.status_code == 303 and "raison=confirmer" in response.headers["location"]
     assert "/compte/mots-de-passe-application" in response.headers["location"], "back to this page after"
     assert sesame.store.one("select count(*) as n from app_passwords")["n"] == 1
@@ -118,8 +118,6 @@ def test_the_number_of_app_passwords_is_capped(client, sesame, jean):
     refused = create(client, name="Un de trop")
     assert refused.status == 429 and "Révoquez-en un" in refused.errors[0]
     assert refused.value("name") == "Un de trop"
-
-
 
 
 def test_profile_option_is_published_for_the_mail_server(tmp_path):

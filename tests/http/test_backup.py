@@ -17,10 +17,6 @@ WRONG_CODE = "Ce code ne convient pas"
 VOID_CODE = "Demandez un nouveau code"
 
 
-
-
-
-
 @pytest.fixture
 def mailer(sesame, smtp, tmp_path) -> Mailer:
     return Mailer(sesame, smtp, tmp_path)
@@ -94,9 +90,7 @@ def test_unsuitable_addresses_are_refused(client, sesame, jean, typed, message):
     assert sesame.codes.latest(1, "backup_verify") is None
 
 
-def test_verification_codes_are_capped_and_resent_after_a_minute(
-    client, sesame, jean, mailer, clock
-):
+def test_verification_codes_are_capped_and_resent_after_a_minute(client, sesame, jean, mailer, clock):
     page = add_address(client, PERSO)
     early = submit(client, page, "/compte/adresse-de-secours/renvoyer")
     assert early.status == 429 and "Attendez encore" in early.field_error("code")
@@ -150,13 +144,9 @@ def test_reset_with_the_backup_address(app, client, sesame, backup, mailer, cloc
         page = ask_code(client, JEAN.email, JEAN.birth)
         assert page.h1 == "Saisir le code reçu"
         code = mailer.code(PERSO)
-        choose = submit(
-            client, page, "/mot-de-passe/secours/code", code=f" {code[:3]} {code[3:].lower()} "
-        )
+        choose = submit(client, page, "/mot-de-passe/secours/code", code=f" {code[:3]} {code[3:].lower()} ")
         assert choose.h1 == "Choisissez votre mot de passe"
-        done = submit(
-            client, choose, "/mot-de-passe/nouveau", password=OTHER_GOOD, confirmation=OTHER_GOOD
-        )
+        done = submit(client, choose, "/mot-de-passe/nouveau", password=OTHER_GOOD, confirmation=OTHER_GOOD)
         assert "enregistré" in done.h1
         assert get(elsewhere, "/compte").h1 == "Se connecter", "every other session is revoked"
         client.cookies.clear()
@@ -223,9 +213,7 @@ def test_reset_asks_for_the_second_factor(client, sesame, backup, mailer, clock)
 def session_keys(sesame) -> list[set[str]]:
     import json
 
-    return [
-        set(json.loads(r["data"] or "{}")) for r in sesame.store.query("select data from sessions")
-    ]
+    return [set(json.loads(r["data"] or "{}")) for r in sesame.store.query("select data from sessions")]
 
 
 def test_known_and_unknown_details_get_identical_answers(client, sesame, backup, mailer, clock):
@@ -271,10 +259,7 @@ def test_sixth_code_is_refused_and_five_wrong_void_the_code(client, sesame, back
     resent = submit(client, sixth, "/mot-de-passe/secours/renvoyer")
     new_code = mailer.code(PERSO)
     assert new_code != code
-    assert (
-        submit(client, resent, "/mot-de-passe/secours/code", code=new_code).h1
-        == "Choisissez votre mot de passe"
-    )
+    assert submit(client, resent, "/mot-de-passe/secours/code", code=new_code).h1 == "Choisissez votre mot de passe"
 
 
 def test_expired_code_is_refused(client, sesame, backup, mailer, clock):
@@ -289,10 +274,7 @@ def test_expired_code_is_refused(client, sesame, backup, mailer, clock):
 def test_every_code_works_once(client, sesame, backup, mailer, clock):
     page = ask_code(client, "jdupont", JEAN.birth)
     code = mailer.code(PERSO)
-    assert (
-        submit(client, page, "/mot-de-passe/secours/code", code=code).h1
-        == "Choisissez votre mot de passe"
-    )
+    assert submit(client, page, "/mot-de-passe/secours/code", code=code).h1 == "Choisissez votre mot de passe"
     client.cookies.clear()
     again = ask_code(client, "jdupont", JEAN.birth)
     mailer.deliver()
@@ -345,20 +327,14 @@ def test_wrong_birth_dates_are_throttled_like_the_numen(client, sesame, backup, 
     assert [f["kind"] for f in failures] == ["birth"] * 5
     assert not sesame.throttle.check("account:1", failures[0]["client"]).allowed
     numen = submit(client, get(client, "/mot-de-passe"), "/mot-de-passe", identifiant="jdupont")
-    numen = submit(
-        client, numen, "/mot-de-passe/verification", numen=JEAN.numen, **date_fields(JEAN.birth)
-    )
+    numen = submit(client, numen, "/mot-de-passe/verification", numen=JEAN.numen, **date_fields(JEAN.birth))
     assert numen.status == 429
 
 
 def test_code_screen_without_a_request_goes_back_to_the_start(client):
-    assert (
-        get(client, "/mot-de-passe/secours/code").h1 == "Recevoir un code à mon adresse de secours"
-    )
+    assert get(client, "/mot-de-passe/secours/code").h1 == "Recevoir un code à mon adresse de secours"
     page = get(client, "/mot-de-passe/secours")
-    bad = submit(
-        client, page, "/mot-de-passe/secours", identifiant="", jour="31", mois="2", annee="1985"
-    )
+    bad = submit(client, page, "/mot-de-passe/secours", identifiant="", jour="31", mois="2", annee="1985")
     assert bad.status == 422 and len(bad.errors) == 2 and bad.value("jour") == "31"
 
 

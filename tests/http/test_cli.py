@@ -14,8 +14,12 @@ from pwa.cli import main
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    return {"SESAME_DB": str(tmp_path / "s.db"), "SESAME_SECRET_KEY": SECRET,
-            "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr", **extra}
+    return {
+        "SESAME_DB": str(tmp_path / "s.db"),
+        "SESAME_SECRET_KEY": SECRET,
+        "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr",
+        **extra,
+    }
 
 
 def test_migrate_then_nothing_pending(tmp_path):
@@ -38,9 +42,7 @@ def test_import_command_reports_in_french(tmp_path):
 
 
 def test_python_dash_m_works(tmp_path):
-    out = subprocess.run(
-        [sys.executable, "-m", "pwa", "--help"], capture_output=True, text=True, check=True
-    )
+    out = subprocess.run([sys.executable, "-m", "pwa", "--help"], capture_output=True, text=True, check=True)
     assert "serve" in out.stdout and "import" in out.stdout and "migrate" in out.stdout
 
 
@@ -56,7 +58,11 @@ def test_demo_refuses_a_real_database(tmp_path):
     environ = {**os.environ, **env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     out = subprocess.run(
         [sys.executable, "-m", "pwa", "serve", "--demo", "--port", "1"],
-        capture_output=True, text=True, env=environ, timeout=60, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        cwd=tmp_path,
     )
     assert out.returncode == 2
     assert "demo mode only runs on a demo database" in out.stderr

@@ -29,8 +29,10 @@ def closed_port() -> int:
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {
-        "SESAME_DB": str(tmp_path / "s.db"), "SESAME_SECRET_KEY": SECRET,
-        "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr", **extra,
+        "SESAME_DB": str(tmp_path / "s.db"),
+        "SESAME_SECRET_KEY": SECRET,
+        "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr",
+        **extra,
     }
 
 
@@ -39,7 +41,11 @@ def sesame(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProc
     environ |= env(tmp_path, **extra) | {"PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "pwa", *args],
-        capture_output=True, text=True, env=environ, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=tmp_path,
+        timeout=60,
     )
 
 
@@ -63,11 +69,15 @@ def audit_rows(tmp_path: Path, event: str) -> list[sqlite3.Row]:
 def test_check_shows_the_configuration_masked_and_what_is_wrong(tmp_path):
     assert imported(tmp_path).returncode == 0
     out = sesame(
-        tmp_path, "check",
-        SESAME_SMTP_HOST="127.0.0.1", SESAME_SMTP_PORT=str(closed_port()),
+        tmp_path,
+        "check",
+        SESAME_SMTP_HOST="127.0.0.1",
+        SESAME_SMTP_PORT=str(closed_port()),
         SESAME_SMTP_PASSWORD="mot-de-passe-smtp",
-        SESAME_IMAP_HOST="127.0.0.1", SESAME_IMAP_PORT=str(closed_port()),
-        SESAME_MANAGESIEVE_HOST="127.0.0.1", SESAME_MANAGESIEVE_PORT=str(closed_port()),
+        SESAME_IMAP_HOST="127.0.0.1",
+        SESAME_IMAP_PORT=str(closed_port()),
+        SESAME_MANAGESIEVE_HOST="127.0.0.1",
+        SESAME_MANAGESIEVE_PORT=str(closed_port()),
     )
     assert out.returncode == 1, out.stderr
     assert "Traceback" not in out.stderr
@@ -92,8 +102,9 @@ def test_check_passes_against_a_real_smtp_server(tmp_path):
     store.migrate()
     controller = start_demo_smtp(store)
     try:
-        settings = Settings.from_env(env(tmp_path, SESAME_SMTP_HOST="127.0.0.1",
-                                         SESAME_SMTP_PORT=str(controller.port), SESAME_SMTP_TLS="none"))
+        settings = Settings.from_env(
+            env(tmp_path, SESAME_SMTP_HOST="127.0.0.1", SESAME_SMTP_PORT=str(controller.port), SESAME_SMTP_TLS="none")
+        )
         result = check_smtp(settings)
     finally:
         controller.stop()
@@ -125,8 +136,13 @@ def own_profile(folder: Path, academie: str = "lyon", **changes: str) -> Path:
 
 def test_a_profile_from_the_profile_dir_is_used(tmp_path):
     own_profile(tmp_path / "profils")
-    out = sesame(tmp_path, "check", SESAME_PROFILE_DIR=str(tmp_path / "profils"),
-                 SESAME_ACADEMIE="lyon", SESAME_SMTP_PORT=str(closed_port()))
+    out = sesame(
+        tmp_path,
+        "check",
+        SESAME_PROFILE_DIR=str(tmp_path / "profils"),
+        SESAME_ACADEMIE="lyon",
+        SESAME_SMTP_PORT=str(closed_port()),
+    )
     assert "Profil : Académie de Lyon (lyon)." in out.stdout, out.stdout + out.stderr
     unknown = sesame(tmp_path, "roles", SESAME_ACADEMIE="lyon")  # without the folder
     assert unknown.stderr.startswith("Erreur : SESAME_ACADEMIE : « lyon » n'est pas un profil connu")
@@ -140,9 +156,9 @@ def test_a_profile_from_the_profile_dir_is_used(tmp_path):
         ({'preset = "default"': 'preset = "costaud"'}, "password.preset", "valeurs possibles"),
         ({'mail_domain = "ac-amiens.fr"': 'mail_domain = "ac lyon"'}, "mail_domain", "n'est pas un nom de domaine"),
         ({'webmail_url = "https://': 'webmail_url = "http://'}, "webmail_url", "https://"),
-        ({'[helpdesk]\n': '[helpdesk]\ncouleur = "bleu"\n'}, "helpdesk", None),
+        ({"[helpdesk]\n": '[helpdesk]\ncouleur = "bleu"\n'}, "helpdesk", None),
         ({'aesh = "Le service': 'aesh_ = "Le service'}, "numen_services.aesh", "catégories attendues"),
-        ({'short_name = "Lyon"\n': ''}, "short_name", "absente"),
+        ({'short_name = "Lyon"\n': ""}, "short_name", "absente"),
         ({'id = "lyon"': 'id = "paris"'}, "id", "le nom du fichier"),
     ],
 )
@@ -201,7 +217,9 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_in_a_log():
     for done in range(1, 6):
         lines(done, 5)
     assert log.getvalue().splitlines() == [
-        "2 / 5 lignes enregistrées…", "4 / 5 lignes enregistrées…", "5 / 5 lignes enregistrées…",
+        "2 / 5 lignes enregistrées…",
+        "4 / 5 lignes enregistrées…",
+        "5 / 5 lignes enregistrées…",
     ]
     screen = io.StringIO()
     bar = Progress("lettres préparées", tty=True, stream=screen)

@@ -20,7 +20,10 @@ def test_caddyfile_is_valid_and_keeps_the_upload_limit(tmp_path):
         pytest.skip("caddy (Debian package) is not installed")
     out = subprocess.run(
         [caddy, "adapt", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile", "--validate"],
-        capture_output=True, text=True, timeout=60, env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)},
     )
     assert out.returncode == 0, out.stderr
     config = json.loads(out.stdout)
@@ -36,7 +39,9 @@ def test_systemd_unit_is_hardened():
         pytest.skip("systemd-analyze is not installed")
     out = subprocess.run(
         [analyze, "security", "--offline=true", "--no-pager", str(DEPLOY / "sesame.service")],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     score = re.search(r"Overall exposure level for sesame\.service: ([0-9.]+)", out.stdout + out.stderr)
     assert score, out.stdout + out.stderr
@@ -45,7 +50,10 @@ def test_systemd_unit_is_hardened():
 
 def test_dockerfile_runs_unprivileged_from_the_lock_file():
     text = (DEPLOY / "Dockerfile").read_text()
-    assert "--require-hashes -r /tmp/requirements.lock" in text and "pip install --no-cache-dir --no-deps /tmp/wheels/" in text
+    assert (
+        "--require-hashes -r /tmp/requirements.lock" in text
+        and "pip install --no-cache-dir --no-deps /tmp/wheels/" in text
+    )
     user = re.findall(r"^USER (\S+)$", text, flags=re.M)
     assert user == ["sesame"] and text.index("USER sesame") < text.index("CMD [")
     assert re.search(r"^HEALTHCHECK .*\n.*/readyz", text, flags=re.M)

@@ -19,9 +19,7 @@ PAUSED = "Trop d'essais ont échoué pour ce compte aujourd'hui"
 
 def browser(app, address: str) -> TestClient:
     """A browser of its own (its own cookie jar) at a given network address."""
-    return TestClient(
-        app, base_url="https://testserver", raise_server_exceptions=False, client=(address, 443)
-    )
+    return TestClient(app, base_url="https://testserver", raise_server_exceptions=False, client=(address, 443))
 
 
 def login(client: TestClient, login_name: str, password: str):
@@ -72,15 +70,11 @@ def test_the_owner_signs_in_on_a_known_browser_while_a_stranger_paused_it(app, s
     assert signed_in.status == 200 and signed_in.h1 == "Mon compte"
     # ...and may even change the password, as the owner's mail advises.
     page = get(owner, "/compte/mot-de-passe")
-    changed = submit(
-        owner, page, "/compte/mot-de-passe", current=GOOD, password=NEW, confirmation=NEW
-    )
+    changed = submit(owner, page, "/compte/mot-de-passe", current=GOOD, password=NEW, confirmation=NEW)
     assert changed.h1 == "Mon compte", changed.errors
     # None of this counted as the stranger's: still exactly 25 evaluated for unknown browsers.
     account = sesame.directory.by_login(JEAN.identifiant)
-    counted = sesame.store.one(
-        "select count(*) as n from failures where subject = ?", (f"account:{account.id}",)
-    )
+    counted = sesame.store.one("select count(*) as n from failures where subject = ?", (f"account:{account.id}",))
     assert counted["n"] == DAILY_BUDGET
 
 
@@ -180,8 +174,7 @@ def test_the_device_cookie_is_long_lived_locked_down_and_shared_by_a_family(app,
     with browser(app, "203.0.113.30") as family:
         page = login(family, JEANNE.identifiant, GOOD)
         header = next(
-            h for r in page.response.history
-            for h in r.headers.get_list("set-cookie") if h.startswith(COOKIE)
+            h for r in page.response.history for h in r.headers.get_list("set-cookie") if h.startswith(COOKIE)
         )
         attributes = {a.strip().split("=")[0].lower() for a in header.split(";")[1:]}
         assert {"path", "httponly", "secure", "samesite", "max-age"} <= attributes

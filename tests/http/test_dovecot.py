@@ -11,8 +11,6 @@ from support.web import JEAN, make_settings
 pytestmark = pytest.mark.dovecot
 
 
-
-
 def test_password_chosen_in_sesame_opens_the_mailbox(dovecot: Dovecot, tmp_path):
     from starlette.testclient import TestClient
     from support.web import STAFF_CSV, fast_hashing

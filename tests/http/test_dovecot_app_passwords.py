@@ -81,7 +81,10 @@ def world_factory() -> Iterator:
         folders.append(folder)
         port = free_port()
         dovecot = configure(
-            folder, submission=True, policy_url=f"http://{HOST}:{port}/dovecot/politique", policy_token=TOKEN,
+            folder,
+            submission=True,
+            policy_url=f"http://{HOST}:{port}/dovecot/politique",
+            policy_token=TOKEN,
         )
         overrides = {"profile_dir": str(required_profile(folder))} if required else {}
         app = create_app(
@@ -187,7 +190,10 @@ def test_last_use_appears_on_the_page_after_an_imap_login(world_factory):
         assert "Dernière utilisation jamais" in before
         assert imap_login(d.imap_port, "jdupont", value)
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and s.app_passwords.for_account(s.directory.by_login("jdupont"))[0].last_used_at is None:
+        while (
+            time.monotonic() < deadline
+            and s.app_passwords.for_account(s.directory.by_login("jdupont"))[0].last_used_at is None
+        ):
             time.sleep(0.1)
         item = get(client, PAGE).soup.select_one(".app-password-list li")
         text = item.get_text(" ", strip=True)

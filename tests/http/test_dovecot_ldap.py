@@ -25,10 +25,16 @@ def imap(dovecot: Dovecot, slapd: Slapd, ldap_base: str) -> int:
     """Dovecot on the directory (ldaps://, the directory's CA checked); its IMAP port."""
     ca = dovecot.folder / "annuaire-ca.pem"
     shutil.copy(slapd.ca_file, ca)
-    ldap_passdb(dovecot.folder, {
-        "uris": slapd.ldaps_url, "tls_ca_cert_file": str(ca), "dn": SERVICE_DN, "dnpass": SERVICE_PW,
-        "base": ldap_base,
-    })
+    ldap_passdb(
+        dovecot.folder,
+        {
+            "uris": slapd.ldaps_url,
+            "tls_ca_cert_file": str(ca),
+            "dn": SERVICE_DN,
+            "dnpass": SERVICE_PW,
+            "base": ldap_base,
+        },
+    )
     dovecot.start()
     return dovecot.imap_port
 

@@ -19,8 +19,6 @@ def jean(client, people, clock):
     return login(client, "jdupont", GOOD)
 
 
-
-
 def sign_in_again(client, password=GOOD) -> Page:
     client.cookies.clear()
     return login(client, "jdupont", password)
@@ -68,7 +66,10 @@ def test_regenerating_codes_voids_the_old_ones(client, jean, clock):
     assert len(new) == 10 and not set(new) & set(old)
     refused = submit(client, sign_in_again(client), "/connexion/verification", methode="recovery", code=old[0])
     assert refused.status == 422
-    assert submit(client, sign_in_again(client), "/connexion/verification", methode="recovery", code=new[0]).h1 == "Mon compte"
+    assert (
+        submit(client, sign_in_again(client), "/connexion/verification", methode="recovery", code=new[0]).h1
+        == "Mon compte"
+    )
 
 
 def test_totp_failures_count_in_the_daily_budget(client, sesame, jean, clock):
@@ -123,7 +124,9 @@ def test_passkey_endpoints_refuse_bad_input(client, jean):
     assert client.post("/cle/options", content="{}", headers={"Content-Type": "application/json"}).status_code == 403
     assert client.post("/cle/options", content="[]", headers=headers).status_code == 400
     assert client.post("/cle/options", content="not json", headers=headers).status_code == 400
-    no_challenge = client.post("/cle/verifier", content=json.dumps({"purpose": "connexion", "credential": {"id": "abc"}}), headers=headers)
+    no_challenge = client.post(
+        "/cle/verifier", content=json.dumps({"purpose": "connexion", "credential": {"id": "abc"}}), headers=headers
+    )
     assert no_challenge.status_code == 400 and "n'a pas pu être vérifiée" in no_challenge.json()["error"]
     options = client.post("/compte/securite/cle/options", content="{}", headers=headers)
     assert options.status_code == 200
@@ -131,7 +134,9 @@ def test_passkey_endpoints_refuse_bad_input(client, jean):
     assert body["authenticatorSelection"]["residentKey"] == "required"
     assert body["authenticatorSelection"]["userVerification"] == "required"
     assert body.get("attestation", "none") == "none"
-    garbage = client.post("/compte/securite/cle", content=json.dumps({"credential": {"id": "x"}, "name": "Tel"}), headers=headers)
+    garbage = client.post(
+        "/compte/securite/cle", content=json.dumps({"credential": {"id": "x"}, "name": "Tel"}), headers=headers
+    )
     assert garbage.status_code == 400
     # The challenge was single-use: a second try has none.
     retry = client.post("/compte/securite/cle", content=json.dumps({"credential": {"id": "x"}}), headers=headers)
@@ -140,7 +145,9 @@ def test_passkey_endpoints_refuse_bad_input(client, jean):
 
 def test_rename_validates_the_name(client, sesame, jean):
     account = sesame.directory.by_login("jdupont")
-    key = sesame.authenticators.add_passkey(account.id, name="Tel", credential_id="abc", public_key="x", sign_count=0, transports=[])
+    key = sesame.authenticators.add_passkey(
+        account.id, name="Tel", credential_id="abc", public_key="x", sign_count=0, transports=[]
+    )
     page = get(client, "/compte/securite")
     bad = submit(client, page, f"/compte/securite/cle/{key}/renommer", name="")
     assert bad.status == 422 and bad.errors

@@ -28,9 +28,7 @@ PROFILES = ["aix-marseille", "amiens", "poitiers"]
 def client_for(tmp_path: Path, academie: str, **overrides):
     from pwa.app import create_app
 
-    app = create_app(
-        make_settings(tmp_path, academie=academie, **overrides), hashing=fast_hashing()
-    )
+    app = create_app(make_settings(tmp_path, academie=academie, **overrides), hashing=fast_hashing())
     return TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
 
 
@@ -81,19 +79,14 @@ def test_every_chapter_and_step_renders(client, guide):
             page = get(client, url)
             assert page.status == 200, url
             assert page.h1 == step["title"], url
-            assert (
-                page.soup.select_one("main .step").get_text(strip=True)
-                == f"Étape {n} sur {len(raw['step'])}"
-            )
+            assert page.soup.select_one("main .step").get_text(strip=True) == f"Étape {n} sur {len(raw['step'])}"
             images = page.soup.select("main figure img")
             assert len(images) == 1, url
             img = images[0]
             assert img.has_attr("alt") and img["alt"] == step["alt"], url
             assert img.has_attr("width") and img.has_attr("height") and img.get("loading") == "lazy"
             assert client.get(img["src"]).status_code == 200, img["src"]
-            assert (links(page, "prev"), links(page, "next")) == expected_neighbours(
-                chapters, c, n
-            ), url
+            assert (links(page, "prev"), links(page, "next")) == expected_neighbours(chapters, c, n), url
 
 
 def test_pictures_alt_text(guide):
@@ -165,9 +158,7 @@ def test_numen_helper_answers_every_category(tmp_path, academie):
         assert page.status == 422 and page.errors
         # The chapter's step offers the same choice.
         step = get(client, "/guide/numen/3")
-        assert (
-            step.soup.select_one("main form.guide-numen-form")["action"] == "/guide/numen/service"
-        )
+        assert step.soup.select_one("main form.guide-numen-form")["action"] == "/guide/numen/service"
 
 
 def test_password_chapter_lists_exactly_the_policy(client, sesame):
@@ -194,9 +185,7 @@ def test_letter_never_asks_for_the_numen_and_prints(client, sesame):
         assert f.find_parent("form") is None  # filled and printed in the browser: nothing is sent
     warning = page.soup.select_one("main .guide-warning").get_text(" ", strip=True)
     assert "N'écrivez jamais votre NUMEN" in warning and "téléphone" in warning
-    assert sesame.profile.rectorat_address in page.soup.select_one(".letter-to").get_text(
-        " ", strip=True
-    )
+    assert sesame.profile.rectorat_address in page.soup.select_one(".letter-to").get_text(" ", strip=True)
     assert page.soup.select_one("button[data-guide-print]") is not None
     sheets = [link["href"] for link in page.soup.select("link[rel=stylesheet]")]
     css = "".join(client.get(href).text for href in sheets)
@@ -210,11 +199,7 @@ def test_profile_values_in_the_guide(tmp_path, academie):
     with client_for(tmp_path, academie) as client:
         settings = get(client, "/guide/application-telephone/2").text()
         for server in (profile.imap, profile.smtp):
-            assert (
-                server.host in settings
-                and str(server.port) in settings
-                and server.security in settings
-            )
+            assert server.host in settings and str(server.port) in settings and server.security in settings
         webmail = get(client, "/guide/messagerie-en-ligne/1")
         assert webmail.soup.select_one(f'main a[href="{profile.webmail_url}"]') is not None
         for url in guide_urls(academie):

@@ -24,12 +24,6 @@ OUT_OF_SCOPE = "lmartin"  # Léa Martin, École Test 0130997C
 BACKUP = "jean.perso@exemple.fr"
 
 
-
-
-
-
-
-
 @pytest.fixture
 def agent(client, sesame, people, clock):
     """An assistance agent on 0130999A, signed in with password + OTP code."""
@@ -110,9 +104,17 @@ def test_staff_pages_refuse_by_direct_url(client, sesame, people, clock, path, m
         response = client.get(url, follow_redirects=False)
     else:
         token = csrf(client) if case != "anonymous" else ""
-        response = client.post(url, data={"csrf_token": token, "motif": "essai", "canal": "fiche",
-                                          **date_fields(JEAN.birth), "numen": JEAN.numen},
-                               follow_redirects=False)
+        response = client.post(
+            url,
+            data={
+                "csrf_token": token,
+                "motif": "essai",
+                "canal": "fiche",
+                **date_fields(JEAN.birth),
+                "numen": JEAN.numen,
+            },
+            follow_redirects=False,
+        )
     if case == "anonymous":
         assert response.status_code == 303 and response.headers["location"].startswith("/connexion")
     else:
@@ -171,8 +173,13 @@ def test_account_page_tells_the_state_without_secrets(client, sesame, agent):
     sesame.directory.set_backup_email(jean.id, BACKUP)
     page = account_page(client, sesame)
     assert page.status == 200 and page.h1 == "Jean Dupont"
-    summary = dict(zip([d.get_text(strip=True) for d in page.soup.select("dl.summary dt")],
-                       [d.get_text(" ", strip=True) for d in page.soup.select("dl.summary dd")], strict=True))
+    summary = dict(
+        zip(
+            [d.get_text(strip=True) for d in page.soup.select("dl.summary dt")],
+            [d.get_text(" ", strip=True) for d in page.soup.select("dl.summary dd")],
+            strict=True,
+        )
+    )
     assert summary["Adresse de secours"] == "j•••@exemple.fr"
     assert summary["Mot de passe choisi"].startswith("Non")
     assert summary["Deuxième protection"] == "Non"
@@ -200,8 +207,12 @@ def test_caller_check_answers_only_match_and_stops_at_the_daily_limit(client, se
     assert "Ne correspond pas" in third.soup.select_one("#caller-result").get_text()
     assert "Limite atteinte" in third.text() and third.soup.find("form", action=re.compile("/verification")) is None
     # A 4th try by direct post is refused and checks nothing.
-    page = Page(client.post(f"/gestion/compte/verification?compte={account(sesame, IN_SCOPE).id}",
-                            data={"csrf_token": csrf(client), "numen": JEAN.numen, **date_fields(JEAN.birth)}))
+    page = Page(
+        client.post(
+            f"/gestion/compte/verification?compte={account(sesame, IN_SCOPE).id}",
+            data={"csrf_token": csrf(client), "numen": JEAN.numen, **date_fields(JEAN.birth)},
+        )
+    )
     assert page.status == 429 and "Limite atteinte" in page.errors[0]
     rows = sesame.store.query("select actor, details from audit where event = 'helpdesk.caller_checked'")
     assert [json.loads(r["details"]) for r in rows] == [{"match": True}, {"match": False}, {"match": False}]
@@ -246,7 +257,9 @@ def test_no_backup_address_no_mail(client, sesame, agent):
     jean = account(sesame, IN_SCOPE)
     page = account_page(client, sesame)
     assert "Pas d'adresse de secours" in page.text()
-    refused = Page(client.post(f"/gestion/compte/code?compte={jean.id}", data={"csrf_token": csrf(client), "canal": "courriel"}))
+    refused = Page(
+        client.post(f"/gestion/compte/code?compte={jean.id}", data={"csrf_token": csrf(client), "canal": "courriel"})
+    )
     assert refused.status == 422 and sesame.outbox.pending() == 0
 
 
@@ -303,8 +316,12 @@ def test_disabled_account_cannot_sign_in_and_is_told_whom_to_call(app, client, s
     again = submit(client, account_page(client, sesame), f"/gestion/compte/statut?compte={jean.id}", motif="Retour")
     assert "réactivé" in again.text()
     assert login(other, IN_SCOPE, GOOD).h1 == "Mon compte"
-    details = [json.loads(r["details"]) for r in sesame.store.query(
-        "select details from audit where event in ('account.disabled', 'account.enabled') order by id")]
+    details = [
+        json.loads(r["details"])
+        for r in sesame.store.query(
+            "select details from audit where event in ('account.disabled', 'account.enabled') order by id"
+        )
+    ]
     assert details == [{"reason": "Départ de l'agent"}, {"reason": "Retour"}]
 
 
@@ -320,10 +337,16 @@ def test_every_agent_action_is_in_the_trail_with_the_agent(client, sesame, agent
     submit(client, account_page(client, sesame), f"/gestion/compte/deblocage?compte={jean.id}")
     submit(client, page, f"/gestion/compte/statut?compte={jean.id}", motif="Essai")
     submit(client, account_page(client, sesame), f"/gestion/compte/statut?compte={jean.id}", motif="Essai")
-    rows = sesame.store.query("select event, actor, account_id from audit where event like 'helpdesk.%' or event like 'account.%'")
+    rows = sesame.store.query(
+        "select event, actor, account_id from audit where event like 'helpdesk.%' or event like 'account.%'"
+    )
     assert {r["event"] for r in rows} >= {
-        "helpdesk.viewed", "helpdesk.caller_checked", "helpdesk.code_issued", "helpdesk.unlocked",
-        "account.disabled", "account.enabled",
+        "helpdesk.viewed",
+        "helpdesk.caller_checked",
+        "helpdesk.code_issued",
+        "helpdesk.unlocked",
+        "account.disabled",
+        "account.enabled",
     }
     assert {(r["actor"], r["account_id"]) for r in rows} == {(AGENT, jean.id)}
     trail = get(client, f"/gestion/compte/journal?compte={jean.id}")
@@ -339,8 +362,6 @@ GOOD_CSV = (
 )
 
 
-
-
 def test_gestionnaire_dashboard_and_import(client, sesame, people, clock):
     make_staff(sesame, role="gestionnaire")
     sign_in(client, clock)
@@ -352,8 +373,11 @@ def test_gestionnaire_dashboard_and_import(client, sesame, people, clock):
     waiting = [li.get_text(" ", strip=True) for li in etab.soup.select("ul.letters-list li")]
     assert waiting == ["Dupont Jean — jdupont Imprimer sa lettre (Jean Dupont)"]
     before = sesame.directory.count()
-    bad = upload(client, GOOD_CSV + "Noir;Zoé;31/02/1980;13E24TEST0101;aesh;0130999A;Collège Test\n"
-                 "Gris;Léo;01/02/1980;13E24TEST0102;aesh;0130997C;École Test\n")
+    bad = upload(
+        client,
+        GOOD_CSV + "Noir;Zoé;31/02/1980;13E24TEST0101;aesh;0130999A;Collège Test\n"
+        "Gris;Léo;01/02/1980;13E24TEST0102;aesh;0130997C;École Test\n",
+    )
     assert bad.status == 422
     lines = [li.get_text(strip=True) for li in bad.soup.select(".panel-warning li")]
     assert any(line.startswith("Ligne 3 :") for line in lines)
@@ -391,8 +415,10 @@ def test_a_scoped_import_does_not_move_someone_from_another_etablissement(client
     sign_in(client, clock)
     lea_before = account(sesame, "lmartin")
     # Léa Martin's NUMEN (École Test, 0130997C), written as if she worked at Collège Test.
-    csv = "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n" \
-          "Martin;Léa;05/09/1996;13E23TEST0003;aesh;0130999A;Collège Test\n"
+    csv = (
+        "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
+        "Martin;Léa;05/09/1996;13E23TEST0003;aesh;0130999A;Collège Test\n"
+    )
     page = upload(client, csv)
     assert page.status == 422 and "autre établissement" in page.text()
     after = account(sesame, "lmartin")

@@ -52,7 +52,8 @@ def test_a_path_id_beyond_sqlites_range_is_not_found(client, jean):
     # The largest id that fits is an ordinary look-up of a key that is not the user's.
     fits = client.post(
         "/compte/securite/cle/999999999999999999/renommer",
-        data={"csrf_token": token, "nom": "Tel"}, follow_redirects=False,
+        data={"csrf_token": token, "nom": "Tel"},
+        follow_redirects=False,
     )
     assert 300 <= fits.status_code < 500
 
@@ -132,8 +133,13 @@ def test_out_of_office_frequency_in_unicode_digits_is_a_field_error(digits):
 
     today = dt.date(2026, 12, 1)
     absence, errors = read_form(
-        {"debut": "2026-12-02", "fin": "2026-12-10", "objet": "Absente", "message": "Je suis absente.",
-         "frequence": digits},
+        {
+            "debut": "2026-12-02",
+            "fin": "2026-12-10",
+            "objet": "Absente",
+            "message": "Je suis absente.",
+            "frequence": digits,
+        },
         today,
     )
     assert absence is None and "frequence" in errors
@@ -170,9 +176,7 @@ def test_staff_pages_read_unicode_or_huge_numbers_as_no_number(client, agent, di
     assert letters.status_code == 400
     # Postal requests under review (Gestion): the request and account ids too.
     assert client.get(f"/gestion/courrier?demande={digits}").status_code == 404
-    attach = client.post(
-        "/gestion/courrier/rattacher", data={"csrf_token": token, "demande": digits, "compte": digits}
-    )
+    attach = client.post("/gestion/courrier/rattacher", data={"csrf_token": token, "demande": digits, "compte": digits})
     assert 400 <= attach.status_code < 500
     assert "pas dans cet établissement" in Page(letters).text()
 
@@ -193,8 +197,9 @@ def test_password_checks_beyond_the_hashing_queue_get_a_french_503_and_count_not
     app = create_app(settings, hashing=hashing)
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
         sesame = app.state.sesame
-        import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=sesame.store,
-                     directory=sesame.directory, keys=sesame.keys)
+        import_staff(
+            parse_staff_csv(STAFF_CSV.encode()).rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys
+        )
         page = get(client, "/connexion")
         hashing._gate.acquire()  # a hash is running and holds the only slot
         try:
@@ -231,8 +236,11 @@ def test_password_hashes_run_on_threads_the_os_schedules_after_the_pages():
     hashing = PasswordHashing(PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1), slots=2)
     assert hashing.verify(hashing.hash("Garrigue-Ocre-42"), "Garrigue-Ocre-42")
     assert not hashing.verify(hashing.hash("Garrigue-Ocre-42"), "Garrigue-Ocre-43")
-    tasks = [task for task in Path(f"/proc/{os.getpid()}/task").iterdir()
-             if (task / "comm").read_text().strip() == "argon2id"]
+    tasks = [
+        task
+        for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+        if (task / "comm").read_text().strip() == "argon2id"
+    ]
     assert tasks  # (other tests' instances have theirs too)
     for task in tasks:
         assert os.sched_getscheduler(int(task.name)) == os.SCHED_IDLE

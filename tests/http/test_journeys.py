@@ -31,9 +31,7 @@ def test_numen_typed_loosely_is_accepted(client, people):
 
 def test_wrong_numen_and_unknown_address_get_identical_answers(client, people):
     wrong = retrieve(client, JEAN.email, numen="13E24TEST0009", **date_fields(JEAN.birth))
-    unknown = retrieve(
-        client, "personne.inconnue@ac-aix-marseille.fr", numen=JEAN.numen, **date_fields(JEAN.birth)
-    )
+    unknown = retrieve(client, "personne.inconnue@ac-aix-marseille.fr", numen=JEAN.numen, **date_fields(JEAN.birth))
     assert wrong.status == unknown.status == 422
     # Same page but for the address typed (and the namesake example made from it) and the
     # per-request tokens.
@@ -66,7 +64,9 @@ def test_bad_inputs_are_explained_and_other_fields_kept(client, people):
     # The whole date typed in the first box is understood.
     whole = submit(client, page, "/identifiant/verification", jour="14/07/1985", mois="", annee="", numen=JEAN.numen)
     assert whole.soup.select_one("#identifiant-value").get_text(strip=True) == "jdupont"
-    accents = submit(client, get(client, "/identifiant"), "/identifiant", email="éloïse.de la fontaine@ac-aix-marseille.fr")
+    accents = submit(
+        client, get(client, "/identifiant"), "/identifiant", email="éloïse.de la fontaine@ac-aix-marseille.fr"
+    )
     assert "sans accent ni espace" in accents.field_error("email")
     # The error summary links to the fields.
     assert all(a["href"].startswith("#") for a in empty.soup.select(".error-summary a"))
@@ -125,9 +125,13 @@ def test_change_password_and_other_sessions_are_revoked(app, client, people):
     with TestClient(app, base_url="https://testserver") as other:
         assert login(other, "jdupont", GOOD).h1 == "Mon compte"
         form = get(client, "/compte/mot-de-passe")
-        wrong = submit(client, form, "/compte/mot-de-passe", current="nope", password=OTHER_GOOD, confirmation=OTHER_GOOD)
+        wrong = submit(
+            client, form, "/compte/mot-de-passe", current="nope", password=OTHER_GOOD, confirmation=OTHER_GOOD
+        )
         assert wrong.field_error("current") == "Ce n'est pas votre mot de passe actuel."
-        changed = submit(client, form, "/compte/mot-de-passe", current=GOOD, password=OTHER_GOOD, confirmation=OTHER_GOOD)
+        changed = submit(
+            client, form, "/compte/mot-de-passe", current=GOOD, password=OTHER_GOOD, confirmation=OTHER_GOOD
+        )
         assert changed.h1 == "Mon compte" and "modifié" in changed.text()
         assert get(other, "/compte").h1 == "Se connecter"
     client.cookies.clear()

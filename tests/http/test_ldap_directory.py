@@ -50,8 +50,9 @@ def test_the_password_goes_to_the_directory_not_to_sesame(client, sesame, people
 
 def test_the_directory_policy_refusal_is_french_on_the_same_page(client, sesame, people, slapd, ldap_base):
     page = reset_to_choose(client, JEAN.identifiant, JEAN.birth, JEAN.numen)
-    refused = submit(client, page, "/mot-de-passe/nouveau",
-                     password=SHORT_FOR_THE_DIRECTORY, confirmation=SHORT_FOR_THE_DIRECTORY)
+    refused = submit(
+        client, page, "/mot-de-passe/nouveau", password=SHORT_FOR_THE_DIRECTORY, confirmation=SHORT_FOR_THE_DIRECTORY
+    )
     assert refused.status == 422
     assert refused.errors == ["L'annuaire de l'académie demande un mot de passe plus long. Ajoutez des caractères."]
     assert refused.soup.find("form", attrs={"action": "/mot-de-passe/nouveau"}), "the same page, to try again"
@@ -76,8 +77,14 @@ def test_change_password_in_my_account_goes_through_the_directory(client, people
     set_password_with_numen(client, JEAN, GOOD)
     login(client, "jdupont", GOOD)
     page = get(client, "/compte/mot-de-passe")
-    short = submit(client, page, "/compte/mot-de-passe", current=GOOD,
-                   password=SHORT_FOR_THE_DIRECTORY, confirmation=SHORT_FOR_THE_DIRECTORY)
+    short = submit(
+        client,
+        page,
+        "/compte/mot-de-passe",
+        current=GOOD,
+        password=SHORT_FOR_THE_DIRECTORY,
+        confirmation=SHORT_FOR_THE_DIRECTORY,
+    )
     assert short.status == 422 and "plus long" in short.errors[0]
     done = submit(client, short, "/compte/mot-de-passe", current=GOOD, password=OTHER_GOOD, confirmation=OTHER_GOOD)
     assert done.status == 200, done.errors
@@ -95,8 +102,10 @@ def test_a_locked_entry_is_refused_like_a_disabled_account(client, sesame, peopl
     assert sesame.directory.by_login("jdupont").status == "disabled"
     # The help desk's "réactiver" lifts the lock in the directory.
     sesame.directory.set_status(sesame.directory.by_login("jdupont").id, "active")
-    assert "pwdAccountLockedTime" not in slapd.entry(dn(ldap_base), "pwdAccountLockedTime") or \
-        not slapd.entry(dn(ldap_base), "pwdAccountLockedTime")["pwdAccountLockedTime"]
+    assert (
+        "pwdAccountLockedTime" not in slapd.entry(dn(ldap_base), "pwdAccountLockedTime")
+        or not slapd.entry(dn(ldap_base), "pwdAccountLockedTime")["pwdAccountLockedTime"]
+    )
     assert login(client, "jdupont", GOOD).h1 == "Mon compte"
 
 
@@ -157,10 +166,15 @@ def test_a_directory_that_hangs_gives_the_503_page_in_time(client, people, slapd
 
 
 def test_a_person_the_directory_knows_but_sesame_never_imported_can_sign_in(client, sesame, slapd, ldap_base):
-    slapd.add_person(ldap_base, "pmoreau", "paul.moreau@ac-aix-marseille.fr", "Paul", "Moreau",
-                     password="Un-Mot-De-Passe-Deja-Dans-L-Annuaire")
+    slapd.add_person(
+        ldap_base,
+        "pmoreau",
+        "paul.moreau@ac-aix-marseille.fr",
+        "Paul",
+        "Moreau",
+        password="Un-Mot-De-Passe-Deja-Dans-L-Annuaire",
+    )
     page = login(client, "paul.moreau@ac-aix-marseille.fr", "Un-Mot-De-Passe-Deja-Dans-L-Annuaire")
     assert page.h1 == "Mon compte"
     account = sesame.directory.by_login("pmoreau")
     assert account.numen_digest is None and account.activated  # no NUMEN: a letter or the help desk
-

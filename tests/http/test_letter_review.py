@@ -32,8 +32,13 @@ def marie(sesame, people):
 
 
 def ask(client, **fields: str):
-    values = {"prenom": "Claire", "nom": "Lefevre", "etablissement": "college test",
-              **date_fields(MARIE_BIRTH), **fields}
+    values = {
+        "prenom": "Claire",
+        "nom": "Lefevre",
+        "etablissement": "college test",
+        **date_fields(MARIE_BIRTH),
+        **fields,
+    }
     return submit(client, get(client, "/courrier"), "/courrier", **values)
 
 
@@ -107,8 +112,12 @@ def test_an_agent_attaches_an_unmatched_request_and_it_is_printed(client, sesame
     assert follow_text(client, reference) == before
     # HR prints the queue from the command line: her letter is in it.
     out = tmp_path / "lettres.pdf"
-    env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET,
-           "SESAME_ACADEMIE": "aix-marseille", "SESAME_PUBLIC_URL": "https://sesame.test"}
+    env = {
+        "SESAME_DB": str(sesame.settings.db_path),
+        "SESAME_SECRET_KEY": SECRET,
+        "SESAME_ACADEMIE": "aix-marseille",
+        "SESAME_PUBLIC_URL": "https://sesame.test",
+    }
     result = CliRunner().invoke(main, ["letters", "--requests", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
@@ -147,15 +156,18 @@ def test_requests_of_another_etablissement_are_out_of_reach(client, sesame, mari
     assert "Aucune demande à vérifier" in get(client, "/gestion/courriers").text()
     assert get(client, f"/gestion/courrier?demande={row_id}").status == 403
     token = get(client, "/compte").form("/deconnexion")["csrf_token"]
-    refused = client.post("/gestion/courrier/rattacher",
-                          data={"csrf_token": token, "demande": str(row_id), "compte": str(marie.id)})
+    refused = client.post(
+        "/gestion/courrier/rattacher", data={"csrf_token": token, "demande": str(row_id), "compte": str(marie.id)}
+    )
     assert refused.status_code == 403
     assert request_row(sesame, elsewhere)["status"] == "review"
 
 
 def test_an_ambiguous_request_waits_for_an_agent(client, sesame, marie):
-    twin = ("nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
-            "Lefèvre;Claire;23/11/1988;13E24REQU0003;aesh;0130999A;Collège Test\n")
+    twin = (
+        "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
+        "Lefèvre;Claire;23/11/1988;13E24REQU0003;aesh;0130999A;Collège Test\n"
+    )
     import_staff(parse_staff_csv(twin.encode()).rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
     row = request_row(sesame, reference_of(ask(client)))
     assert (row["account_id"], row["status"], row["review_reason"]) == (None, "review", "ambiguous")
@@ -169,9 +181,14 @@ def test_a_staff_account_cannot_be_given_a_letter_by_a_scoped_agent(client, sesa
     sign_in(client, agent, "jdupont1")
     page = get(client, f"/gestion/courrier?demande={row_id}&q=jean")
     jean = sesame.directory.by_login("jdupont")
-    refused = client.post("/gestion/courrier/rattacher", data={
-        "csrf_token": page.form("/gestion/courrier/refuser")["csrf_token"],
-        "demande": str(row_id), "compte": str(jean.id)})
+    refused = client.post(
+        "/gestion/courrier/rattacher",
+        data={
+            "csrf_token": page.form("/gestion/courrier/refuser")["csrf_token"],
+            "demande": str(row_id),
+            "compte": str(jean.id),
+        },
+    )
     assert refused.status_code == 403
     row = request_row(sesame, reference)
     assert (row["status"], row["account_id"]) == ("review", None)

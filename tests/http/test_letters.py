@@ -29,14 +29,6 @@ def print_letters(sesame, identifiants: list[str]) -> bytes:
     return sesame.letters.print(people, base_url=BASE, actor="test")
 
 
-
-
-
-
-
-
-
-
 def login(client, login_name: str, password: str) -> Page:
     return submit(client, get(client, "/connexion"), "/connexion", login=login_name, password=password)
 
@@ -195,7 +187,9 @@ def test_several_matching_etablissements_are_offered_as_a_choice(client, sesame,
     assert page.status == 422
     radios = page.soup.select("input[name=uai]")
     assert {r["value"] for r in radios} == {"0130999A", "0130997C"}
-    chosen = submit(client, page, "/courrier", uai="0130999A", prenom="Jeanne", nom="Dupont", **date_fields(JEANNE.birth))
+    chosen = submit(
+        client, page, "/courrier", uai="0130999A", prenom="Jeanne", nom="Dupont", **date_fields(JEANNE.birth)
+    )
     assert chosen.status == 201
 
 
@@ -282,6 +276,7 @@ def test_a_reprint_also_voids_a_code_already_typed(client, sesame, people):
 def test_a_replaced_request_reads_like_a_queued_one(client, sesame, people, clock):
     """Otherwise asking twice would tell whether the details matched an account.
     (The clock is frozen: the pages show the minute each request was made.)"""
+
     def first_reference(**fields):
         reference = ask_letter(client, **jeanne(**fields)).soup.find(id="reference").get_text(strip=True)
         ask_letter(client, **jeanne(**fields))
@@ -299,7 +294,9 @@ def test_an_unknown_print_choice_is_a_4xx(client, sesame, gestionnaire):
     assert print_from_gestion(client, "tout").status_code == 400
 
 
-def test_printing_for_everyone_skips_valid_letters_and_one_person_can_be_reprinted(client, sesame, gestionnaire, tmp_path):
+def test_printing_for_everyone_skips_valid_letters_and_one_person_can_be_reprinted(
+    client, sesame, gestionnaire, tmp_path
+):
     jean = sesame.directory.by_login("jdupont")
     first = print_letters(sesame, ["jdupont"])  # a letter already on its way
     page = get(client, "/gestion/etablissement?uai=0130999A")

@@ -69,8 +69,12 @@ def test_stalled_smtp_server_does_not_delay_pages(tmp_path):
 
     threading.Thread(target=accept_and_hold, daemon=True).start()
     settings = make_settings(
-        tmp_path, smtp_host="127.0.0.1", smtp_port=listener.getsockname()[1], smtp_timeout=30,
-        run_outbox_worker=True, outbox_poll_seconds=0.1,
+        tmp_path,
+        smtp_host="127.0.0.1",
+        smtp_port=listener.getsockname()[1],
+        smtp_timeout=30,
+        run_outbox_worker=True,
+        outbox_poll_seconds=0.1,
     )
     app = create_app(settings, hashing=fast_hashing())
     s = app.state.sesame
@@ -99,9 +103,16 @@ def test_one_unreadable_queued_mail_does_not_stop_the_others(sesame):
     sesame.outbox.enqueue("b@exemple.fr", "Sujet", "Corps B")
     with sesame.store.write() as db:  # a mail queued under a key no longer available
         db.execute("update outbox set body = 'v9$AAAA' where to_addr = 'a@exemple.fr'")
-        db["outbox"].insert({"created_at": 0, "to_addr": "c@exemple.fr", "subject": "Ancien",
-                             "body": "Corps en clair d'avant le chiffrement", "attempts": 0,
-                             "next_attempt_at": 0})
+        db["outbox"].insert(
+            {
+                "created_at": 0,
+                "to_addr": "c@exemple.fr",
+                "subject": "Ancien",
+                "body": "Corps en clair d'avant le chiffrement",
+                "attempts": 0,
+                "next_attempt_at": 0,
+            }
+        )
     claimed = {row["to_addr"]: row["body"] for row in sesame.outbox.claim_due()}
     assert claimed == {"b@exemple.fr": "Corps B", "c@exemple.fr": "Corps en clair d'avant le chiffrement"}
     assert sesame.outbox.claim_due() == []  # the unreadable one is given up, not retried for ever

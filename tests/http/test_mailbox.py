@@ -28,9 +28,7 @@ def paris_today() -> dt.date:
 pytestmark = pytest.mark.dovecot
 
 WRONG = "Pas-Le-Bon-Mot-De-Passe-42"
-OWN_SCRIPT = (
-    'require "fileinto";\nif header :contains "subject" "[conseil]" {\n  fileinto "INBOX";\n}\n'
-)
+OWN_SCRIPT = 'require "fileinto";\nif header :contains "subject" "[conseil]" {\n  fileinto "INBOX";\n}\n'
 HOSTILE = 'Bonjour,\n.\nJe suis absent "jusqu\'au 3" \\ retour 😀\n\r\n.\r\nfin ; discard ;'
 
 
@@ -51,9 +49,7 @@ def signed_in(tmp_path, dovecot: Dovecot, **overrides) -> Iterator[Signed]:
     settings = make_settings(tmp_path, db_path=dovecot.db, **{**dovecot.settings, **overrides})
     app = create_app(settings, hashing=fast_hashing())
     s = app.state.sesame
-    import_staff(
-        parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys
-    )
+    import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
     dovecot.start()
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
         set_password_with_numen(client, JEAN, GOOD)
@@ -101,12 +97,7 @@ def test_connection_test_opens_the_mailbox_and_diagnoses_a_wrong_password(jean: 
     assert not diagnosis(wrong)
     # Counted like any password check, for the account; nothing secret in the audit trail.
     account = s.directory.by_login(JEAN.identifiant)
-    assert (
-        s.store.one(
-            "select count(*) as n from failures where subject = ?", (f"account:{account.id}",)
-        )["n"]
-        == 1
-    )
+    assert s.store.one("select count(*) as n from failures where subject = ?", (f"account:{account.id}",))["n"] == 1
     outcomes = [json.loads(r["details"])["outcome"] for r in audit_rows(s, "mailbox.tested")]
     assert outcomes == ["ok", "wrong_password"]
     dump = json.dumps(s.store.query("select * from audit"), ensure_ascii=False)
@@ -194,10 +185,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     done = submit(client, page, "/compte/absence", action="save", password=GOOD, **absence_fields())
     assert done.status == 200
     end = (paris_today() + dt.timedelta(days=14)).strftime("%d/%m/%Y")
-    assert (
-        f"est enregistré sur le serveur de messagerie, du {paris_today():%d/%m/%Y} au {end}"
-        in done.text()
-    )
+    assert f"est enregistré sur le serveur de messagerie, du {paris_today():%d/%m/%Y} au {end}" in done.text()
     assert f"Actif : la réponse automatique part jusqu'au {end} inclus" in done.text()
 
     with sieve_as_jean(s) as sieve:
@@ -205,9 +193,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
         assert active == SCRIPT_NAME
         assert "mes-filtres" in names
         script = sieve.get(SCRIPT_NAME)
-        assert sieve.get("mes-filtres").strip() == OWN_SCRIPT.strip(), (
-            "the user's script is untouched"
-        )
+        assert sieve.get("mes-filtres").strip() == OWN_SCRIPT.strip(), "the user's script is untouched"
     assert script.rstrip().endswith('include :personal "mes-filtres";')
     assert ":days 3" in script
 
@@ -257,10 +243,7 @@ def test_out_of_office_uploaded_as_the_user_next_to_their_own_script(jean: Signe
     with sieve_as_jean(s) as sieve:
         active, names = sieve.scripts()
     assert active == "mes-filtres" and SCRIPT_NAME not in names
-    events = [
-        r["event"]
-        for r in s.store.query("select event from audit where event like 'absence.%' order by id")
-    ]
+    events = [r["event"] for r in s.store.query("select event from audit where event like 'absence.%' order by id")]
     assert events == ["absence.enabled", "absence.enabled", "absence.disabled"]
 
 
@@ -280,12 +263,8 @@ def test_out_of_office_without_a_previous_script_and_bad_input(jean: Signed):
         ),
     )
     assert bad.status == 422
-    assert (
-        bad.field_error("fin") == "Le dernier jour doit être le même jour que le premier, ou après."
-    )
-    assert form_text(bad, "message").replace("\r\n", "\n") == HOSTILE.replace("\r\n", "\n"), (
-        "kept as typed"
-    )
+    assert bad.field_error("fin") == "Le dernier jour doit être le même jour que le premier, ou après."
+    assert form_text(bad, "message").replace("\r\n", "\n") == HOSTILE.replace("\r\n", "\n"), "kept as typed"
     with sieve_as_jean(s) as sieve:
         assert sieve.scripts() == (None, []), "nothing reached the server"
 

@@ -71,9 +71,7 @@ def test_bad_inputs_are_explained_on_the_same_page(client, sesame, people):
     short = submit(client, page, "/mot-de-passe/numen", numen="13E24", **date_fields(JEAN.birth))
     assert short.field_error("numen") == "Le NUMEN compte 13 caractères ; vous en avez saisi 5."
     assert short.value("jour") == "14"
-    robot = submit(
-        client, page, "/mot-de-passe/numen", numen=JEAN.numen, altcha="forged", **date_fields(JEAN.birth)
-    )
+    robot = submit(client, page, "/mot-de-passe/numen", numen=JEAN.numen, altcha="forged", **date_fields(JEAN.birth))
     assert robot.status == 400 and robot.h1.startswith("Première connexion")
     assert robot.field_error("altcha") and robot.value("jour") == "14"
     assert sesame.store.one("select count(*) as n from audit")["n"] == 0, "refused before any check"
@@ -116,7 +114,9 @@ def test_audit_and_logs_hold_no_secret(client, sesame, people, caplog, settings)
     jean = sesame.directory.by_login(JEAN.identifiant)
     rows = sesame.store.query("select event, account_id, details from audit order by id")
     assert [(r["event"], r["account_id"]) for r in rows] == [
-        ("identity.failed", None), ("identity.failed", jean.id), ("identity.verified", jean.id),
+        ("identity.failed", None),
+        ("identity.failed", jean.id),
+        ("identity.verified", jean.id),
         ("password.set", jean.id),
     ]
     sesame.store.db.conn.execute("PRAGMA wal_checkpoint(FULL)")

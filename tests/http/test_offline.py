@@ -22,8 +22,6 @@ from pwa.settings import ROOT
 KEPT_FOLDERS = ("css", "js", "icons", "vendor")
 
 
-
-
 def png_size(path: Path) -> tuple[int, int]:
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", path

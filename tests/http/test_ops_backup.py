@@ -28,8 +28,9 @@ def grow(db: Path, rows: int) -> None:
     """Some history, so the copy takes a while (300 bytes a row)."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN")
-    conn.executemany("insert into audit (at, event, details) values (?, 'login.succeeded', ?)",
-                     ((i, "y" * 300) for i in range(rows)))
+    conn.executemany(
+        "insert into audit (at, event, details) values (?, 'login.succeeded', ?)", ((i, "y" * 300) for i in range(rows))
+    )
     conn.execute("COMMIT")
     conn.close()
 
@@ -37,7 +38,9 @@ def grow(db: Path, rows: int) -> None:
 def test_backup_while_writes_go_on_then_restore(database, tmp_path):
     grow(database, 120_000)
     stop = tmp_path / "stop"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(database), str(stop)], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(database), str(stop)], stdout=subprocess.PIPE, text=True
+    )
     try:
         time.sleep(0.5)
         before = consistent(database)
@@ -54,8 +57,10 @@ def test_backup_while_writes_go_on_then_restore(database, tmp_path):
     assert oct(copy.stat().st_mode & 0o777) == "0o600"
     assert not list(tmp_path.glob("*.partielle"))
     total, slowest_ms = out.split()
-    print(f"\nbackup of {database.stat().st_size / 1e6:.1f} MB: {made.stdout.strip()}\n"
-          f"writer: {total} transactions in all, slowest {slowest_ms} ms; {after - before} during the backup")
+    print(
+        f"\nbackup of {database.stat().st_size / 1e6:.1f} MB: {made.stdout.strip()}\n"
+        f"writer: {total} transactions in all, slowest {slowest_ms} ms; {after - before} during the backup"
+    )
 
     # Restore into a new place, then over a database (kept aside), and the app reads it.
     fresh = tmp_path / "restauree.db"

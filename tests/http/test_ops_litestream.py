@@ -36,10 +36,13 @@ def test_replica_follows_the_writes_and_restores(tmp_path):
     assert "/var/lib/sesame/sesame.db" in text and "file:///var/backups/sesame/replica" in text
     config = tmp_path / "litestream.yml"
     config.write_text(
-        text.replace("/var/lib/sesame/sesame.db", str(db)).replace("/var/backups/sesame/replica", str(tmp_path / "replica"))
+        text.replace("/var/lib/sesame/sesame.db", str(db)).replace(
+            "/var/backups/sesame/replica", str(tmp_path / "replica")
+        )
     )
-    replicate = subprocess.Popen([binary, "replicate", "-config", str(config)], stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT)
+    replicate = subprocess.Popen(
+        [binary, "replicate", "-config", str(config)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     stop = tmp_path / "stop"
     try:
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(stop)], stdout=subprocess.PIPE, text=True)
@@ -52,8 +55,12 @@ def test_replica_follows_the_writes_and_restores(tmp_path):
         deadline, seen = time.monotonic() + 20, -1
         while time.monotonic() < deadline:
             restored.unlink(missing_ok=True)
-            out = subprocess.run([binary, "restore", "-config", str(config), "-o", str(restored), str(db)],
-                                 capture_output=True, text=True, timeout=60)
+            out = subprocess.run(
+                [binary, "restore", "-config", str(config), "-o", str(restored), str(db)],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             if out.returncode == 0 and (seen := consistent(restored)) == total:
                 break
             time.sleep(0.5)

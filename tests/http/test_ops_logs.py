@@ -69,13 +69,17 @@ def test_a_full_journey_logs_no_secret(client, sesame, people, clock, json_log):
     client.cookies.clear()
     code = sesame.codes.issue(sesame.directory.by_login(JEANNE.identifiant).id, "letter")
     secrets += [code, grouped(code), grouped(code).lower()]
-    page = submit(client, get(client, f"/activation?identifiant={JEANNE.identifiant}"), "/activation", code=grouped(code))
+    page = submit(
+        client, get(client, f"/activation?identifiant={JEANNE.identifiant}"), "/activation", code=grouped(code)
+    )
     chosen = submit(client, page, "/mot-de-passe/nouveau", password=OTHER_GOOD, confirmation=OTHER_GOOD)
     assert chosen.status == 200
     # A post with a stale token is refused and logged, without the token.
     stale = "x" * 43
     secrets.append(stale)
-    assert client.post("/connexion", data={"csrf_token": stale, "login": "jdupont", "password": GOOD}).status_code == 403
+    assert (
+        client.post("/connexion", data={"csrf_token": stale, "login": "jdupont", "password": GOOD}).status_code == 403
+    )
 
     text = json_log.getvalue()
     records = lines(json_log)  # every line is one JSON object
@@ -89,8 +93,16 @@ def test_a_full_journey_logs_no_secret(client, sesame, people, clock, json_log):
     assert ("GET", "/activation", 200) in routes
     assert all(isinstance(r["ms"], float) and r["client"] == "testclient" for r in access)
     events = [r["event"] for r in records if r["logger"] == "sesame.security"]
-    for expected in ("identifiant.retrieved", "password.set", "login.failed", "login.succeeded",
-                     "factor.added", "login.second_factor", "password.set_letter", "form.refused"):
+    for expected in (
+        "identifiant.retrieved",
+        "password.set",
+        "login.failed",
+        "login.succeeded",
+        "factor.added",
+        "login.second_factor",
+        "password.set_letter",
+        "form.refused",
+    ):
         assert expected in events, f"{expected} not logged"
     refused = next(r for r in records if r.get("event") == "form.refused")
     assert refused["reason"] == "bad_token" and refused["path"] == "/connexion"
@@ -157,7 +169,9 @@ def test_a_trusted_proxy_gives_the_scheme_and_the_client(tmp_path, json_log):
     headers = {"x-forwarded-proto": "https", "x-forwarded-for": "192.0.2.7", "origin": "https://testserver"}
     with TestClient(app, base_url="http://testserver", client=("10.0.0.2", 4000)) as proxied:
         page = get(proxied, "/connexion")
-        response = proxied.post("/connexion", data={**page.form("/connexion"), "login": "x", "password": "y"}, headers=headers)
+        response = proxied.post(
+            "/connexion", data={**page.form("/connexion"), "login": "x", "password": "y"}, headers=headers
+        )
         assert response.status_code == 422  # read and answered (unknown account), not refused
     posted = [r for r in lines(json_log) if r["logger"] == "sesame.access" and r["method"] == "POST"]
     assert posted[0]["client"] == "192.0.2.7" and posted[0]["scheme"] == "https"

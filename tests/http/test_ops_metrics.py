@@ -139,8 +139,12 @@ def test_metrics_after_a_journey_show_its_counts(metered):
     ],
 )
 def test_a_wrong_operations_setting_stops_start_up(tmp_path, variable, value_):
-    env = {"SESAME_DB": str(tmp_path / "s.db"), "SESAME_SECRET_KEY": "k" * 40,
-           "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr", variable: value_}
+    env = {
+        "SESAME_DB": str(tmp_path / "s.db"),
+        "SESAME_SECRET_KEY": "k" * 40,
+        "SESAME_PUBLIC_URL": "https://sesame.ac-exemple.fr",
+        variable: value_,
+    }
     result = CliRunner().invoke(main, ["serve"], env=env)
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
@@ -179,14 +183,19 @@ def test_two_workers_add_up_on_the_metrics_address(tmp_path):
     (folder / "counter_1.db").write_bytes(b"stale")  # a previous run's file: removed at start
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SESAME_", "PROMETHEUS_"))}
     env.update(
-        SESAME_DB=str(tmp_path / "demo.db"), SESAME_METRICS_ADDRESS=f"127.0.0.1:{metrics_port}",
-        SESAME_METRICS_DIR=str(folder), PYTHONPATH=str(ROOT),
+        SESAME_DB=str(tmp_path / "demo.db"),
+        SESAME_METRICS_ADDRESS=f"127.0.0.1:{metrics_port}",
+        SESAME_METRICS_DIR=str(folder),
+        PYTHONPATH=str(ROOT),
     )
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pwa", "serve", "--demo", "--workers", "2", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     try:
         _wait(f"http://127.0.0.1:{port}/healthz", process, log)
@@ -196,7 +205,9 @@ def test_two_workers_add_up_on_the_metrics_address(tmp_path):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
                 return r.status
 
-        before = value(_scrape(metrics_port), "sesame_http_requests_total", route="/healthz", method="GET", status="200")
+        before = value(
+            _scrape(metrics_port), "sesame_http_requests_total", route="/healthz", method="GET", status="200"
+        )
         with ThreadPoolExecutor(8) as pool:
             assert set(pool.map(probe, range(60))) == {200}
         after = _scrape(metrics_port)

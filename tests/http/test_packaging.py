@@ -38,8 +38,7 @@ def check_lock(lock: str, requirements: list[str]) -> None:
         assert name in pinned, f"{lock} lacks {name}: run bash scripts/lock.sh"
         version = pinned[name][0]
         assert requirement.specifier.contains(version, prereleases=True), (
-            f"{lock} pins {name}=={version}, outside pyproject.toml's {requirement.specifier}: "
-            "run bash scripts/lock.sh"
+            f"{lock} pins {name}=={version}, outside pyproject.toml's {requirement.specifier}: run bash scripts/lock.sh"
         )
 
 

@@ -24,7 +24,8 @@ class Api:
 
     def post(self, url: str, body: dict, token: str):
         return self.client.post(
-            url, content=json.dumps(body),
+            url,
+            content=json.dumps(body),
             headers={"Content-Type": "application/json", "X-CSRF-Token": token, "Origin": ORIGIN},
         )
 

@@ -32,26 +32,18 @@ def test_unmet_rules_first_met_ones_collapsed_into_one_line(client, sesame, peop
     assert group.summary.get_text(" ", strip=True) == "1 règle respectée"
 
     # Without JavaScript, the refused form comes back with the same arrangement.
-    refused = submit(
-        client, page, "/mot-de-passe/nouveau", password="Jean1985", confirmation="Jean1985"
-    )
+    refused = submit(client, page, "/mot-de-passe/nouveau", password="Jean1985", confirmation="Jean1985")
     assert refused.status == 422
     todo, done = top_level(refused)
-    states = {
-        li["data-criterion"]: li["data-state"] for li in refused.soup.select("li[data-criterion]")
-    }
+    states = {li["data-criterion"]: li["data-state"] for li in refused.soup.select("li[data-criterion]")}
     assert all(states[i] == "unmet" for i in todo) and all(states[i] == "met" for i in done)
     assert "composition" in todo and "max_length" in done
     summary = refused.soup.select_one("details.checklist-done summary").get_text(" ", strip=True)
     plural = "s" if len(done) > 1 else ""
     assert summary == f"{len(done)} règle{plural} respectée{plural}"
     # Inside "Choix 1", the missing parts come before the ones already there.
-    parts = [
-        li["data-state"] for li in refused.soup.select('li[data-criterion="classic"] > ul > li')
-    ]
-    assert (
-        parts == sorted(parts, key=lambda s: s != "unmet") and "met" in parts and "unmet" in parts
-    )
+    parts = [li["data-state"] for li in refused.soup.select('li[data-criterion="classic"] > ul > li')]
+    assert parts == sorted(parts, key=lambda s: s != "unmet") and "met" in parts and "unmet" in parts
 
     # A password meeting every rule: nothing left to do, all in the one line.
     form = {**refused.form("/mot-de-passe/nouveau"), "password": GOOD, "input_id": "password"}
@@ -93,17 +85,13 @@ def test_staff_enrolling_an_otp_app_open_gestion_at_once(client, sesame, people,
     assert sesame.store.one("select count(*) as n from sessions")["n"] == 1, "the old one is gone"
 
     gestion = get(client, "/gestion")
-    assert gestion.status == 200 and gestion.h1 != "Reconnectez-vous avec votre deuxième étape", (
-        gestion.text()[:300]
-    )
+    assert gestion.status == 200 and gestion.h1 != "Reconnectez-vous avec votre deuxième étape", gestion.text()[:300]
     # Still the same sign-in: Mon compte works, and the code used to enrol stays spent.
     assert get(client, "/compte").h1 == "Mon compte"
     client.cookies.clear()
     step2 = login(client, AGENT, GOOD)
     replay = submit(client, step2, "/connexion/verification", methode="totp", code=code)
-    assert replay.status == 422 and replay.field_error("code-totp").startswith(
-        "Ce code vient d'être utilisé"
-    )
+    assert replay.status == 422 and replay.field_error("code-totp").startswith("Ce code vient d'être utilisé")
 
 
 def test_a_password_only_session_is_still_refused_without_enrolment(client, sesame, people, clock):

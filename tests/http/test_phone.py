@@ -71,9 +71,7 @@ def test_each_app_shows_the_profile_settings_with_copy_buttons(client, slug):
     # Signed out: the user name is explained, with a way to find it.
     text = page.text()
     assert "identifiant" in text and "jdupont" in text
-    assert {"/identifiant", f"/connexion?suite=/telephone/{slug}"} <= {
-        a["href"] for a in page.soup.select("main a")
-    }
+    assert {"/identifiant", f"/connexion?suite=/telephone/{slug}"} <= {a["href"] for a in page.soup.select("main a")}
     # No JavaScript needed: every value is plain text in the page, nothing is drawn by a script.
     assert not page.soup.select("main script, main noscript")
     # A QR code opens the same page on a phone.
@@ -158,11 +156,7 @@ def assert_servers(payload: dict, profile) -> None:
     assert payload["OutgoingMailServerHostName"] == profile.smtp.host
     assert payload["OutgoingMailServerPortNumber"] == 465
     assert payload["OutgoingMailServerUseSSL"] is True
-    assert not [
-        key
-        for key in payload
-        if "Password" in key and key != "OutgoingPasswordSameAsIncomingPassword"
-    ]
+    assert not [key for key in payload if "Password" in key and key != "OutgoingPasswordSameAsIncomingPassword"]
 
 
 def test_mobileconfig_signed_in_has_the_identifiant_and_no_password(client, sesame, people):
@@ -176,11 +170,7 @@ def test_mobileconfig_signed_in_has_the_identifiant_and_no_password(client, sesa
     document = plistlib.loads(response.content)
     payload = mail_payload(document)
     assert_servers(payload, sesame.profile)
-    assert (
-        payload["IncomingMailServerUsername"]
-        == payload["OutgoingMailServerUsername"]
-        == JEAN.identifiant
-    )
+    assert payload["IncomingMailServerUsername"] == payload["OutgoingMailServerUsername"] == JEAN.identifiant
     assert payload["EmailAddress"] == JEAN.email
     # Stable identifiers: downloading again gives the same profile (iOS replaces it).
     again = plistlib.loads(client.get(PROFILE_URL).content)
@@ -198,9 +188,7 @@ def test_mobileconfig_signed_out(client, sesame, people):
     page = get(client, "/telephone/iphone")
     form = page.soup.find("form", attrs={"action": PROFILE_URL})
     assert form.get("hx-boost") == "false"  # a download, not an htmx swap
-    response = client.post(
-        PROFILE_URL, data={**page.form(PROFILE_URL), "adresse": " Jean.Dupont@ac-aix-marseille.fr "}
-    )
+    response = client.post(PROFILE_URL, data={**page.form(PROFILE_URL), "adresse": " Jean.Dupont@ac-aix-marseille.fr "})
     assert response.status_code == 200
     payload = mail_payload(plistlib.loads(response.content))
     assert payload["EmailAddress"] == payload["IncomingMailServerUsername"] == JEAN.email
@@ -212,10 +200,7 @@ def test_mobileconfig_address_refused_in_french(client):
     page = get(client, "/telephone/iphone")
     refused = submit(client, page, PROFILE_URL, adresse="jean.dupont@gmail.com")
     assert refused.status == 422
-    assert (
-        refused.field_error("adresse")
-        == "Votre adresse académique se termine par @ac-aix-marseille.fr."
-    )
+    assert refused.field_error("adresse") == "Votre adresse académique se termine par @ac-aix-marseille.fr."
     assert refused.value("adresse") == "jean.dupont@gmail.com"
     assert submit(client, page, PROFILE_URL, adresse="").status == 422
 
@@ -257,9 +242,7 @@ def test_security_txt_canonical_with_public_url(tmp_path):
     from pwa.app import create_app
 
     settings = make_settings(tmp_path, public_url="https://sesame.ac-exemple.fr")
-    with TestClient(
-        create_app(settings, hashing=fast_hashing()), base_url="https://testserver"
-    ) as client:
+    with TestClient(create_app(settings, hashing=fast_hashing()), base_url="https://testserver") as client:
         fields = parse_security_txt(client.get("/.well-known/security.txt").text)
         assert fields["Canonical"] == "https://sesame.ac-exemple.fr/.well-known/security.txt"
         qr_text = get(client, "/telephone").text()

@@ -159,7 +159,9 @@ def test_a_request_newer_than_the_letter_reprints_after_confirmation(client, ses
 
     asked = Page(press(client, "demandes"))
     assert asked.status == 409 and asked.title.startswith("Confirmer l'impression")
-    assert "Jean Dupont (jdupont) : lettre imprimée le" in asked.soup.select_one("#codes-to-void").get_text(" ", strip=True)
+    assert "Jean Dupont (jdupont) : lettre imprimée le" in asked.soup.select_one("#codes-to-void").get_text(
+        " ", strip=True
+    )
     assert request_status(sesame, reference) == "queued"
     confirm = asked.soup.find("input", attrs={"name": "confirme"})["value"]
     printed = press(client, "demandes", confirme=confirm)
@@ -200,8 +202,10 @@ def test_printed_requests_leave_the_waiting_list(client, sesame, agent, clock):
 
 def cli(settings, *args: str):
     env = {
-        "SESAME_DB": str(settings.db_path), "SESAME_SECRET_KEY": SECRET,
-        "SESAME_ACADEMIE": "aix-marseille", "SESAME_PUBLIC_URL": "https://sesame.exemple.fr",
+        "SESAME_DB": str(settings.db_path),
+        "SESAME_SECRET_KEY": SECRET,
+        "SESAME_ACADEMIE": "aix-marseille",
+        "SESAME_PUBLIC_URL": "https://sesame.exemple.fr",
     }
     return CliRunner().invoke(main, ["letters", *args], env=env)
 
@@ -214,7 +218,9 @@ def test_cli_skips_requests_a_newer_slip_serves_and_says_so(app, client, sesame,
     out = tmp_path / "demandes.pdf"
     result = cli(settings, "--requests", str(out))
     assert result.exit_code == 0, result.output
-    assert f"Demande {reference} de Jean Dupont (jdupont) déjà servie : fiche de l'assistance remise le" in result.stdout
+    assert (
+        f"Demande {reference} de Jean Dupont (jdupont) déjà servie : fiche de l'assistance remise le" in result.stdout
+    )
     assert "Pas de nouvelle lettre." in result.stdout and f"1 lettre(s) dans {out}." in result.stdout
     assert [u.split("#")[0] for u in qr_urls(out.read_bytes(), tmp_path)] == [
         "https://sesame.exemple.fr/activation?identifiant=lmartin"

@@ -31,12 +31,18 @@ def test_a_form_journey_through_caddy(tmp_path):
         text = text.replace(old, new)
     storage = tmp_path / "caddy-data"
     # Only here: no admin endpoint, no port 80, no system trust store, storage in the test folder.
-    globals_ = f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n\tstorage file_system {storage}\n}}\n"
+    globals_ = (
+        f"{{\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n\tstorage file_system {storage}\n}}\n"
+    )
     (tmp_path / "Caddyfile").write_text(globals_ + text)
     command = [CADDY, "run", "--config", str(tmp_path / "Caddyfile"), "--adapter", "caddyfile"]
     ca = storage / "pki/authorities/local/root.crt"
-    with sesame_behind(tmp_path, command, app_port=app_port, https_port=https_port, ca=ca,
-                       SESAME_TRUSTED_PROXIES="127.0.0.1") as stack, stack.client() as client:
+    with (
+        sesame_behind(
+            tmp_path, command, app_port=app_port, https_port=https_port, ca=ca, SESAME_TRUSTED_PROXIES="127.0.0.1"
+        ) as stack,
+        stack.client() as client,
+    ):
         page = get(client, "/identifiant")
         client.headers["X-Forwarded-For"] = "203.0.113.66"  # Caddy does not believe the client's
         answer = submit(client, page, "/identifiant", email="personne.inconnue@ac-aix-marseille.fr")
@@ -44,6 +50,8 @@ def test_a_form_journey_through_caddy(tmp_path):
         assert answer.soup.find("form", attrs={"action": "/identifiant/verification"}) is not None
         assert client.get("/metrics").status_code == 404
     posted = [r for r in stack.lines() if r.get("logger") == "sesame.access" and r.get("method") == "POST"]
-    assert ("/identifiant", 303, "https", "127.0.0.1") in [(r["route"], r["status"], r["scheme"], r["client"]) for r in posted]
+    assert ("/identifiant", 303, "https", "127.0.0.1") in [
+        (r["route"], r["status"], r["scheme"], r["client"]) for r in posted
+    ]
     assert all(r["scheme"] == "https" and r["client"] == "127.0.0.1" for r in posted)
     assert "203.0.113.66" not in stack.log.read_text()

@@ -22,20 +22,66 @@ PROXY_SOURCE = "127.0.0.2"  # nginx connects to Sésame from here; the client fr
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx (Debian package) is not installed")
 
 
-
-
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("tls")
     run = lambda *args: subprocess.run(args, cwd=d, check=True, capture_output=True)  # noqa: E731
-    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-        "-subj", "/CN=test-ca", "-keyout", "ca.key", "-out", "ca.crt",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
-        "-keyout", "server.key", "-out", "server.csr")
+    run(
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test-ca",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    )
+    run(
+        "openssl",
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
     (d / "ext").write_text("subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
-    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-        "-days", "2", "-out", "server.crt", "-extfile", "ext")
+    run(
+        "openssl",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        "server.crt",
+        "-extfile",
+        "ext",
+    )
     return d
 
 
@@ -58,10 +104,6 @@ def site(app_port: int, https_port: int, http_port: int, tls: Path) -> str:
     return text
 
 
-
-
-
-
 @contextlib.contextmanager
 def behind_nginx(folder: Path, tls: Path, **environ: str) -> Iterator[Stack]:
     """The documented nginx site in front of `sesame serve --demo`."""
@@ -74,14 +116,18 @@ def behind_nginx(folder: Path, tls: Path, **environ: str) -> Iterator[Stack]:
         f"daemon off; master_process on; worker_processes 1; pid {folder}/nginx.pid;\n"
         f"error_log {folder}/logs/error.log warn;\nevents {{ worker_connections 64; }}\n"
         f"http {{ access_log {folder}/logs/access.log;\n"
-        + "".join(f"  {kind}_temp_path {folder}/tmp/{kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + "".join(
+            f"  {kind}_temp_path {folder}/tmp/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         + f"  include {folder}/sesame-site.conf;\n}}\n"
     )
     conf = ["-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(folder / "logs/error.log")]
     checked = subprocess.run([NGINX, "-t", "-q", *conf], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
-    with sesame_behind(folder, [NGINX, *conf], app_port=app_port, https_port=https_port, ca=tls / "ca.crt",
-                       **environ) as stack:
+    with sesame_behind(
+        folder, [NGINX, *conf], app_port=app_port, https_port=https_port, ca=tls / "ca.crt", **environ
+    ) as stack:
         yield stack
 
 
@@ -95,8 +141,9 @@ def test_a_form_journey_through_a_trusted_proxy(tmp_path, certificate):
         answer = submit(client, page, "/identifiant", email="personne.inconnue@ac-aix-marseille.fr")
         assert answer.status == 200, answer.text()[:300]
         assert answer.soup.find("form", attrs={"action": "/identifiant/verification"}) is not None  # next step
-        big = client.post("/gestion/import", content=b"x" * (7 * 1024 * 1024),
-                          headers={"content-type": "application/octet-stream"})
+        big = client.post(
+            "/gestion/import", content=b"x" * (7 * 1024 * 1024), headers={"content-type": "application/octet-stream"}
+        )
         assert big.status_code == 413  # nginx's limit, before Sésame reads anything
         assert client.get("/metrics").status_code == 404
     posted = [r for r in stack.lines() if r.get("logger") == "sesame.access" and r.get("method") == "POST"]

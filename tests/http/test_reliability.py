@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_two_thousand_hostile_requests_get_no_5xx_and_no_server_error():
     result = subprocess.run(
         [sys.executable, str(ROOT / "reliability" / "fuzz.py"), "--requests", "2000", "--seed", "7"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "responses >= 500 (503 'busy' excepted): 0" in result.stdout
@@ -29,7 +31,9 @@ def test_five_kills_mid_traffic_lose_nothing_and_break_no_invariant():
     every acknowledged password still the one that opens the account)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "reliability" / "kill.py"), "--kills", "5", "--seed", "3"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "kills (SIGKILL mid-traffic, then restart): 5" in result.stdout
@@ -48,7 +52,9 @@ def test_twenty_people_for_twenty_seconds_get_no_error_and_workers_stay_small():
     memory stays bounded (argon2 buffers are given back: before, 365 MiB in 10 s)."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "reliability" / "load.py"), "--users", "20", "--seconds", "20"],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "errors other than 503: 0" in result.stdout
@@ -64,9 +70,19 @@ def test_guesses_from_a_hundred_forwarded_addresses_evaluate_at_most_twenty_five
     """Wrong passwords and wrong NUMENs for one account from 100 addresses a trusted
     proxy forwards, 64 at a time: nothing succeeds and the CNIL cap holds."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "reliability" / "bruteforce.py"),
-         "--guesses", "200", "--addresses", "100", "--concurrency", "64"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(ROOT / "reliability" / "bruteforce.py"),
+            "--guesses",
+            "200",
+            "--addresses",
+            "100",
+            "--concurrency",
+            "64",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "successes: 0 (audit: 0)" in result.stdout

@@ -136,13 +136,7 @@ def test_the_statement_shows_what_the_grid_says(client):
     statuses = [c["status"] for c in data["criteria"]]
     conformes, wrong = statuses.count("conforme"), statuses.count("non conforme")
     rate = 100 * conformes / (conformes + wrong)
-    level = (
-        "totalement conforme"
-        if wrong == 0
-        else "partiellement conforme"
-        if rate >= 50
-        else "non conforme"
-    )
+    level = "totalement conforme" if wrong == 0 else "partiellement conforme" if rate >= 50 else "non conforme"
     page = get(client, "/accessibilite")
     assert page.status == 200 and page.h1 == "Déclaration d'accessibilité"
     assert page.soup.select_one("#rate").get_text(strip=True) == f"{math.floor(rate)} %"
@@ -156,9 +150,7 @@ def test_the_statement_shows_what_the_grid_says(client):
     assert "Critère 6.2" not in listed
     # Every criterion, grouped by theme in folding lists.
     themes = page.soup.select("details.statement-theme")
-    assert [t.summary.get_text(strip=True).split(".")[0] for t in themes] == [
-        str(n) for n in range(1, 14)
-    ]
+    assert [t.summary.get_text(strip=True).split(".")[0] for t in themes] == [str(n) for n in range(1, 14)]
     items = page.soup.select("details li[id^=critere-]")
     assert [li["id"].removeprefix("critere-") for li in items] == rgaa.CRITERIA
     assert "non conforme" in page.soup.select_one("#critere-11\\.10").get_text(" ", strip=True)
@@ -167,9 +159,7 @@ def test_the_statement_shows_what_the_grid_says(client):
     assert {page.path for page in rgaa.load().sample} <= links
     assert rgaa.load().date_text in page.text() and "Défenseur des droits" in page.text()
     # Every footer states the same level.
-    footer = (
-        get(client, "/").soup.select_one("footer a[href='/accessibilite']").get_text(strip=True)
-    )
+    footer = get(client, "/").soup.select_one("footer a[href='/accessibilite']").get_text(strip=True)
     assert footer == f"Accessibilité : {level}"
 
 
@@ -242,9 +232,7 @@ class WellFormed(HTMLParser):
 
 
 def well_formed(html: str) -> list[str]:
-    problems = (
-        [] if re.match(r"<!doctype html>\s*<html lang=\"fr\">", html, re.I) else ["no doctype"]
-    )
+    problems = [] if re.match(r"<!doctype html>\s*<html lang=\"fr\">", html, re.I) else ["no doctype"]
     parser = WellFormed()
     parser.feed(html)
     parser.close()

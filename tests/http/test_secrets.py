@@ -19,7 +19,12 @@ def test_no_secret_in_database_logs_or_urls(client, sesame, people, caplog, sett
     login(client, "jdupont", "Mauvais-Mot-De-Passe-42")
     sesame.store.db.conn.execute("PRAGMA wal_checkpoint(FULL)")
     secrets = [
-        JEAN.numen, JEAN.numen.lower(), GOOD, "14/07/1985", "1985-07-14", "14071985",
+        JEAN.numen,
+        JEAN.numen.lower(),
+        GOOD,
+        "14/07/1985",
+        "1985-07-14",
+        "14071985",
     ]
     raw = b"".join(p.read_bytes() for p in settings.db_path.parent.glob("sesame.db*"))
     logs = caplog.text

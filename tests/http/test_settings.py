@@ -60,7 +60,13 @@ BAD = {
     "SESAME_LDAP_TIMEOUT": "0",
     "SESAME_MAIL_POLICY_TOKEN": "court",
 }
-SECRETS = {"SESAME_SECRET_KEY", "SESAME_SMTP_PASSWORD", "SESAME_METRICS_TOKEN", "SESAME_LDAP_BIND_PASSWORD", "SESAME_MAIL_POLICY_TOKEN"}
+SECRETS = {
+    "SESAME_SECRET_KEY",
+    "SESAME_SMTP_PASSWORD",
+    "SESAME_METRICS_TOKEN",
+    "SESAME_LDAP_BIND_PASSWORD",
+    "SESAME_MAIL_POLICY_TOKEN",
+}
 
 
 def good_env(tmp_path: Path) -> dict[str, str]:
@@ -76,7 +82,11 @@ def sesame(args: list[str], environ: dict[str, str], cwd: Path) -> subprocess.Co
     env |= environ | {"PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "pwa", *args],
-        capture_output=True, text=True, env=env, cwd=cwd, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=60,
     )
 
 
@@ -100,7 +110,9 @@ def test_every_variable_has_a_bad_value_tested():
 
 def test_allowed_values_in_any_case(tmp_path):
     env = good_env(tmp_path) | {
-        "SESAME_SMTP_TLS": "STARTTLS", "SESAME_LOG_LEVEL": "debug", "SESAME_SECURE_COOKIES": "Oui",
+        "SESAME_SMTP_TLS": "STARTTLS",
+        "SESAME_LOG_LEVEL": "debug",
+        "SESAME_SECURE_COOKIES": "Oui",
     }
     settings = Settings.from_env(env, require=SERVE)
     assert (settings.smtp_tls, settings.log_level, settings.secure_cookies) == ("starttls", "DEBUG", True)
@@ -114,8 +126,10 @@ def test_allowed_values_are_named(tmp_path):
 
 def test_no_clear_text_smtp_login_to_a_remote_server(tmp_path):
     env = good_env(tmp_path) | {
-        "SESAME_SMTP_HOST": "smtp.ac-exemple.fr", "SESAME_SMTP_USER": "sesame",
-        "SESAME_SMTP_PASSWORD": "s3cret-smtp", "SESAME_SMTP_TLS": "none",
+        "SESAME_SMTP_HOST": "smtp.ac-exemple.fr",
+        "SESAME_SMTP_USER": "sesame",
+        "SESAME_SMTP_PASSWORD": "s3cret-smtp",
+        "SESAME_SMTP_TLS": "none",
     }
     out = sesame(["roles"], env, tmp_path)
     assert out.returncode == 2
@@ -157,8 +171,7 @@ def test_public_url_required_outside_the_demo_only(tmp_path):
         assert out.returncode == 2, command
         assert out.stderr.startswith("Erreur : SESAME_PUBLIC_URL : non définie"), command
     assert sesame(["roles"], env, tmp_path).returncode == 0  # staff roles need no public URL
-    demo = Settings.from_env(env | {"SESAME_DEMO": "1", "SESAME_PUBLIC_URL": "http://192.0.2.1:8000"},
-                             require=SERVE)
+    demo = Settings.from_env(env | {"SESAME_DEMO": "1", "SESAME_PUBLIC_URL": "http://192.0.2.1:8000"}, require=SERVE)
     assert demo.demo and demo.public_url == "http://192.0.2.1:8000"
 
 
@@ -167,5 +180,6 @@ def test_every_bad_variable_is_reported_at_once(tmp_path):
     out = sesame(["serve"], env, tmp_path)
     assert out.returncode == 2
     assert [line.split(" : ")[1] for line in out.stderr.strip().splitlines()] == [
-        "SESAME_SMTP_PORT", "SESAME_MAIL_TIMEOUT",
+        "SESAME_SMTP_PORT",
+        "SESAME_MAIL_TIMEOUT",
     ]

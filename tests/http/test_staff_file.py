@@ -91,7 +91,9 @@ def test_a_clash_is_a_line_error_and_nothing_is_imported(client, sesame, gestion
 
 def test_the_command_line_refuses_a_clash_too(tmp_path, sesame, people):
     csv = tmp_path / "agents.csv"
-    csv.write_text(staff_file(f"Martin;Paul;01/02/1980;13E24FILE0001;aesh;0130999A;Collège Test;;jean.dupont@{DOMAIN};"))
+    csv.write_text(
+        staff_file(f"Martin;Paul;01/02/1980;13E24FILE0001;aesh;0130999A;Collège Test;;jean.dupont@{DOMAIN};")
+    )
     env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET}
     result = CliRunner().invoke(main, ["import", str(csv)], env=env)
     assert result.exit_code == 1
@@ -128,14 +130,17 @@ def test_a_personal_email_is_a_backup_address_to_confirm(client, sesame, gestion
 
 
 def _long_rows(count: int) -> list[str]:
-    return [f"{LONG_NAME};Marie-Claire-Odile;01/01/198{n};13E24LONG000{n};aesh;0130999A;Collège Test;;;"
-            for n in range(count)]
+    return [
+        f"{LONG_NAME};Marie-Claire-Odile;01/01/198{n};13E24LONG000{n};aesh;0130999A;Collège Test;;;"
+        for n in range(count)
+    ]
 
 
 def test_long_compound_names_give_logins_within_64_characters(client, sesame, gestionnaire, tmp_path):
     assert upload(client, staff_file(*_long_rows(3))).status == 200
-    rows = sesame.store.query("select identifiant, email from accounts where identifiant like 'm%'"
-                              " and length(identifiant) > 40 order by id")
+    rows = sesame.store.query(
+        "select identifiant, email from accounts where identifiant like 'm%' and length(identifiant) > 40 order by id"
+    )
     assert len(rows) == 3
     locals_ = [r["email"].split("@")[0] for r in rows]
     assert all(len(x) <= 64 for x in locals_ + [r["identifiant"] for r in rows])
@@ -178,11 +183,14 @@ def test_import_staff_itself_refuses_a_clash_and_writes_nothing(sesame, people):
     from pwa.importer_csv import parse_staff_text
 
     before = accounts(sesame)
-    rows = parse_staff_text(staff_file(NINA, "Roux;Lina;05/06/1991;13E24FILE0004;aesh;0130999A;Collège Test;jdupont1;;")).rows
+    rows = parse_staff_text(
+        staff_file(NINA, "Roux;Lina;05/06/1991;13E24FILE0004;aesh;0130999A;Collège Test;jdupont1;;")
+    ).rows
     with pytest.raises(ImportRefused) as refused:
         import_staff(rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
     assert [str(e) for e in refused.value.errors] == [
-        "Ligne 3 : identifiant « jdupont1 » déjà attribué à une autre personne"]
+        "Ligne 3 : identifiant « jdupont1 » déjà attribué à une autre personne"
+    ]
     assert accounts(sesame) == before
 
 

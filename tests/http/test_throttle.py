@@ -40,7 +40,9 @@ def test_delay_doubles_from_the_fifth_failure(client, sesame, people):
 def test_unknown_accounts_are_throttled_the_same_way(client, sesame, people):
     def attempt(identifiant: str) -> int:
         page = submit(client, get(client, "/mot-de-passe"), "/mot-de-passe", identifiant=identifiant)
-        return submit(client, page, "/mot-de-passe/verification", numen="13E24TEST9999", **date_fields(JEAN.birth)).status
+        return submit(
+            client, page, "/mot-de-passe/verification", numen="13E24TEST9999", **date_fields(JEAN.birth)
+        ).status
 
     known = [attempt("jdupont") for _ in range(6)]
     unknown = [attempt("personne") for _ in range(6)]
@@ -62,7 +64,12 @@ def test_daily_budget_pauses_the_account_and_tells_the_owner(sesame, people):
     assert service.authenticate("jdupont", "anything", "192.0.2.7").throttled
     # ...the owner is told once, at the academic address...
     notices = sesame.store.query("select to_addr, subject from outbox")
-    assert notices == [{"to_addr": account.email, "subject": "[Aix-Marseille] Trop d'essais sur votre compte : vérifications suspendues"}]
+    assert notices == [
+        {
+            "to_addr": account.email,
+            "subject": "[Aix-Marseille] Trop d'essais sur votre compte : vérifications suspendues",
+        }
+    ]
     # ...and the pause ends when the window has passed.
     clock.now += 24 * 3600
     assert service.verify_numen("jdupont", JEAN.birth, JEAN.numen, "192.0.2.7").ok
@@ -148,14 +155,15 @@ def test_refusals_are_folded_into_one_audit_row_per_hour(client, sesame, people)
     account = sesame.directory.by_login(JEAN.identifiant)
     for i in range(12):
         sesame.accounts.authenticate(JEAN.identifiant, f"mauvais-{i}", f"203.0.113.{i % 3}")
-    rows = sesame.store.query(
-        "select * from audit where event = 'login.failed' and account_id = ?", (account.id,)
-    )
+    rows = sesame.store.query("select * from audit where event = 'login.failed' and account_id = ?", (account.id,))
     assert len(rows) == 1
     trail = sesame.audit.for_account(account.id)
     assert trail[0]["label"] == "Échec de connexion (12 fois en moins d'une heure, depuis 3 adresses)"
     sesame.store.clock = lambda: rows[0]["at"] + 3601  # the next hour opens a new row
     sesame.accounts.authenticate(JEAN.identifiant, "mauvais", "203.0.113.9")
-    assert sesame.store.one(
-        "select count(*) as n from audit where event = 'login.failed' and account_id = ?", (account.id,)
-    )["n"] == 2
+    assert (
+        sesame.store.one(
+            "select count(*) as n from audit where event = 'login.failed' and account_id = ?", (account.id,)
+        )["n"]
+        == 2
+    )

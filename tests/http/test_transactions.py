@@ -43,7 +43,10 @@ def break_step(monkeypatch, target, name: str, only=lambda *args, **kwargs: True
 
 
 def events(sesame, account_id: int) -> list[str]:
-    return [r["event"] for r in sesame.store.query("select event from audit where account_id = ? order by id", (account_id,))]
+    return [
+        r["event"]
+        for r in sesame.store.query("select event from audit where account_id = ? order by id", (account_id,))
+    ]
 
 
 def outbox_count(sesame) -> int:
@@ -51,6 +54,7 @@ def outbox_count(sesame) -> int:
 
 
 # -- the password chosen with a letter or help-desk code, over HTTP ----------------------
+
 
 @pytest.fixture
 def jean(app, client, sesame, people):
@@ -72,7 +76,9 @@ def choose_page(client, code: str) -> Page:
 
 
 def changed_at(sesame, account_id: int) -> float:
-    return sesame.store.one("select password_changed_at from accounts where id = ?", (account_id,))["password_changed_at"]
+    return sesame.store.one("select password_changed_at from accounts where id = ?", (account_id,))[
+        "password_changed_at"
+    ]
 
 
 def is_password(sesame, account_id: int, password: str) -> bool:
@@ -126,7 +132,9 @@ def test_a_failure_at_any_step_of_a_letter_reset_changes_nothing(monkeypatch, cl
     assert get(phone, "/compte").h1 != "Mon compte"
     assert not sesame.authenticators.has_factor(account.id)
     assert {"password.set_letter", "factors.reset"} <= set(events(sesame, account.id))
-    subjects = [r["subject"] for r in sesame.store.query("select subject from outbox where to_addr = ?", (account.email,))]
+    subjects = [
+        r["subject"] for r in sesame.store.query("select subject from outbox where to_addr = ?", (account.email,))
+    ]
     assert "[Aix-Marseille] Votre mot de passe a été modifié" in subjects
 
 
@@ -196,6 +204,7 @@ def test_logout_everywhere_ends_nothing_when_its_notice_fails(app, monkeypatch, 
 
 
 # -- factors, backup address, help desk: the service calls the views make ------------------
+
 
 @pytest.fixture
 def jeanne(sesame, people):

@@ -38,8 +38,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        env=clean_env())
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], env=clean_env())
     (built,) = out.glob("sesame_academie-*.whl")
     return built
 
@@ -93,7 +92,10 @@ def test_installed_wheel_serves_the_demo_from_another_directory(venv, tmp_path):
     with log.open("wb") as out:
         server = subprocess.Popen(
             [str(venv / "bin" / "sesame"), "serve", "--demo", "--port", str(port)],
-            cwd=tmp_path, env=clean_env(), stdout=out, stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=clean_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
     base = f"http://localhost:{port}"
     try:

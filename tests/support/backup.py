@@ -15,9 +15,7 @@ class Mailer:
         self.sink, port = smtp
         self.outbox = sesame.outbox
         self.worker = sesame.outbox_worker()
-        self.worker.settings = make_settings(
-            tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none"
-        )
+        self.worker.settings = make_settings(tmp_path, smtp_host="127.0.0.1", smtp_port=port, smtp_tls="none")
         self.read = 0
 
     def deliver(self) -> list[tuple[list[str], str, str]]:

@@ -54,6 +54,7 @@ def chromium_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
     return env | {"FONTCONFIG_FILE": str(FONTS_CONF), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
 
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -69,8 +70,7 @@ ANDROID_UA = (
     "Chrome/156.0.0.0 Mobile Safari/537.36"
 )
 ANDROID_TABLET_UA = (
-    "Mozilla/5.0 (Linux; Android 14; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/156.0.0.0 Safari/537.36"
+    "Mozilla/5.0 (Linux; Android 14; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36"
 )
 MOBILE = {
     "viewport": {"width": 360, "height": 740},
@@ -131,9 +131,7 @@ def browser_or_skip() -> None:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         missing("Playwright is not installed (pip install -e '.[test]')")
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(
-        CHROMIUM
-    ):
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)) and not shutil.which(CHROMIUM):
         missing(f"no Chromium at {CHROMIUM} (apt-get install chromium, or set SESAME_CHROMIUM)")
     if not AXE_JS.is_file():
         missing(f"axe-core is missing at {AXE_JS} (npm ci)")
@@ -172,9 +170,7 @@ class Server:
         text = self.log_text()
         fresh, self._read = text[self._read :], len(text)
         return [
-            line
-            for line in fresh.splitlines()
-            if line.startswith(("ERROR", "CRITICAL")) or EXCEPTION_LINE.match(line)
+            line for line in fresh.splitlines() if line.startswith(("ERROR", "CRITICAL")) or EXCEPTION_LINE.match(line)
         ]
 
 
@@ -245,9 +241,7 @@ def serve_demo(folder: Path, db: Path, **environ: str) -> Iterator[Server]:
             process.wait(5)
     # Anything logged as an error after the last test (a failed worker at shutdown) fails loudly.
     problems = server.new_errors()
-    assert not problems, f"the server logged errors (full log: {server.log}):\n" + "\n".join(
-        problems
-    )
+    assert not problems, f"the server logged errors (full log: {server.log}):\n" + "\n".join(problems)
 
 
 # --- the demo people ---------------------------------------------------------------
@@ -309,12 +303,8 @@ def demo_people(sesame_server: Server) -> dict[str, DemoPerson]:
     for row in parser.rows:
         name, ident, birth, numen, state = ([p.strip() for p in cell if p.strip()] for cell in row)
         day, month, year = birth[0].split("/")
-        password = next(
-            (p for p in state if p not in ("Activé", "Mot de passe :", "Pas encore activé")), None
-        )
-        people[ident[0]] = DemoPerson(
-            name[0], ident[0], ident[1], day, month, year, numen[0], password
-        )
+        password = next((p for p in state if p not in ("Activé", "Mot de passe :", "Pas encore activé")), None)
+        people[ident[0]] = DemoPerson(name[0], ident[0], ident[1], day, month, year, numen[0], password)
     jean = people["jdupont"]  # DESIGN's running example: pwa.demo.DEMO_STAFF[0]
     assert (jean.name, jean.email, jean.numen) == (
         "Jean Dupont",
@@ -332,9 +322,7 @@ def chromium(sesame_server: Server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=chromium_env()
-        )
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=chromium_env())
         try:
             yield browser
         finally:
@@ -355,9 +343,7 @@ def new_context(browser, server: Server, *, without_service_worker: bool = False
     if without_service_worker:
         context.route(
             "**/sw.js",
-            lambda route: (
-                route.continue_() if route.request.is_navigation_request() else route.abort()
-            ),
+            lambda route: route.continue_() if route.request.is_navigation_request() else route.abort(),
         )
         ignore = ("when fetching the script", "ServiceWorker")
     context.on("page", lambda page: watch_errors(page, ignore))
@@ -369,10 +355,7 @@ def new_context(browser, server: Server, *, without_service_worker: bool = False
     # Reached only when the test body passed: a 500 behind a page that looked fine fails it.
     errors = server.new_errors()
     if errors:
-        pytest.fail(
-            f"the server logged errors during the test (full log: {server.log}):\n"
-            + "\n".join(errors)
-        )
+        pytest.fail(f"the server logged errors during the test (full log: {server.log}):\n" + "\n".join(errors))
 
 
 def watch_errors(page, ignore: tuple[str, ...] = ()) -> None:

@@ -73,24 +73,18 @@ class Audit:
                     self.problems.append(f"axe, {at}:\n{axe_report(violations)}")
                 small = touch_target_problems(page)
                 if small:
-                    self.problems.append(
-                        f"touch targets under 44 px, {at}:\n"
-                        + "\n".join(f"      {s}" for s in small)
-                    )
+                    self.problems.append(f"touch targets under 44 px, {at}:\n" + "\n".join(f"      {s}" for s in small))
             page.set_viewport_size(NARROW)
             overflow = horizontal_overflow(page)
             if overflow > 0:
                 self.problems.append(
-                    f"horizontal scroll at 320 px, {where}: {overflow} px too wide; "
-                    f"widest: {widest(page)}"
+                    f"horizontal scroll at 320 px, {where}: {overflow} px too wide; widest: {widest(page)}"
                 )
         finally:
             page.set_viewport_size(PHONE)
         # Console errors: CSP refusals (an inline style or script), uncaught exceptions.
         if page.problems:
-            self.problems.append(
-                f"browser console, {where}:\n" + "\n".join(f"      {p}" for p in page.problems)
-            )
+            self.problems.append(f"browser console, {where}:\n" + "\n".join(f"      {p}" for p in page.problems))
             page.problems.clear()
 
     def assert_clean(self) -> None:

@@ -171,9 +171,7 @@ def make_ca(folder: Path) -> Path:
             ),
             critical=True,
         )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
@@ -186,18 +184,12 @@ def make_ca(folder: Path) -> Path:
         .not_valid_before(now - dt.timedelta(hours=1))
         .not_valid_after(now + dt.timedelta(days=2))
         .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
-            ),
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
@@ -279,8 +271,10 @@ class Dovecot:
 
 
 LDAP_SNIPPET_VALUES = {  # the shipped snippet's example values, replaced by the test's
-    "uris": "ldaps://annuaire.ac-exemple.fr", "tls_ca_cert_file": "/etc/dovecot/annuaire-ca.pem",
-    "dn": "cn=svc-dovecot,ou=services,dc=ac-exemple,dc=fr", "dnpass": "CHANGE-ME",
+    "uris": "ldaps://annuaire.ac-exemple.fr",
+    "tls_ca_cert_file": "/etc/dovecot/annuaire-ca.pem",
+    "dn": "cn=svc-dovecot,ou=services,dc=ac-exemple,dc=fr",
+    "dnpass": "CHANGE-ME",
     "base": "ou=people,dc=ac-exemple,dc=fr",
 }
 
@@ -304,7 +298,11 @@ def ldap_passdb(folder: Path, values: dict[str, str]) -> None:
 
 
 def configure(
-    folder: Path, *, sieve: bool = True, submission: bool = False, policy_url: str | None = None,
+    folder: Path,
+    *,
+    sieve: bool = True,
+    submission: bool = False,
+    policy_url: str | None = None,
     policy_token: str = "",
 ) -> Dovecot:
     """`submission`: SMTP AUTH on a port of its own (dovecot-submissiond); `policy_url`:
@@ -326,7 +324,12 @@ def configure(
     (folder / "denied").write_text("")
     ca_file = make_ca(folder)
     server = Dovecot(
-        folder, db, free_port(), free_port(), free_port() if sieve else None, ca_file,
+        folder,
+        db,
+        free_port(),
+        free_port(),
+        free_port() if sieve else None,
+        ca_file,
         free_port() if submission else None,
     )
     (folder / "dovecot.conf").write_text(
@@ -338,7 +341,8 @@ def configure(
             sieve_service=SIEVE_SERVICE.format(port=server.sieve_port) if sieve else "",
             submission="submission" if submission else "",
             submission_service=SUBMISSION_SERVICE.format(port=server.submission_port, relay=free_port())
-            if submission else "",
+            if submission
+            else "",
             sesame=sesame_part(folder, policy_url, policy_token),
         )
     )
@@ -357,10 +361,6 @@ def dovecot() -> Iterator[Dovecot]:
         if server is not None:
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
-
-
-
-
 
 
 def imap_login(port: int, user: str, password: str) -> bool:

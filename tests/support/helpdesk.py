@@ -39,5 +39,10 @@ def sign_in(client, clock, identifiant=AGENT, with_factor=True) -> Page:
 
 def upload(client, csv: str) -> Page:
     page = get(client, "/gestion/import")
-    return Page(client.post("/gestion/import", data={"csrf_token": page.form("/gestion/import")["csrf_token"]},
-                            files={"fichier": ("agents.csv", csv.encode(), "text/csv")}))
+    return Page(
+        client.post(
+            "/gestion/import",
+            data={"csrf_token": page.form("/gestion/import")["csrf_token"]},
+            files={"fichier": ("agents.csv", csv.encode(), "text/csv")},
+        )
+    )

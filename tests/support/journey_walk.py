@@ -197,24 +197,35 @@ def newcomers_server(folder: Path) -> Iterator[tuple[object, dict[str, Newcomer]
     db, key = folder / "walk.db", secrets.token_urlsafe(48)
     with serve_demo(folder, db, SESAME_SECRET_KEY=key) as server:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
-        env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, SESAME_ACADEMIE=DEMO_ACADEMIE,
-                   SESAME_PUBLIC_URL=server.url, PYTHONPATH=str(ROOT))
+        env.update(
+            SESAME_DB=str(db),
+            SESAME_SECRET_KEY=key,
+            SESAME_ACADEMIE=DEMO_ACADEMIE,
+            SESAME_PUBLIC_URL=server.url,
+            PYTHONPATH=str(ROOT),
+        )
         csv = folder / "agents.csv"
-        rows = [f"{nom};{prenom};{born};{numen};aesh;0130999A;Collège Test"
-                for nom, prenom, born, numen in NEWCOMERS.values()]
+        rows = [
+            f"{nom};{prenom};{born};{numen};aesh;0130999A;Collège Test"
+            for nom, prenom, born, numen in NEWCOMERS.values()
+        ]
         csv.write_text("\n".join(["nom;prenom;date_naissance;numen;categorie;uai;etablissement", *rows]) + "\n")
         _run([sys.executable, "-m", "pwa", "import", str(csv)], env, folder)
         people = {}
         for path, (_, _, born, numen) in NEWCOMERS.items():
             account = _account(db, key, numen)
             day, month, year = born.split("/")
-            people[path] = Newcomer(account["identifiant"], account["email"], day.lstrip("0"),
-                                    month.lstrip("0"), year, numen)
+            people[path] = Newcomer(
+                account["identifiant"], account["email"], day.lstrip("0"), month.lstrip("0"), year, numen
+            )
         letters = {}
         for path in ("lettre", "qr"):
             pdf = folder / f"{path}.pdf"
-            _run([sys.executable, "-m", "pwa", "letters", "--identifiant", people[path].identifiant,
-                  str(pdf)], env, folder)
+            _run(
+                [sys.executable, "-m", "pwa", "letters", "--identifiant", people[path].identifiant, str(pdf)],
+                env,
+                folder,
+            )
             letters[path] = _qr(pdf)
         yield server, people, letters
 
@@ -231,8 +242,10 @@ def _account(db: Path, key: str, numen: str) -> dict:
 
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
-        row = conn.execute("select identifiant, email from accounts where numen_index = ?",
-                           (numen_index(Keys.from_secret(key), numen),)).fetchone()
+        row = conn.execute(
+            "select identifiant, email from accounts where numen_index = ?",
+            (numen_index(Keys.from_secret(key), numen),),
+        ).fetchone()
     return dict(row)
 
 
@@ -241,8 +254,9 @@ def _qr(pdf: Path) -> str:
 
     image = pdf.with_suffix(".png")
     pypdfium2.PdfDocument(pdf.read_bytes())[0].render(scale=1.5).to_pil().save(image)
-    return subprocess.run(["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["zbarimg", "-q", "--raw", str(image)], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 PASSWORD = "Heron-Cendre-Sur-La-Digue-9"
@@ -254,7 +268,9 @@ def walk_every_path(new_page, people: dict[str, Newcomer], letters: dict[str, st
         "NUMEN + date de naissance": lambda w: numen_first(w, people["numen"], PASSWORD),
         "identifiant, puis NUMEN + date de naissance": lambda w: identifiant_first(w, people["identifiant"], PASSWORD),
         "adresse académique, puis NUMEN + date de naissance": lambda w: address_first(w, people["adresse"], PASSWORD),
-        "lettre d'activation, code tapé": lambda w: letter_typed(w, people["lettre"], letters["lettre"].split("#", 1)[1], PASSWORD),
+        "lettre d'activation, code tapé": lambda w: letter_typed(
+            w, people["lettre"], letters["lettre"].split("#", 1)[1], PASSWORD
+        ),
         "lettre d'activation, QR code": lambda w: letter_scanned(w, letters["qr"], PASSWORD),
     }
     walks = {}

@@ -76,9 +76,7 @@ class LiveApp:
 
         app = create_app(self.settings, hashing=fast_hashing())
         seed_demo(app.state.sesame)  # idempotent
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, ws="none", access_log=False, log_level="warning"
-        )
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, ws="none", access_log=False, log_level="warning")
         server = uvicorn.Server(config)
         self._server, self._thread = server, threading.Thread(target=server.run, daemon=True)
         self._thread.start()

@@ -41,8 +41,9 @@ WRITER = textwrap.dedent(
 def sesame(*args: str, db: Path, key: str = SECRET, cwd: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "pwa", *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pwa", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def consistent(path: Path) -> int:
@@ -52,7 +53,12 @@ def consistent(path: Path) -> int:
         conn.execute("BEGIN")  # one snapshot for both reads: the writer may go on meanwhile
         row = conn.execute("select value from meta where key = 'writes'").fetchone()
         writes = int(row[0]) if row else 0
-        assert conn.execute("select count(*) from audit where event = 'backup.writer' and account_id is null").fetchone()[0] == writes
+        assert (
+            conn.execute("select count(*) from audit where event = 'backup.writer' and account_id is null").fetchone()[
+                0
+            ]
+            == writes
+        )
         return writes
     finally:
         conn.close()

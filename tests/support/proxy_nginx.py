@@ -45,17 +45,28 @@ class Stack:
 
 
 @contextlib.contextmanager
-def sesame_behind(folder: Path, proxy: list[str], *, app_port: int, https_port: int, ca: Path,
-                  **environ: str) -> Iterator[Stack]:
+def sesame_behind(
+    folder: Path, proxy: list[str], *, app_port: int, https_port: int, ca: Path, **environ: str
+) -> Iterator[Stack]:
     """`sesame serve --demo` (JSON logs) on app_port, and the proxy command in front
     of it on https_port; both stopped at the end."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
-    env.update(SESAME_DB=str(folder / "demo.db"), SESAME_LOG_FORMAT="json", SESAME_LOG_LEVEL="info",
-               PYTHONPATH=str(ROOT), **environ)
+    env.update(
+        SESAME_DB=str(folder / "demo.db"),
+        SESAME_LOG_FORMAT="json",
+        SESAME_LOG_LEVEL="info",
+        PYTHONPATH=str(ROOT),
+        **environ,
+    )
     log = folder / "sesame.log"
     with log.open("wb") as out:
-        app = subprocess.Popen([sys.executable, "-m", "pwa", "serve", "--demo", "--port", str(app_port)],
-                               cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+        app = subprocess.Popen(
+            [sys.executable, "-m", "pwa", "serve", "--demo", "--port", str(app_port)],
+            cwd=folder,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     front = subprocess.Popen(proxy, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stack = Stack(f"https://localhost:{https_port}", log, ca)
     try:

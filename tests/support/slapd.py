@@ -162,9 +162,14 @@ class Slapd:
         """Settings overrides that point Sésame at this directory, in `base_dn`
         (ldap:// with StartTLS and the test CA)."""
         return {
-            "directory": "ldap", "ldap_url": self.url, "ldap_starttls": True,
-            "ldap_ca_file": str(self.ca_file), "ldap_bind_dn": SERVICE_DN,
-            "ldap_bind_password": SERVICE_PW, "ldap_base_dn": base_dn, "ldap_timeout": 2.0,
+            "directory": "ldap",
+            "ldap_url": self.url,
+            "ldap_starttls": True,
+            "ldap_ca_file": str(self.ca_file),
+            "ldap_bind_dn": SERVICE_DN,
+            "ldap_bind_password": SERVICE_PW,
+            "ldap_base_dn": base_dn,
+            "ldap_timeout": 2.0,
             **overrides,
         }
 
@@ -173,7 +178,8 @@ class Slapd:
         urls = f"{self.url}/ {self.ldaps_url}/"
         self.process = subprocess.Popen(
             [SLAPD, "-d", "0", "-F", str(self.folder / "slapd.d"), "-h", urls],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 15
         while True:
@@ -217,8 +223,16 @@ class Slapd:
         return dn
 
     def add_person(
-        self, base: str, uid: str, mail: str, first: str, last: str, *, uai: str = "",
-        password: str | None = None, **extra: object,
+        self,
+        base: str,
+        uid: str,
+        mail: str,
+        first: str,
+        last: str,
+        *,
+        uai: str = "",
+        password: str | None = None,
+        **extra: object,
     ) -> str:
         dn = f"uid={uid},{base}"
         attributes = {"uid": uid, "mail": mail, "givenName": first, "sn": last, "cn": f"{first} {last}", **extra}
@@ -259,8 +273,14 @@ def build(folder: Path) -> Slapd:
     (folder / "slapd.d").mkdir()
     (folder / "db").mkdir()
     values = {
-        "dir": folder, "suffix": SUFFIX, "admin": ADMIN_DN, "admin_pw": ADMIN_PW,
-        "service": SERVICE_DN, "service_pw": SERVICE_PW, "policy": POLICY_DN, "min_length": MIN_LENGTH,
+        "dir": folder,
+        "suffix": SUFFIX,
+        "admin": ADMIN_DN,
+        "admin_pw": ADMIN_PW,
+        "service": SERVICE_DN,
+        "service_pw": SERVICE_PW,
+        "policy": POLICY_DN,
+        "min_length": MIN_LENGTH,
     }
     (folder / "config.ldif").write_text(CONFIG.format(**values))
     (folder / "data.ldif").write_text(DATA.format(**values))

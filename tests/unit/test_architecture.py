@@ -68,10 +68,13 @@ def strings(tree: ast.Module) -> list[str]:
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
-        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
     }
     return [
-        node.value for node in ast.walk(tree)
+        node.value
+        for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
     ]
 
@@ -92,12 +95,22 @@ def tables_in(tree: ast.Module) -> set[str]:
         if SQL.search(text) or re.search(r"\b(?:where|set|values)\b", text, re.I):
             found.update(t.lower() for t in TABLE_WORD.findall(text) if t.lower() in OWNERS)
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
-                and node.slice.value in OWNERS and database_handle(node.value)):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in OWNERS
+            and database_handle(node.value)
+        ):
             found.add(node.slice.value)
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "table"
-                and database_handle(node.func.value) and node.args and isinstance(node.args[0], ast.Constant)
-                and node.args[0].value in OWNERS):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "table"
+            and database_handle(node.func.value)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in OWNERS
+        ):
             found.add(node.args[0].value)
     return found
 
@@ -107,10 +120,7 @@ def has_sql(tree: ast.Module) -> bool:
 
 
 def page_modules() -> dict[str, ast.Module]:
-    return {
-        name: tree for name, tree in modules(VIEWS).items()
-        if name != "pwa.views" and not name.startswith(SHARED)
-    }
+    return {name: tree for name, tree in modules(VIEWS).items() if name != "pwa.views" and not name.startswith(SHARED)}
 
 
 def test_no_page_module_imports_another_page_module():
@@ -134,9 +144,12 @@ def test_no_view_holds_sql():
 
 
 def test_nothing_below_the_views_imports_the_app_object():
-    below = {name: tree for name, tree in modules().items()
-             if name.startswith(("pwa.services", "pwa.security", "pwa.mfa", "pwa.stores", "pwa.policy"))
-             or name in ("pwa.directory", "pwa.store", "pwa.importer", "pwa.importer_checks")}
+    below = {
+        name: tree
+        for name, tree in modules().items()
+        if name.startswith(("pwa.services", "pwa.security", "pwa.mfa", "pwa.stores", "pwa.policy"))
+        or name in ("pwa.directory", "pwa.store", "pwa.importer", "pwa.importer_checks")
+    }
     assert "pwa.services.accounts" in below and "pwa.services.guard" in below
     for name, tree in below.items():
         assert "pwa.context" not in imported(tree), f"{name} imports pwa.context: take collaborators as arguments"
@@ -169,9 +182,18 @@ def test_services_take_their_collaborators_as_keyword_arguments():
         printing,
     )
 
-    for cls in (accounts.AccountService, backup.BackupService, factors.FactorService, grants.Grants,
-                guard.Guard, helpdesk.HelpDesk, letter_requests.LetterRequests, letters.Letters,
-                printing.Printing, app_passwords.AppPasswords):
+    for cls in (
+        accounts.AccountService,
+        backup.BackupService,
+        factors.FactorService,
+        grants.Grants,
+        guard.Guard,
+        helpdesk.HelpDesk,
+        letter_requests.LetterRequests,
+        letters.Letters,
+        printing.Printing,
+        app_passwords.AppPasswords,
+    ):
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
         assert parameters and all(p.kind is p.KEYWORD_ONLY for p in parameters), cls.__name__
         assert "sesame" not in {p.name for p in parameters}, cls.__name__
@@ -187,15 +209,19 @@ def test_raw_sql_on_a_table_appears_only_in_its_owner_module():
 
 def test_the_owner_map_knows_every_table():
     schema = (PWA / "migrations.py").read_text()
-    created = {bracket or call for bracket, call in re.findall(r'db(?:\["(\w+)"\]|\.table\("(\w+)"\))\.create\(', schema)}
+    created = {
+        bracket or call for bracket, call in re.findall(r'db(?:\["(\w+)"\]|\.table\("(\w+)"\))\.create\(', schema)
+    }
     assert created == set(OWNERS)
 
 
 def test_the_checks_would_see_a_stray_query():
     """The detectors themselves: a view-like module with SQL, an import of a page."""
-    stray = ast.parse('rows = store.query("select id from accounts where uai = ?", (uai,))\n'
-                      'with store.write() as db:\n    db["codes"].insert({})\n    db.table("roles").insert({})\n'
-                      'count = self.store.db.table("outbox").count\n')
+    stray = ast.parse(
+        'rows = store.query("select id from accounts where uai = ?", (uai,))\n'
+        'with store.write() as db:\n    db["codes"].insert({})\n    db.table("roles").insert({})\n'
+        'count = self.store.db.table("outbox").count\n'
+    )
     assert has_sql(stray) and tables_in(stray) == {"accounts", "codes", "roles", "outbox"}
     assert not tables_in(ast.parse('html = page.table("codes")\nlabel = names["roles"]\n'))
     assert "pwa.views.password" in imported(ast.parse("from pwa.views.password import grant\n"))
@@ -231,8 +257,11 @@ def test_test_modules_are_laid_out_by_layer():
 
 def test_no_test_module_imports_another_or_a_conftest():
     for path in TESTS.rglob("*.py"):
-        found = {name for name in imported(ast.parse(path.read_text()))
-                 if name.split(".")[0].startswith("test_") or name.split(".")[0] == "conftest"}
+        found = {
+            name
+            for name in imported(ast.parse(path.read_text()))
+            if name.split(".")[0].startswith("test_") or name.split(".")[0] == "conftest"
+        }
         assert not found, f"{path.relative_to(TESTS)} imports {sorted(found)}: share it through tests/support"
 
 

@@ -55,10 +55,29 @@ def test_every_route_module_is_on_the_design_map(tmp_path):
     table = routes(Settings(db_path=tmp_path / "x.db", demo=True))
     modules = {r.endpoint.__module__ for r in table if hasattr(r, "endpoint")}
     views = {
-        "pages", "identifiant", "password", "auth", "account", "guide", "legal",
-        "second_step", "security", "activation", "phone", "backup", "backup_reset", "mailbox",
-        "staff", "helpdesk", "gestion", "letters_print", "gestion_requests", "antibot", "numen",
-        "app_passwords", "mail_policy",
+        "pages",
+        "identifiant",
+        "password",
+        "auth",
+        "account",
+        "guide",
+        "legal",
+        "second_step",
+        "security",
+        "activation",
+        "phone",
+        "backup",
+        "backup_reset",
+        "mailbox",
+        "staff",
+        "helpdesk",
+        "gestion",
+        "letters_print",
+        "gestion_requests",
+        "antibot",
+        "numen",
+        "app_passwords",
+        "mail_policy",
     }
     assert modules <= {f"pwa.views.{m}" for m in views} | {"pwa.offline", "pwa.ops.health", "pwa.ops.metrics"}
     assert "pwa/views/" in README

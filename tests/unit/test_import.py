@@ -49,8 +49,7 @@ def test_both_date_formats_give_the_same_date():
     [
         ["NOM", "PRENOM", "Date de naissance", "Numen", "CATÉGORIE", "uai", "Établissement"],
         ["Nom", "Prénom", "date_naissance", "NUMEN", "categorie", "UAI", "etablissement"],
-        ["Nom d'usage", " prénom ", "DATE-NAISSANCE", "numen", "Catégorie", "RNE",
-         "Nom établissement"],
+        ["Nom d'usage", " prénom ", "DATE-NAISSANCE", "numen", "Catégorie", "RNE", "Nom établissement"],
     ],
 )
 def test_header_spellings(header):
@@ -132,16 +131,18 @@ def test_every_bad_row_is_reported_with_its_line(tmp_path, store, directory, key
     assert echo.row_errors() == [
         (3, "NUMEN invalide (13 caractères attendus, 12 trouvés)"),
         (6, "date de naissance impossible (ce jour n'existe pas)"),
-        (7, "catégorie « jardinier » inconnue (valeurs acceptées : AESH, 1er degré, "
-            "2nd degré (dont CPE et psychologues), administratif, privé)"),
+        (
+            7,
+            "catégorie « jardinier » inconnue (valeurs acceptées : AESH, 1er degré, "
+            "2nd degré (dont CPE et psychologues), administratif, privé)",
+        ),
         (8, "UAI invalide (7 chiffres suivis d'une lettre attendus, ex. 0130001A)"),
         (9, "NUMEN en double (déjà ligne 2)"),
         (10, "prénom vide"),
         (11, "nom ou prénom sans lettre utilisable pour l'identifiant"),
         (12, "8 valeurs au lieu de 7 (séparateur à l'intérieur d'une valeur ?)"),
         (13, "date de naissance illisible (attendu JJ/MM/AAAA ou AAAA-MM-JJ)"),
-        (13, "NUMEN invalide (attendu : 2 chiffres, 1 lettre, 2 chiffres, "
-             "puis 8 chiffres ou lettres)"),
+        (13, "NUMEN invalide (attendu : 2 chiffres, 1 lettre, 2 chiffres, puis 8 chiffres ou lettres)"),
     ]
     assert echo.err[-2:] == ["9 lignes en erreur.", "Aucune ligne n'a été importée."]
     assert echo.out == []
@@ -167,13 +168,15 @@ def test_digits_in_a_name_are_refused():
 def test_missing_column_is_one_clear_error(tmp_path, store, directory, keys):
     header = [h for h in HEADER if h != "numen"]
     row = [v for h, v in zip(HEADER, DUPONT, strict=True) if h != "numen"]
-    code, echo = run(tmp_path, csv_bytes(row, header=header), store=store, directory=directory,
-                     keys=keys)
+    code, echo = run(tmp_path, csv_bytes(row, header=header), store=store, directory=directory, keys=keys)
     assert code == 1
     assert echo.row_errors() == [
-        (1, "colonne obligatoire absente : NUMEN (colonnes trouvées : « nom », « prenom », "
+        (
+            1,
+            "colonne obligatoire absente : NUMEN (colonnes trouvées : « nom », « prenom », "
             "« date_naissance », « categorie », « uai », « etablissement » ; "
-            "séparateur « ; », « , » ou tabulation)")
+            "séparateur « ; », « , » ou tabulation)",
+        )
     ]
     assert echo.err[-1] == "Aucune ligne n'a été importée."
     assert count(store) == 0
@@ -193,9 +196,7 @@ def test_wrong_separator_reads_as_missing_columns():
 
 def test_duplicate_column():
     errors = parse_staff_csv(csv_bytes([*DUPONT, "X"], header=[*HEADER, "Nom d'usage"])).errors
-    assert errors == [
-        RowError(1, "la colonne « nom » apparaît deux fois (« nom » et « Nom d'usage »)")
-    ]
+    assert errors == [RowError(1, "la colonne « nom » apparaît deux fois (« nom » et « Nom d'usage »)")]
 
 
 def test_duplicate_numen_written_differently():
@@ -206,9 +207,7 @@ def test_duplicate_numen_written_differently():
 
 def test_runaway_quote_is_reported_at_its_line():
     data = csv_bytes(DUPONT) + b'Martin;"H\xc3\xa9l\xc3\xa8ne;1979-11-30\r\nRossi;Luca\r\n'
-    assert parse_staff_csv(data).errors == [
-        RowError(3, "retour à la ligne dans une valeur (guillemet non fermé ?)")
-    ]
+    assert parse_staff_csv(data).errors == [RowError(3, "retour à la ligne dans une valeur (guillemet non fermé ?)")]
 
 
 def test_header_only_file():

@@ -1,4 +1,6 @@
-"""The staff import writing to a real SQLite file: accounts created, re-imports idempotent, namesakes, nothing written half-way, no clear NUMEN or birth date, personal digests, progress and summary."""
+"""The staff import writing to a real SQLite file: accounts created, re-imports idempotent,
+namesakes, nothing written half-way, no clear NUMEN or birth date, personal digests,
+progress and summary."""
 
 from __future__ import annotations
 
@@ -20,19 +22,15 @@ from pwa.store import Store
 
 
 def test_import_creates_accounts(tmp_path, store, directory, keys):
-    code, echo = run(tmp_path, csv_bytes(DUPONT, MARTIN, ROSSI), store=store,
-                     directory=directory, keys=keys)
+    code, echo = run(tmp_path, csv_bytes(DUPONT, MARTIN, ROSSI), store=store, directory=directory, keys=keys)
     assert code == 0
     assert echo.out == ["3 personnes importées : 3 nouvelles, 0 mise à jour."]
     assert echo.err == []
     rows = store.query("select identifiant, email, category, uai from accounts order by id")
     assert rows == [
-        {"identifiant": "jdupont", "email": "jean.dupont@ac-test.fr", "category": "aesh",
-         "uai": "0130001A"},
-        {"identifiant": "hmartin", "email": "helene.martin@ac-test.fr",
-         "category": "second_degre", "uai": "0130002B"},
-        {"identifiant": "lrossi", "email": "luca.rossi@ac-test.fr", "category": "administratif",
-         "uai": "0130001A"},
+        {"identifiant": "jdupont", "email": "jean.dupont@ac-test.fr", "category": "aesh", "uai": "0130001A"},
+        {"identifiant": "hmartin", "email": "helene.martin@ac-test.fr", "category": "second_degre", "uai": "0130002B"},
+        {"identifiant": "lrossi", "email": "luca.rossi@ac-test.fr", "category": "administratif", "uai": "0130001A"},
     ]
     assert store.query("select uai, name from etablissements order by uai") == [
         {"uai": "0130001A", "name": "Collège Z"},
@@ -58,12 +56,15 @@ def test_reimport_is_idempotent(tmp_path, store, directory, keys):
 def test_reimport_updates_names_and_keeps_logins(tmp_path, store, directory, keys):
     run(tmp_path, csv_bytes(MARTIN), store=store, directory=directory, keys=keys)
     married = ["Martin-Leroy", *MARTIN[1:4], "administratif", "0130001A", "Collège Z"]
-    code, echo = run(tmp_path, csv_bytes(married, DUPONT), store=store, directory=directory,
-                     keys=keys)
+    code, echo = run(tmp_path, csv_bytes(married, DUPONT), store=store, directory=directory, keys=keys)
     assert echo.out == ["2 personnes importées : 1 nouvelle, 1 mise à jour."]
     account = directory.by_login("hmartin")
     assert (account.last_name, account.email, account.category, account.uai) == (
-        "Martin-Leroy", "helene.martin@ac-test.fr", "administratif", "0130001A")
+        "Martin-Leroy",
+        "helene.martin@ac-test.fr",
+        "administratif",
+        "0130001A",
+    )
     assert count(store) == 2
 
 
@@ -73,7 +74,10 @@ def test_namesakes_inside_one_file(store, directory, keys):
     report = import_staff(result.rows, store=store, directory=directory, keys=keys)
     assert report == ImportReport(created=3, updated=0)
     assert [r["identifiant"] for r in store.query("select identifiant from accounts")] == [
-        "jdupont", "jdupont1", "jdupont2"]
+        "jdupont",
+        "jdupont1",
+        "jdupont2",
+    ]
 
 
 def test_failure_midway_writes_nothing(store, directory, keys, monkeypatch):
@@ -103,11 +107,15 @@ def test_directory_must_share_the_store(tmp_path, directory, keys):
 
 def test_no_clear_numen_or_birth_date_is_stored(tmp_path, store, directory, keys):
     header = [*HEADER, "email"]
-    code, _ = run(tmp_path, csv_bytes([*DUPONT, "jean@example.org"], [*MARTIN, ""],
-                                      header=header), store=store, directory=directory, keys=keys)
+    code, _ = run(
+        tmp_path,
+        csv_bytes([*DUPONT, "jean@example.org"], [*MARTIN, ""], header=header),
+        store=store,
+        directory=directory,
+        keys=keys,
+    )
     assert code == 0
-    secrets = {"13A0500000001", "13A0500000002", "1985-03-05", "05/03/1985", "1979-11-30",
-               "30/11/1979"}
+    secrets = {"13A0500000001", "13A0500000002", "1985-03-05", "05/03/1985", "1979-11-30", "30/11/1979"}
     for table in store.db.table_names():
         for row in store.db[table].rows:
             for column, value in row.items():
@@ -139,8 +147,7 @@ def test_personal_digests_are_keyed_tokens(store, directory, keys, monkeypatch):
 
 def test_no_personal_digests_while_policy_is_missing(store, directory, keys, monkeypatch):
     monkeypatch.setitem(sys.modules, "pwa.policy", None)  # import raises ImportError
-    import_staff(parse_staff_csv(csv_bytes(DUPONT)).rows, store=store, directory=directory,
-                 keys=keys)
+    import_staff(parse_staff_csv(csv_bytes(DUPONT)).rows, store=store, directory=directory, keys=keys)
     assert directory.by_login("jdupont").personal_digests == frozenset()
 
 
@@ -149,8 +156,7 @@ def test_progress(tmp_path, store, directory, keys, monkeypatch):
     people = [[*DUPONT[:3], f"13A05000000{i:02d}", *DUPONT[4:]] for i in range(10, 15)]
     code, echo = run(tmp_path, csv_bytes(*people), store=store, directory=directory, keys=keys)
     assert code == 0
-    assert echo.err == ["2 / 5 lignes enregistrées…", "4 / 5 lignes enregistrées…",
-                        "5 / 5 lignes enregistrées…"]
+    assert echo.err == ["2 / 5 lignes enregistrées…", "4 / 5 lignes enregistrées…", "5 / 5 lignes enregistrées…"]
 
 
 @pytest.mark.parametrize(

@@ -38,9 +38,7 @@ JEAN = PersonalData(
 
 def french_words() -> list[str]:
     """The shipped French list, 3+ letters, without Jean Dupont's names."""
-    return [
-        w for w in load_wordlists().french if len(w) >= 3 and "jean" not in w and "dupont" not in w
-    ]
+    return [w for w in load_wordlists().french if len(w) >= 3 and "jean" not in w and "dupont" not in w]
 
 
 def random_classic(rng: random.Random, length: int = 12) -> str:
@@ -104,12 +102,8 @@ def years(rng: random.Random) -> str:
 
 
 def personal_mix(rng: random.Random) -> str:
-    name = rng.choice(
-        ["Jean", "Dupont", "jdupont", "JEAN", "DUPONT", "Jdupont", "tnopud", "Dup0nt", "J3an"]
-    )
-    date = rng.choice(
-        ["14071985", "140785", "14/07/1985", "14-07-85", "1985-07-14", "14.07.1985", "1407"]
-    )
+    name = rng.choice(["Jean", "Dupont", "jdupont", "JEAN", "DUPONT", "Jdupont", "tnopud", "Dup0nt", "J3an"])
+    date = rng.choice(["14071985", "140785", "14/07/1985", "14-07-85", "1985-07-14", "14.07.1985", "1407"])
     filler = rng.choice(["Girafe orange", "Xq9!vb", "Tortue-Violette", "Kw#8"])
     symbol = rng.choice(SYMBOLS)
     forms = [

@@ -26,13 +26,19 @@ def defined_tests(path: Path) -> set[str]:
     if not path.is_file():
         return set()
     tree = ast.parse(path.read_text())
-    return {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-            and n.name.startswith("test")}
+    return {
+        n.name
+        for n in ast.walk(tree)
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.name.startswith("test")
+    }
 
 
 def missing_references(text: str) -> list[str]:
-    return [f"tests/{file}::{name}" for file, name in REFERENCE.findall(text)
-            if name not in defined_tests(ROOT / "tests" / file)]
+    return [
+        f"tests/{file}::{name}"
+        for file, name in REFERENCE.findall(text)
+        if name not in defined_tests(ROOT / "tests" / file)
+    ]
 
 
 def test_every_test_named_in_security_md_exists():

@@ -15,7 +15,9 @@ def code_at(when: float) -> str:
     return pyotp.TOTP(SECRET).at(when)
 
 
-@pytest.mark.parametrize("offset, accepted", [(-60, False), (-30, True), (0, True), (29, True), (30, True), (60, False)])
+@pytest.mark.parametrize(
+    "offset, accepted", [(-60, False), (-30, True), (0, True), (29, True), (30, True), (60, False)]
+)
 def test_window_is_one_step_each_side(offset, accepted):
     step = totp.matching_step(SECRET, code_at(T0 + offset), now=T0, last_step=None)
     assert (step is not None) is accepted
@@ -34,7 +36,9 @@ def test_a_step_once_accepted_is_refused_again():
 def test_a_replay_is_told_apart_from_a_wrong_code():
     first = totp.matching_step(SECRET, code_at(T0), now=T0, last_step=None)
     assert totp.was_just_used(SECRET, code_at(T0), now=T0 + 5, last_step=first)
-    assert not totp.was_just_used(SECRET, "000000" if code_at(T0) != "000000" else "111111", now=T0 + 5, last_step=first)
+    assert not totp.was_just_used(
+        SECRET, "000000" if code_at(T0) != "000000" else "111111", now=T0 + 5, last_step=first
+    )
     assert not totp.was_just_used(SECRET, code_at(T0), now=T0, last_step=None)
 
 

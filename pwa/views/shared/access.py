@@ -96,9 +96,13 @@ StaffView = Callable[[Request, Staff], Awaitable[Response]]
 
 def refuse(request: Request, reason: str) -> Response:
     return render(
-        request, "gestion/refused.html",
-        {"reason": reason, "message": REFUSALS[reason], "path": request.url.path + (
-            "?" + request.url.query if request.url.query else "")},
+        request,
+        "gestion/refused.html",
+        {
+            "reason": reason,
+            "message": REFUSALS[reason],
+            "path": request.url.path + ("?" + request.url.query if request.url.query else ""),
+        },
         status=403,
     )
 
@@ -130,7 +134,9 @@ def staff(role: str | None, *, target: str | None = None) -> Callable[[StaffView
                 account_id = ascii_int(raw)
                 account = s.directory.get(account_id) if account_id else None
                 if account is None:
-                    return render(request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404)
+                    return render(
+                        request, "error.html", {"status": 404, "message": "Ce compte n'existe pas."}, status=404
+                    )
                 if not allows(grants, role or "admin", account.uai):
                     return refuse(request, "scope")
                 if s.roles.grants(account.id) and not allows(grants, "admin", None):
@@ -142,7 +148,9 @@ def staff(role: str | None, *, target: str | None = None) -> Callable[[StaffView
             elif target == "uai":
                 uai = request.query_params.get("uai", "").strip().upper()[:20]
                 if not s.etablissements.exists(uai):
-                    return render(request, "error.html", {"status": 404, "message": "Cet établissement n'existe pas."}, status=404)
+                    return render(
+                        request, "error.html", {"status": 404, "message": "Cet établissement n'existe pas."}, status=404
+                    )
                 if not allows(grants, role or "admin", uai):
                     return refuse(request, "scope")
                 context = Staff(agent, grants, page_uai=uai)

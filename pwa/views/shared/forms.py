@@ -155,9 +155,7 @@ def code_error(typed: str) -> str | None:
     if not cleaned:
         return "Saisissez le code reçu par courriel."
     if len(cleaned) != 6:
-        return (
-            f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
-        )
+        return f"Le code compte 6 caractères, lettres et chiffres ; vous en avez saisi {len(cleaned)}."
     return None
 
 
@@ -171,9 +169,7 @@ ALTCHA_FIELD = "altcha"
 async def anti_automation(request: Request, form: dict[str, str], errors: Errors | None = None) -> Refusal | None:
     """None when the form may be processed. Otherwise the refusal, whose message
     is also added to `errors` (under the widget's anchor) when given."""
-    refused = await run_in_threadpool(
-        sesame(request).antibot.check, form.get(ALTCHA_FIELD, ""), request.state.client
-    )
+    refused = await run_in_threadpool(sesame(request).antibot.check, form.get(ALTCHA_FIELD, ""), request.state.client)
     if refused is not None and errors is not None:
         errors.add(ALTCHA_FIELD, refused.message)
     return refused

@@ -20,10 +20,7 @@ def throttled_message(verdict: Verdict) -> str:
             f"sont suspendues pendant environ {_hours(verdict.retry_after)}. "
             "Si vous êtes pressé, appelez l'assistance."
         )
-    return (
-        f"Trop d'essais. Attendez {verdict.minutes} minute{'s' if verdict.minutes > 1 else ''} "
-        "avant de réessayer."
-    )
+    return f"Trop d'essais. Attendez {verdict.minutes} minute{'s' if verdict.minutes > 1 else ''} avant de réessayer."
 
 
 def disabled_message(profile: Profile) -> str:
@@ -52,10 +49,7 @@ def refusal(attempt: Attempt, profile: Profile, wrong: str) -> tuple[str, int]:
 def cap_message(verdict: Verdict) -> str:
     """A mailed code refused by its caps (per account per day, per connection per hour)."""
     if verdict.reason == "codes":
-        return (
-            "Trop de codes ont été demandés aujourd'hui pour ce compte. Réessayez demain, "
-            "ou appelez l'assistance."
-        )
+        return "Trop de codes ont été demandés aujourd'hui pour ce compte. Réessayez demain, ou appelez l'assistance."
     if verdict.reason == "client":
         return (
             f"Trop de demandes depuis cette connexion. Réessayez dans {verdict.minutes} "
