@@ -10,8 +10,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support.proxy_nginx import free_port, sesame_behind
+from support.proxy_nginx import sesame_behind
 from support.web import get, submit
+
+from pwa.mail.demo_smtp import free_port
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs/deploy/Caddyfile"
 CADDY = shutil.which("caddy")

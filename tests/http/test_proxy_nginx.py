@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.proxy_nginx import ROOT, Stack, free_port, sesame_behind
+from support.proxy_nginx import ROOT, Stack, sesame_behind
 from support.web import get, submit
+
+from pwa.mail.demo_smtp import free_port
 
 EXAMPLE = ROOT / "docs/deploy/nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

@@ -28,7 +28,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -40,6 +39,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+
+from pwa.mail.demo_smtp import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -140,12 +141,6 @@ def browser_or_skip() -> None:
 # --- the server -------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -190,7 +185,7 @@ def sesame_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def serve_demo(folder: Path, db: Path, **environ: str) -> Iterator[Server]:
     """`sesame serve --demo` on `db`, with extra SESAME_* settings; fails the test when
     the server does not start or logs an error."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
     env.update(
         SESAME_DB=str(db),

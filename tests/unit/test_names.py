@@ -7,31 +7,11 @@ import itertools
 
 import pytest
 
-from pwa.directory import SqliteDirectory, StaffRecord
+from pwa.directory import StaffRecord
 from pwa.names import base_identifiant, new_address, new_identifiant
-from pwa.security.keys import Keys
 from pwa.services.identity import numen_index
-from pwa.store import Store
 
-DOMAIN = "ac-test.fr"
-
-
-@pytest.fixture
-def store(tmp_path):
-    store = Store(tmp_path / "t.db")
-    store.migrate()
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def keys():
-    return Keys.from_secret("x" * 40)
-
-
-@pytest.fixture
-def directory(store):
-    return SqliteDirectory(store, DOMAIN)
+DOMAIN = "ac-test.fr"  # the `directory` fixture's (tests/unit/conftest.py)
 
 
 _serial = itertools.count(1)
