@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from support.web import SECRET, STAFF_CSV
 
@@ -107,3 +108,23 @@ def test_grant_explains_unknown_identifiant_role_or_uai(tmp_path):
     uai = run("grant", "jdupont", "gestionnaire", "--uai", "9999999Z")
     assert uai.exit_code == 2 and "aucun établissement avec l'UAI « 9999999Z »" in uai.output
     assert "Aucun rôle attribué." in run("roles").output
+
+
+@pytest.mark.parametrize(
+    ("args", "french"),
+    [
+        (["frobnicate"], "Erreur : commande inconnue « frobnicate »."),
+        (["import"], "Erreur : il manque l'argument CSV_FILE."),
+        (["letters", "--nope"], "Erreur : option inconnue : --nope."),
+        (["import", "a.csv", "b.csv"], "Erreur : argument en trop : b.csv."),
+    ],
+)
+def test_a_mistyped_command_is_told_in_french_with_where_to_get_help(tmp_path, args, french):
+    environ = {**os.environ, **env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run(
+        [sys.executable, "-m", "pwa", *args], capture_output=True, text=True, env=environ, timeout=60, cwd=tmp_path
+    )
+    assert out.returncode == 2
+    assert out.stderr.splitlines()[0] == french
+    assert out.stderr.splitlines()[1].startswith("Aide : ") and out.stderr.splitlines()[1].endswith("--help")
+    assert "Usage:" not in out.stderr and "Traceback" not in out.stderr
