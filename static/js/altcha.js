@@ -81,8 +81,17 @@
         widget.addEventListener("statechange", check);
         var state = check();
         if ((state === "unverified" || state === "expired") && widget.verify) widget.verify();
-        // Not upgraded yet (the custom element mounts a moment after its code runs).
-        if (state === "unloaded") window.setTimeout(function () { if (check() === "unverified" && widget.verify) widget.verify(); }, 50);
+        // Not upgraded yet (the custom element mounts a moment after its code runs, longer
+        // on a busy phone): look again until it is, then start solving.
+        if (state === "unloaded") {
+          var poll = window.setInterval(function () {
+            var now = check();
+            if (now === "unloaded") return;
+            window.clearInterval(poll);
+            if ((now === "unverified" || now === "expired") && widget.verify) widget.verify();
+          }, 50);
+          window.setTimeout(function () { window.clearInterval(poll); }, WAIT_MS);
+        }
       });
     }, function () { /* the widget could not load: send without it */ });
   }
