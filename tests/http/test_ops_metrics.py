@@ -210,8 +210,15 @@ def test_two_workers_add_up_on_the_metrics_address(tmp_path):
         )
         with ThreadPoolExecutor(8) as pool:
             assert set(pool.map(probe, range(60))) == {200}
-        after = _scrape(metrics_port)
-        assert value(after, "sesame_http_requests_total", route="/healthz", method="GET", status="200") - before == 60
+        # A request is counted just after its answer is sent: wait a moment for the last ones.
+        deadline = time.monotonic() + 10
+        while True:
+            after = _scrape(metrics_port)
+            counted = value(after, "sesame_http_requests_total", route="/healthz", method="GET", status="200")
+            if counted - before >= 60 or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert counted - before == 60
         writers = {p.name.removeprefix("counter_").removesuffix(".db") for p in folder.glob("counter_*.db")}
         # Two workers wrote (and `sesame serve` itself, which prepared the demo); the stale file went.
         assert len(writers - {str(process.pid)}) == 2 and "1" not in writers
