@@ -4,15 +4,14 @@ pattern criterion: the seeded generated sets plus Unicode edge cases.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
 import shutil
 import subprocess
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from support.policy_samples import azerty_walk, french_words, personal_mix, random_classic, random_passphrase
 
 from pwa.policy import build_policy
 
@@ -77,26 +76,14 @@ EDGE_CASES = [
 ]
 
 
-def _generators() -> ModuleType:
-    """The seeded generators of test_policy_generated.py (loaded by path, so
-    this works whatever pytest's import mode)."""
-    path = Path(__file__).with_name("test_policy_generated.py")
-    spec = importlib.util.spec_from_file_location("_policy_generators", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def generated_passwords() -> list[str]:
-    gen = _generators()
-    words = gen.french_words()
+    words = french_words()
     rng = random.Random(42)
-    passwords = [gen.random_classic(rng) for _ in range(200)]
-    passwords += [gen.random_classic(rng, rng.randint(1, 20)) for _ in range(200)]
-    passwords += [gen.random_passphrase(rng, words) for _ in range(200)]
-    passwords += [gen.azerty_walk(rng) for _ in range(100)]
-    passwords += [gen.personal_mix(rng) for _ in range(100)]
+    passwords = [random_classic(rng) for _ in range(200)]
+    passwords += [random_classic(rng, rng.randint(1, 20)) for _ in range(200)]
+    passwords += [random_passphrase(rng, words) for _ in range(200)]
+    passwords += [azerty_walk(rng) for _ in range(100)]
+    passwords += [personal_mix(rng) for _ in range(100)]
     alphabet = "aAéÉ1٣ !€§µμﬁ①😀𝐀\u0301"
     passwords += ["".join(rng.choices(alphabet, k=rng.randint(0, 20))) for _ in range(200)]
     return passwords

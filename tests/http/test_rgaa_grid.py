@@ -80,8 +80,8 @@ def test_a_reference_to_a_test_that_does_not_exist_is_found():
     block = criterion_block(GRID_TEXT, "6.2")
     renamed = block.replace("::test_every_page_of_the_route_table", "::test_gone")
     audit = rgaa.parse(GRID_TEXT.replace(block, renamed))
-    assert rgaa.missing_tests(audit, ROOT) == ["6.2: tests/test_browser_a11y.py::test_gone"]
-    moved = GRID_TEXT.replace(block, block.replace("tests/test_browser_a11y.py", "tests/nope.py"))
+    assert rgaa.missing_tests(audit, ROOT) == ["6.2: tests/browser/test_browser_a11y.py::test_gone"]
+    moved = GRID_TEXT.replace(block, block.replace("tests/browser/test_browser_a11y.py", "tests/nope.py"))
     assert rgaa.missing_tests(rgaa.parse(moved), ROOT)
 
 

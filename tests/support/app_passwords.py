@@ -1,4 +1,4 @@
-"""Test helpers moved from tests/test_app_passwords.py (shared by several test modules)."""
+"""Helpers of the app_passwords tests, shared with other test modules."""
 
 from __future__ import annotations
 

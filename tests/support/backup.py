@@ -1,4 +1,4 @@
-"""Test helpers moved from tests/test_backup.py (shared by several test modules)."""
+"""Helpers of the backup tests, shared with other test modules."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
-"""Test helpers moved from tests/test_helpdesk.py (shared by several test modules)."""
+"""Helpers of the helpdesk tests, shared with other test modules."""
 
 from __future__ import annotations
+
+import re
 
 import pyotp
 
 from support.journeys import GOOD, login
-from support.web import Page, get, submit
+from support.web import Page, date_fields, get, submit
 
 AGENT = "jdupont1"  # Jeanne Dupont, Collège Test 0130999A
 
@@ -46,3 +48,27 @@ def upload(client, csv: str) -> Page:
             files={"fichier": ("agents.csv", csv.encode(), "text/csv")},
         )
     )
+
+
+IN_SCOPE = "jdupont"  # Jean Dupont, same établissement
+
+
+def csrf(client) -> str:
+    return get(client, "/compte").form("/deconnexion")["csrf_token"]
+
+
+def account_page(client, sesame, identifiant=IN_SCOPE) -> Page:
+    return get(client, f"/gestion/compte?compte={account(sesame, identifiant).id}")
+
+
+def actions(sesame, actor=AGENT) -> list[str]:
+    return [r["event"] for r in sesame.store.query("select event from audit where actor = ? order by id", (actor,))]
+
+
+BACKUP = "jean.perso@exemple.fr"
+
+
+# -- caller verification --------------------------------------------------------------
+def check(client, page, birth, numen) -> Page:
+    action = page.soup.find("form", action=re.compile("/verification"))["action"]
+    return submit(client, page, action, numen=numen, **date_fields(birth))

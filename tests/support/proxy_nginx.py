@@ -1,4 +1,4 @@
-"""Test helpers moved from tests/test_proxy_nginx.py (shared by several test modules)."""
+"""Helpers of the proxy_nginx tests, shared with other test modules."""
 
 from __future__ import annotations
 

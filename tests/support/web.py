@@ -1,4 +1,4 @@
-"""Test helpers moved from tests/conftest.py (shared by several test modules)."""
+"""Helpers of the conftest tests, shared with other test modules."""
 
 from __future__ import annotations
 
