@@ -1,4 +1,4 @@
-"""Test helpers moved from tests/browser/test_browser_pwa.py (shared by several test modules)."""
+"""The app the offline and install tests serve from their own process (LiveApp), and what they ask Chromium."""
 
 from __future__ import annotations
 

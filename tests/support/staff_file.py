@@ -1,4 +1,4 @@
-"""Test helpers moved from tests/unit/test_import.py (shared by several test modules)."""
+"""Staff files for the import tests: rows, CSV bytes, a run of the import on a real SQLite file."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Helpers of the conftest tests, shared with other test modules."""
+"""What many tests share: the test people, settings, the HTML page parser (Page, get, submit), the
+clock, the SMTP sink."""
 
 from __future__ import annotations
 
