@@ -12,7 +12,8 @@ import json
 
 import pytest
 from support.helpdesk import account, make_staff, sign_in
-from support.web import STAFF_CSV, Page, get
+from support.journeys import GOOD, set_password_with_numen
+from support.web import JEAN, STAFF_CSV, Page, get
 
 from pwa.importer import import_staff, parse_staff_csv
 
@@ -172,3 +173,15 @@ def test_a_formula_in_a_name_stays_text_in_the_spreadsheet(client, sesame, clock
     sign_in(client, clock, "jdupont1")
     text = client.get(f"/gestion/activation/a-activer.csv?uai={COLLEGE}").content.decode("utf-8-sig")
     assert "\r\n'=SOMME;Paul;" in text
+
+
+@pytest.mark.parametrize("backend", ["ldap"])
+def test_the_timeline_follows_the_ldap_backend_too(client, sesame, clock, people, backend):
+    """With the académie's directory, the rows mirror the entries: a password chosen with the
+    NUMEN (a real Password Modify on slapd) counts as activated on its day."""
+    clock.now += DAY
+    assert set_password_with_numen(client, JEAN, GOOD).status == 200
+    days = [
+        (p.day.strftime("%d/%m/%Y"), p.imported, p.activated, p.with_factor) for p in sesame.activation.timeline(None)
+    ]
+    assert days == [(DATES[0], 3, 0, 0), (DATES[1], 3, 1, 0)]
