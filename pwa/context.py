@@ -28,6 +28,7 @@ from pwa.security.sessions import SessionStore
 from pwa.security.throttle import Throttle
 from pwa.services.absence import AbsenceService
 from pwa.services.accounts import AccountService
+from pwa.services.activation import ActivationService
 from pwa.services.app_passwords import AppPasswords
 from pwa.services.backup import BackupService, masked
 from pwa.services.codes import Codes
@@ -142,6 +143,7 @@ class Sesame:
     absence: AbsenceService
     helpdesk: HelpDesk
     gestion: GestionService
+    activation: ActivationService
     app_passwords: AppPasswords
 
     @classmethod
@@ -294,6 +296,14 @@ class Sesame:
                 etablissements=etablissements,
                 authenticators=authenticators,
                 printing=printing,
+            ),
+            activation=ActivationService(
+                store=store,
+                directory=directory,
+                etablissements=etablissements,
+                authenticators=authenticators,
+                audit=audit,
+                queue=letter_queue,
             ),
             app_passwords=app_passwords,
         )

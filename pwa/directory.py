@@ -304,6 +304,14 @@ class SqliteDirectory:
         )
         return {r["uai"]: r for r in rows if uais is None or r["uai"] in uais}
 
+    def activation_dates(self, uais: list[str] | None) -> list[dict]:
+        """Every account within `uais` (None: all): id, uai, created_at (imported),
+        password_changed_at (last change) and whether a password is set."""
+        rows = self.store.query(
+            "select id, uai, created_at, password_changed_at, password_hash is not null as activated from accounts"
+        )
+        return [r for r in rows if uais is None or r["uai"] in uais]
+
     def uais_of(self, account_ids: set[int]) -> list[str]:
         """The établissement of each account named (one entry per account)."""
         return [a.uai or "" for a in self.get_many(sorted(account_ids))]

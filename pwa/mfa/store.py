@@ -64,6 +64,15 @@ class Authenticators:
         rows = self.store.query("select distinct account_id from authenticators where type in ('passkey', 'totp')")
         return {r["account_id"] for r in rows}
 
+    def first_factor_at(self) -> dict[int, float]:
+        """Account id → when its oldest second factor still held was added (the dashboard's
+        "avec deuxième protection" over time; a removed factor leaves no date)."""
+        rows = self.store.query(
+            "select account_id, min(created_at) as at from authenticators"
+            " where type in ('passkey', 'totp') group by account_id"
+        )
+        return {int(r["account_id"]): float(r["at"]) for r in rows}
+
     def _insert(self, account_id: int, type_: str, data: dict[str, Any], **extra: Any) -> int:
         with self.store.write() as db:
             table = db.table("authenticators").insert(

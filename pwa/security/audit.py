@@ -67,6 +67,7 @@ EVENTS = {
     "codes.paused": "Codes d'activation refusés depuis une adresse après trop d'échecs",
     "app_password.created": "Mot de passe d'application créé",
     "app_password.revoked": "Mot de passe d'application révoqué",
+    "export.not_activated": "Liste des comptes pas encore activés exportée (CSV)",
 }
 
 # Refusals are folded into one row per account, event and hour (with a count and
@@ -168,6 +169,17 @@ class Audit:
             (account_id, event, since),
         )
         return row["n"] if row else 0
+
+    def first_at(self, events: tuple[str, ...]) -> dict[int, float]:
+        """Account id → the time of its first event among `events` still in the trail
+        (kept RETENTION_SECONDS)."""
+        marks = ", ".join("?" * len(events))
+        rows = self.store.query(
+            f"select account_id, min(at) as at from audit where event in ({marks})"
+            " and account_id is not null group by account_id",
+            events,
+        )
+        return {int(r["account_id"]): float(r["at"]) for r in rows}
 
     def purge(self) -> int:
         with self.store.write() as db:

@@ -77,6 +77,16 @@ class LetterQueue:
             params,
         )
 
+    def pending_by_uai(self, uais: list[str] | None) -> dict[str, dict[str, int]]:
+        """UAI → {queued: waiting to be printed, review: waiting for an agent} within `uais`."""
+        rows = self.store.query(
+            "select uai, coalesce(sum(status = 'queued'), 0) as queued, coalesce(sum(status = 'review'), 0) as review"
+            " from letter_requests where status in ('queued', 'review') group by uai"
+        )
+        return {
+            r["uai"]: {"queued": r["queued"], "review": r["review"]} for r in rows if uais is None or r["uai"] in uais
+        }
+
     def attach(self, request_id: int, account_id: int, *, at: float, by: int) -> None:
         with self.store.write() as db:
             self._cancel_queued(db, account_id)

@@ -1,7 +1,7 @@
-"""Journey 10 — the gestionnaire's pages: activation dashboard per
-établissement, the not-yet-activated list, and the staff CSV import (the same
+"""Journey 10 — the gestionnaire's pages: an établissement's not-yet-activated
+list and letters, and the staff CSV import (the same
 checks and messages as `sesame import`: nothing is written when a row is bad).
-Printing letters: pwa.views.letters_print."""
+Printing letters: pwa.views.letters_print; the dashboard: pwa.views.gestion_activation."""
 
 from __future__ import annotations
 
@@ -28,19 +28,6 @@ from pwa.views.shared.access import Staff, staff
 PRINTED = "letters_printed"  # what the last print did, shown once (pwa.views.letters_print)
 
 MAX_UPLOAD = 5 * 1024 * 1024
-
-
-@staff("gestionnaire")
-async def dashboard(request: Request, ctx: Staff) -> Response:
-    s = sesame(request)
-    uais = scope_uais(ctx.grants, "gestionnaire")
-    rows = s.gestion.activation_counts(uais)
-    to_review = s.letter_requests.count_to_review(uais)
-    return render(
-        request,
-        "gestion/dashboard.html",
-        {"rows": rows, "to_review": to_review, "to_review_total": sum(to_review.values())},
-    )
 
 
 @staff("gestionnaire", target="uai")

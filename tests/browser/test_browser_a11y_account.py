@@ -229,7 +229,7 @@ def test_gestionnaire_states(tablet, demo_people):
     page.goto("/gestion/activation")
     expect_(h1(page)).to_have_text("Suivi des activations")
     audit("gestion: activation dashboard")
-    page.get_by_role("link", name="Collège des Calanques (fictif)").click()
+    page.get_by_role("link", name="Collège des Calanques (fictif)", exact=True).click()
     expect_(page.get_by_role("heading", name="Lettres d'activation")).to_be_visible()
     audit("gestion: établissement")
     page.goto("/gestion/import")

@@ -98,8 +98,11 @@ def test_gestionnaire_dashboard_and_import(client, sesame, people, clock):
     make_staff(sesame, role="gestionnaire")
     sign_in(client, clock)
     board = get(client, "/gestion/activation")
-    rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in board.soup.select("tbody tr")]
-    assert rows == [["Collège Test 0130999A", "2", "1", "1", "1", "0"]], "the agent herself is activated with a factor"
+    lines = board.soup.select("#etablissements tbody tr")
+    rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in lines]
+    assert rows == [["Collège Test 0130999A", "2", "1", "1", "1", "0", "0", "Évolution"]], (
+        "the agent herself is activated with a factor"
+    )
     etab = get(client, "/gestion/etablissement?uai=0130999A")
     assert etab.soup.select_one("#lettres-activation") is not None
     waiting = [li.get_text(" ", strip=True) for li in etab.soup.select("ul.letters-list li")]

@@ -171,6 +171,7 @@ def test_services_take_their_collaborators_as_keyword_arguments():
 
     from pwa.services import (
         accounts,
+        activation,
         app_passwords,
         backup,
         factors,
@@ -184,6 +185,7 @@ def test_services_take_their_collaborators_as_keyword_arguments():
 
     for cls in (
         accounts.AccountService,
+        activation.ActivationService,
         backup.BackupService,
         factors.FactorService,
         grants.Grants,

@@ -74,6 +74,7 @@ def test_every_route_module_is_on_the_design_map(tmp_path):
         "gestion",
         "letters_print",
         "gestion_requests",
+        "gestion_activation",
         "antibot",
         "numen",
         "app_passwords",
