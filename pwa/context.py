@@ -36,6 +36,7 @@ from pwa.services.gestion import GestionService
 from pwa.services.grants import Grants
 from pwa.services.guard import Guard
 from pwa.services.helpdesk import HelpDesk
+from pwa.services.leavers import Leavers
 from pwa.services.letter_requests import LetterRequests
 from pwa.services.letters import Letters
 from pwa.services.mailbox import MailServers
@@ -307,6 +308,16 @@ class Sesame:
 
     def outbox_worker(self) -> OutboxWorker:
         return OutboxWorker(self.outbox, self.settings, self.sender)
+
+    def leavers(self) -> Leavers:
+        """The grace period of staff who leave (`sesame leavers`, daily from cron)."""
+        return Leavers(
+            store=self.store,
+            directory=self.directory,
+            sessions=self.sessions,
+            audit=self.audit,
+            grace_days=self.profile.leavers_grace_days,
+        )
 
     def maintain(self) -> None:
         """Hourly: audit kept 12 months; expired sessions, old failures, sent mails and spent

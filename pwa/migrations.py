@@ -271,3 +271,13 @@ def app_passwords(db: Database) -> None:
         foreign_keys=[("account_id", "accounts", "id")],
     )
     db.table("app_passwords").create_index(["account_id", "public_id"], unique=True)
+
+
+@migrations(name="0010_leavers")
+def leavers(db: Database) -> None:
+    # Issue 15: an import that is the complete list for its établissements marks the people
+    # it lacks as leaving (`leaving_since`); after the profile's grace period `sesame
+    # leavers` disables them (`left_at`: disabled because they left, so a later file
+    # that lists them again restores them). Nobody is deleted.
+    db.table("accounts").add_column("leaving_since", float)
+    db.table("accounts").add_column("left_at", float)

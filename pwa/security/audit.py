@@ -67,6 +67,8 @@ EVENTS = {
     "codes.paused": "Codes d'activation refusés depuis une adresse après trop d'échecs",
     "app_password.created": "Mot de passe d'application créé",
     "app_password.revoked": "Mot de passe d'application révoqué",
+    "account.left": "Compte désactivé : absent de la liste complète du personnel après le délai",
+    "account.returned": "Compte rétabli : de nouveau dans la liste du personnel",
 }
 
 # Refusals are folded into one row per account, event and hour (with a count and
