@@ -34,6 +34,7 @@ from pwa.views import (
     backup_reset,
     errors,
     gestion,
+    gestion_import,
     gestion_requests,
     guide,
     helpdesk,
@@ -139,7 +140,8 @@ def routes(settings: Settings) -> list:
         Route("/gestion/activation", gestion.dashboard, name="gestion_dashboard"),
         Route("/gestion/etablissement", gestion.etablissement, name="gestion_etablissement"),
         Route("/gestion/lettres", letters_print.letters, methods=["POST"], name="gestion_letters"),
-        Route("/gestion/import", gestion.import_page, methods=["GET", "POST"], name="gestion_import"),
+        Route("/gestion/import", gestion_import.import_page, methods=["GET", "POST"], name="gestion_import"),
+        Route("/gestion/import/confirmer", gestion_import.confirm, methods=["POST"], name="gestion_import_confirm"),
         # Issue 11: postal requests that matched nobody wait for an agent
         Route("/gestion/courriers", gestion_requests.waiting, name="gestion_requests"),
         Route("/gestion/courrier", gestion_requests.review, name="gestion_request"),

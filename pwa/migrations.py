@@ -281,3 +281,11 @@ def leavers(db: Database) -> None:
     # that lists them again restores them). Nobody is deleted.
     db.table("accounts").add_column("leaving_since", float)
     db.table("accounts").add_column("left_at", float)
+    # A staff file Gestion previewed, waiting for the agent's confirmation: one per agent,
+    # encrypted (it holds NUMENs and birth dates), dropped once applied or after 30 minutes.
+    db.table("pending_imports").create(
+        {"account_id": int, "digest": str, "complete": str, "data": str, "created_at": float},
+        pk="account_id",
+        not_null={"digest", "data", "created_at"},
+        foreign_keys=[("account_id", "accounts", "id")],
+    )
