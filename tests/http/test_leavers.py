@@ -157,3 +157,21 @@ def test_cli_complete_needs_its_scope(settings):
     result = CliRunner().invoke(main, ["import", "--complet", "x.csv"], env=cli_env(settings))
     assert result.exit_code == 2
     assert "indiquez les établissements dont le fichier est la liste complète (--uai UAI)" in result.output
+
+
+def test_sesame_leavers_lists_then_disables_those_past_the_grace_period(school, settings, clock):
+    import time
+
+    clock.now = time.time() - 40 * DAY  # the command runs on the real clock
+    complete_import(school, school_csv(*LISTED))
+    clock.now = time.time() - 10 * DAY
+    complete_import(school, school_csv(JEAN.identifiant))  # Jeanne leaves later: still in her grace period
+    dry = CliRunner().invoke(main, ["leavers", "--dry-run"], env=cli_env(settings))
+    assert dry.exit_code == 0, dry.output
+    assert "Départs après 30 jours : 3 comptes seraient désactivés." in dry.output
+    assert "  - Martin Ana (amartin, 0130999A)" in dry.output and "jdupont1" not in dry.output
+    assert {r["status"] for r in accounts(school).values()} == {"active"}
+    done = CliRunner().invoke(main, ["leavers"], env=cli_env(settings))
+    assert done.exit_code == 0 and "3 comptes désactivés." in done.output
+    rows = accounts(school)
+    assert [rows[i]["status"] for i in ("amartin", "bnoel", "cpetit", "jdupont1")] == ["disabled"] * 3 + ["active"]
