@@ -10,14 +10,35 @@ from starlette.responses import Response
 
 from pwa.import_preview import groups
 from pwa.importer import leaving_note, no_entry_note, pending_note, summary
+from pwa.security.csrf import FIELD, check_csrf
 from pwa.services.helpdesk import scope_uais
 from pwa.services.staff_import import Outcome
-from pwa.views import read_form, render, sesame
-from pwa.views.gestion import read_upload
+from pwa.views import BadForm, read_form, render, sesame
 from pwa.views.shared import forms
 from pwa.views.shared.access import Staff, staff
 
 TEMPLATE = "gestion/import.html"
+MAX_UPLOAD = 5 * 1024 * 1024
+
+
+async def read_upload(request: Request) -> tuple[dict[str, str], bytes | None]:
+    """A multipart form with one file, after the CSRF check; the file's bytes
+    (None when no file was chosen)."""
+    s = sesame(request)
+    try:
+        async with request.form(max_files=1, max_fields=10) as form:
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            upload = form.get("fichier")
+            data = None
+            if upload is not None and not isinstance(upload, str) and upload.filename:
+                data = await upload.read(MAX_UPLOAD + 1)
+    except Exception as exc:  # malformed body, too many parts
+        raise BadForm(400, "Le formulaire envoyé est illisible. Rechargez la page et recommencez.") from exc
+    if not check_csrf(request, s.keys, fields.get(FIELD), s.settings.public_url):
+        raise BadForm(403, "Votre page a expiré. Rechargez la page et recommencez.")
+    if data is not None and len(data) > MAX_UPLOAD:
+        raise BadForm(413, "Le fichier dépasse 5 Mo. Découpez-le en plusieurs fichiers.")
+    return fields, data
 
 
 def _page(request: Request, outcome: Outcome | None = None, complete: bool = False) -> Response:
