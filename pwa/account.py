@@ -27,6 +27,8 @@ class Account:
     first_names_folded: str = ""  # space-separated forms (pwa.names.first_name_forms)
     birth_name_folded: str = ""
     disabled_at: float | None = None
+    leaving_since: float | None = None  # missing from a complete staff file since then
+    left_at: float | None = None  # disabled after the grace period (restored if listed again)
 
     @property
     def active(self) -> bool:
@@ -57,6 +59,8 @@ class Account:
             first_names_folded=row.get("first_names_folded") or "",
             birth_name_folded=row.get("birth_name_folded") or "",
             disabled_at=row.get("disabled_at"),
+            leaving_since=row.get("leaving_since"),
+            left_at=row.get("left_at"),
         )
 
 

@@ -35,6 +35,7 @@ from pwa.views import (
     errors,
     gestion,
     gestion_activation,
+    gestion_import,
     gestion_requests,
     guide,
     helpdesk,
@@ -142,7 +143,8 @@ def routes(settings: Settings) -> list:
         Route("/gestion/activation/a-activer.csv", gestion_activation.export, name="gestion_activation_csv"),
         Route("/gestion/etablissement", gestion.etablissement, name="gestion_etablissement"),
         Route("/gestion/lettres", letters_print.letters, methods=["POST"], name="gestion_letters"),
-        Route("/gestion/import", gestion.import_page, methods=["GET", "POST"], name="gestion_import"),
+        Route("/gestion/import", gestion_import.import_page, methods=["GET", "POST"], name="gestion_import"),
+        Route("/gestion/import/confirmer", gestion_import.confirm, methods=["POST"], name="gestion_import_confirm"),
         # Issue 11: postal requests that matched nobody wait for an agent
         Route("/gestion/courriers", gestion_requests.waiting, name="gestion_requests"),
         Route("/gestion/courrier", gestion_requests.review, name="gestion_request"),

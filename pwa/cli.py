@@ -203,24 +203,6 @@ def _prepare_demo(url: str) -> Settings:
     return _settings()
 
 
-@main.command(name="import")
-@click.argument("csv_file", type=click.Path(path_type=Path))
-def import_(csv_file: Path) -> None:
-    """Import staff from a CSV or tab-separated file (see README for the columns)."""
-    from pwa.importer import import_command
-
-    sesame = _build(_settings(require=KEYED))
-    code = import_command(
-        csv_file,
-        store=sesame.store,
-        directory=sesame.directory,
-        keys=sesame.keys,
-        audit=sesame.audit,
-        tty=sys.stderr.isatty(),
-    )
-    sys.exit(code)
-
-
 @main.command()
 @click.argument("out", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--uai", help="Only this établissement (UAI code).")
@@ -437,8 +419,11 @@ def roles() -> None:
         click.echo(f"{row['identifiant']}\t{row['role']}\t{row['uai'] or 'académie'}")
 
 
-# Operations commands (pwa/ops/commands.py): backup, restore.
+# Operations commands (pwa/ops/commands.py): backup, restore; staff files (pwa/staff_commands.py).
 from pwa.ops.commands import backup_, restore  # noqa: E402
+from pwa.staff_commands import import_, leavers  # noqa: E402
 
 main.add_command(backup_)
 main.add_command(restore)
+main.add_command(import_)
+main.add_command(leavers)

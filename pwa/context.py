@@ -37,17 +37,20 @@ from pwa.services.gestion import GestionService
 from pwa.services.grants import Grants
 from pwa.services.guard import Guard
 from pwa.services.helpdesk import HelpDesk
+from pwa.services.leavers import Leavers
 from pwa.services.letter_requests import LetterRequests
 from pwa.services.letters import Letters
 from pwa.services.mailbox import MailServers
 from pwa.services.notices import PARIS, Notices
 from pwa.services.printing import Printing
 from pwa.services.signin import SignInService
+from pwa.services.staff_import import StaffImport
 from pwa.settings import Settings
 from pwa.store import Store
 from pwa.stores.app_passwords import AppPasswordStore
 from pwa.stores.etablissements import Etablissements
 from pwa.stores.letter_requests import LetterQueue
+from pwa.stores.pending_imports import PendingImports
 
 log = logging.getLogger("sesame")
 
@@ -318,6 +321,26 @@ class Sesame:
     def outbox_worker(self) -> OutboxWorker:
         return OutboxWorker(self.outbox, self.settings, self.sender)
 
+    def leavers(self) -> Leavers:
+        """The grace period of staff who leave (`sesame leavers`, daily from cron)."""
+        return Leavers(
+            store=self.store,
+            directory=self.directory,
+            sessions=self.sessions,
+            audit=self.audit,
+            grace_days=self.profile.leavers_grace_days,
+        )
+
+    def staff_import(self) -> StaffImport:
+        """Gestion's import: preview, then the agent's confirmation applies it."""
+        return StaffImport(
+            store=self.store,
+            directory=self.directory,
+            keys=self.keys,
+            audit=self.audit,
+            pending=PendingImports(self.store),
+        )
+
     def maintain(self) -> None:
         """Hourly: audit kept 12 months; expired sessions, old failures, sent mails and spent
         proof-of-work solutions dropped."""
@@ -327,3 +350,4 @@ class Sesame:
         self.outbox.purge()
         self.codes.purge()
         self.antibot.purge()
+        self.staff_import().purge()

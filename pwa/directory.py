@@ -362,6 +362,45 @@ class SqliteDirectory:
         row = self.store.one(f"select numen_index from accounts where {column} = ?", (value,))
         return row["numen_index"] if row else None
 
+    # -- staff who leave (pwa/services/leavers.py) ----------------------------------------
+    def by_numen_indexes(self, indexes: list[str]) -> dict[str, Account]:
+        """The rows as stored (no directory look-up) by NUMEN index, CHUNK a query."""
+        found: dict[str, Account] = {}
+        for i in range(0, len(indexes), CHUNK):
+            chunk = indexes[i : i + CHUNK]
+            rows = self.store.query(
+                f"select * from accounts where numen_index in ({', '.join('?' * len(chunk))})", tuple(chunk)
+            )
+            found |= {r["numen_index"]: Account.from_row(r) for r in rows}
+        return found
+
+    def in_uais(self, uais: list[str]) -> dict[str, Account]:
+        """Every imported account (one with a NUMEN index) of these établissements, by index."""
+        rows = self.store.query(
+            f"select * from accounts where numen_index is not null and uai in ({', '.join('?' * len(uais))})"
+            " order by last_name, first_name, id",
+            tuple(uais),
+        )
+        return {r["numen_index"]: Account.from_row(r) for r in rows}
+
+    def leaving_by_uai(self, uais: list[str] | None) -> dict[str, int]:
+        """UAI → open accounts marked leaving by a complete import (all UAIs when None)."""
+        where = "leaving_since is not null and left_at is null and status = 'active'"
+        args: tuple[str, ...] = ()
+        if uais is not None:
+            where += f" and uai in ({', '.join('?' * len(uais))})"
+            args = tuple(uais)
+        rows = self.store.query(f"select uai, count(*) as n from accounts where {where} group by uai", args)
+        return {r["uai"]: r["n"] for r in rows}
+
+    def leaving_due(self, before: float) -> list[Account]:
+        """Open accounts marked leaving at or before `before`."""
+        return self._accounts("leaving_since <= ? and left_at is null and status = 'active'", (before,))
+
+    def set_leaving(self, account_id: int, *, leaving_since: float | None, left_at: float | None) -> None:
+        with self.store.write() as db:
+            db.table("accounts").update(account_id, {"leaving_since": leaving_since, "left_at": left_at})
+
     def mark_demo(self, numen_indexes: list[str]) -> None:
         with self.store.write() as db:
             db.execute(

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
 from pwa.directory import NoEntry, SqliteDirectory, StaffRecord
+from pwa.import_preview import preview_lines
 from pwa.importer_checks import check_rows, folded_names, logins
 from pwa.importer_csv import ParseResult, RowError, StaffRow, parse_staff_text
 from pwa.progress import Progress as ProgressBar
 from pwa.security.audit import Audit
 from pwa.security.keys import Keys
 from pwa.services.identity import birth_digest, numen_digest, numen_index, personal_digest
+from pwa.services.leavers import ImportPlan, apply_leaving, plan_import
 from pwa.store import Store
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "UnreadableFile",
     "import_command",
     "import_staff",
+    "leaving_note",
     "check_rows",
     "parse_staff_csv",
     "no_entry_note",
@@ -88,6 +91,8 @@ class ImportReport:
     pending_backup: tuple[int, ...] = ()
     # LDAP directory: file lines that match no entry (left out; SESAME_LDAP_CREATE creates them).
     no_entry: tuple[int, ...] = ()
+    # What the import did besides the rows: leaving marks and restorations (pwa/services/leavers.py).
+    plan: ImportPlan = field(default=ImportPlan(), compare=False)
 
     @property
     def total(self) -> int:
@@ -110,11 +115,18 @@ def import_staff(
     keys: Keys,
     progress: Progress | None = None,
     every: int | None = None,
+    complete: Sequence[str] | None = None,
+    audit: Audit | None = None,
+    actor: str = "cli",
+    client: str | None = None,
 ) -> ImportReport:
     """Create or update every row in ONE transaction: an exception on any row
     leaves the database as it was. A known NUMEN updates its account and keeps
     its identifiant and address, unless the file gives its own (they win).
-    Raises ImportRefused, writing nothing, when given logins clash."""
+    Raises ImportRefused, writing nothing, when given logins clash. `complete`: the UAIs
+    the file is the complete list of (their people missing from it are marked leaving);
+    anyone listed who was leaving or left is restored. With `audit`, the import's event
+    is recorded in the same transaction."""
     if directory.store is not store:
         raise ValueError("the directory must write through the same store")
     personal_tokens = _personal_tokens_function()
@@ -128,6 +140,7 @@ def import_staff(
         clashes = check_rows(rows, directory=directory, keys=keys)
         if clashes:
             raise ImportRefused(clashes)
+        plan = plan_import(rows, directory=directory, keys=keys, complete=complete)
         for done, (row, row_logins) in enumerate(zip(rows, given, strict=True), start=1):
             first_names, birth_name = folded_names(row)
             try:
@@ -164,7 +177,17 @@ def import_staff(
                 created, updated = (created + 1, updated) if is_new else (created, updated + 1)
             if progress and (done % every == 0 or done == len(rows)):
                 progress(done, len(rows))
-    return ImportReport(created=created, updated=updated, pending_backup=tuple(pending), no_entry=tuple(missing))
+        apply_leaving(plan, directory=directory, audit=audit, actor=actor)
+        if audit is not None:
+            extra: dict[str, object] = (
+                {"complete": list(plan.scope), "leaving": len(plan.leaving)} if plan.scope else {}
+            )
+            extra |= {"restored": len(plan.restored)} if plan.restored else {}
+            extra |= {"created": created, "updated": updated}
+            audit.record("import", actor=actor, client=client, **extra)  # type: ignore[arg-type]
+    return ImportReport(
+        created=created, updated=updated, pending_backup=tuple(pending), no_entry=tuple(missing), plan=plan
+    )
 
 
 def _plural(n: int, singular: str, plural: str) -> str:
@@ -179,6 +202,17 @@ def summary(report: ImportReport) -> str:
         f"{_plural(report.created, 'nouvelle', 'nouvelles')}, "
         f"{_plural(report.updated, 'mise à jour', 'mises à jour')}."
     )
+
+
+def leaving_note(report: ImportReport) -> str | None:
+    """The leaving marks and restorations the import made (complete list, returns)."""
+    plan = report.plan
+    parts = []
+    if plan.leaving:
+        parts.append(f"{_plural(len(plan.leaving), 'personne marquée', 'personnes marquées')} sur le départ")
+    if plan.restored:
+        parts.append(_plural(len(plan.restored), "personne rétablie", "personnes rétablies"))
+    return " ; ".join(parts) + "." if parts else None
 
 
 def pending_note(report: ImportReport) -> str | None:
@@ -227,9 +261,15 @@ def import_command(
     echo: Callable[..., object] = click.echo,
     audit: Audit | None = None,
     tty: bool = False,
+    complete: Sequence[str] | None = None,
+    dry_run: bool = False,
+    confirm: Callable[[], bool] | None = None,
+    grace_days: int = 30,
 ) -> int:
-    """The body of `sesame import FILE.csv`. Exit code: 0 imported, 1 bad rows
-    (nothing imported), 2 unreadable file. Errors go to stderr; progress too, as a bar on
+    """The body of `sesame import FILE.csv`. The preview is printed first; `dry_run` stops
+    there, `confirm` (a question on the terminal) must say yes before anything is written.
+    Exit code: 0 imported (or previewed), 1 bad rows (nothing imported), 2 unreadable
+    file, 3 not confirmed. Errors go to stderr; progress too, as a bar on
     a terminal (`tty`). The import is audited as the web's is, with "cli" as actor."""
     try:
         data = Path(path).read_bytes()
@@ -259,6 +299,17 @@ def import_command(
         echo("Aucune ligne n'a été importée.", err=True)
         return 1
 
+    if dry_run or confirm is not None:  # someone reads the preview before anything is written
+        plan = plan_import(parsed.rows, directory=directory, keys=keys, complete=complete)
+        for line in preview_lines(plan, grace_days):
+            echo(line)
+    if dry_run:
+        echo("Simulation (--dry-run) : rien n'a été enregistré.")
+        return 0
+    if confirm is not None and not confirm():
+        echo("Import annulé : rien n'a été enregistré.", err=True)
+        return 3
+
     def show_progress(done: int, total: int) -> None:
         echo(f"{done} / {total} lignes enregistrées…", err=True)
 
@@ -269,11 +320,18 @@ def import_command(
         progress, every = bar, bar.step(total)
     else:
         progress, every = (show_progress if total > PROGRESS_EVERY else None), None
-    report = import_staff(parsed.rows, store=store, directory=directory, keys=keys, progress=progress, every=every)
-    if audit is not None:
-        audit.record("import", actor="cli", created=report.created, updated=report.updated)
+    report = import_staff(
+        parsed.rows,
+        store=store,
+        directory=directory,
+        keys=keys,
+        progress=progress,
+        every=every,
+        complete=complete,
+        audit=audit,
+    )
     echo(summary(report))
-    for note in (pending_note(report), no_entry_note(report)):
+    for note in (leaving_note(report), pending_note(report), no_entry_note(report)):
         if note:
             echo(note)
     return 0

@@ -271,3 +271,21 @@ def app_passwords(db: Database) -> None:
         foreign_keys=[("account_id", "accounts", "id")],
     )
     db.table("app_passwords").create_index(["account_id", "public_id"], unique=True)
+
+
+@migrations(name="0010_leavers")
+def leavers(db: Database) -> None:
+    # Issue 15: an import that is the complete list for its établissements marks the people
+    # it lacks as leaving (`leaving_since`); after the profile's grace period `sesame
+    # leavers` disables them (`left_at`: disabled because they left, so a later file
+    # that lists them again restores them). Nobody is deleted.
+    db.table("accounts").add_column("leaving_since", float)
+    db.table("accounts").add_column("left_at", float)
+    # A staff file Gestion previewed, waiting for the agent's confirmation: one per agent,
+    # encrypted (it holds NUMENs and birth dates), dropped once applied or after 30 minutes.
+    db.table("pending_imports").create(
+        {"account_id": int, "digest": str, "complete": str, "data": str, "created_at": float},
+        pk="account_id",
+        not_null={"digest", "data", "created_at"},
+        foreign_keys=[("account_id", "accounts", "id")],
+    )

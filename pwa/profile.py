@@ -43,6 +43,9 @@ class Profile:
     # With a second factor, IMAP and SMTP accept app passwords only (issue 16; Dovecot reads
     # it from the database, pwa/services/app_passwords.py); the web keeps the main password.
     app_passwords_only_with_factor: bool = False
+    # Issue 15: days between a complete staff file that lacks a person and their account's
+    # disabling by `sesame leavers` (a mistaken file can be corrected in that time).
+    leavers_grace_days: int = 30
 
     @property
     def in_sentence(self) -> str:

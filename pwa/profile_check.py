@@ -32,6 +32,7 @@ TOP = (
     "fictitious",
     "security_contact",
     "app_passwords_only_with_factor",
+    "leavers_grace_days",
 )
 DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$")
 
@@ -141,6 +142,9 @@ def checked(path: Path) -> dict[str, Any]:
     only_app_passwords = data.get("app_passwords_only_with_factor", False)
     if not isinstance(only_app_passwords, bool):
         raise fail("app_passwords_only_with_factor", "true ou false est attendu.")
+    grace = data.get("leavers_grace_days", 30)
+    if not isinstance(grace, int) or isinstance(grace, bool) or not 0 <= grace <= 365:
+        raise fail("leavers_grace_days", "un nombre de jours entre 0 et 365 est attendu.")
     return {
         "id": profile_id,
         "name": string(data, "name"),
@@ -162,6 +166,7 @@ def checked(path: Path) -> dict[str, Any]:
         "fictitious": tuple(fictitious),
         "security_contact": contact,
         "app_passwords_only_with_factor": only_app_passwords,
+        "leavers_grace_days": grace,
     }
 
 

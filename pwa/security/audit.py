@@ -68,6 +68,8 @@ EVENTS = {
     "app_password.created": "Mot de passe d'application créé",
     "app_password.revoked": "Mot de passe d'application révoqué",
     "export.not_activated": "Liste des comptes pas encore activés exportée (CSV)",
+    "account.left": "Compte désactivé : absent de la liste complète du personnel après le délai",
+    "account.returned": "Compte rétabli : de nouveau dans la liste du personnel",
 }
 
 # Refusals are folded into one row per account, event and hour (with a count and

@@ -1,6 +1,7 @@
 """Encryption of the few secrets that must be read back: TOTP seeds (key
 "seeds", bound to the account id) and queued mails, which may carry a one-time
-code (key "outbox", bound to the recipient). AES-256-GCM."""
+code (key "outbox", bound to the recipient), and a staff file waiting for its
+confirmation in Gestion (key "imports", bound to the agent). AES-256-GCM."""
 
 from __future__ import annotations
 

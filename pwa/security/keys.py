@@ -27,6 +27,7 @@ PURPOSES = (
     "outbox",
     "altcha",
     "devices",
+    "imports",
 )
 
 

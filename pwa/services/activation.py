@@ -123,12 +123,9 @@ class ActivationService:
         return self.queue.pending_by_uai(uais)
 
     def leaving(self, uais: list[str] | None) -> dict[str, int] | None:
-        """UAI → people marked leaving by a complete import (issue 15 item 3).
-
-        HOOK: the accounts table records no leaving state yet (another branch adds it);
-        until then this returns None and the dashboard shows no "Départs" column. Wire it
-        to the directory's count of leaving accounts per UAI, within `uais`."""
-        return None
+        """UAI → people marked leaving by a complete import and not yet disabled (their
+        grace period runs), within `uais` (the agent's scope; None: the académie)."""
+        return self.directory.leaving_by_uai(uais)
 
     def not_activated_csv(self, uai: str) -> tuple[bytes, int]:
         """The open accounts of `uai` without a password yet, for its secretariat: French

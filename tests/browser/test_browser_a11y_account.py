@@ -233,7 +233,7 @@ def test_gestionnaire_states(tablet, demo_people):
     expect_(page.get_by_role("heading", name="Lettres d'activation")).to_be_visible()
     audit("gestion: établissement")
     page.goto("/gestion/import")
-    page.get_by_role("button", name="Importer", exact=True).click()
+    page.get_by_role("button", name="Voir l'aperçu", exact=True).click()
     expect_(page.locator(".error-summary")).to_be_visible()
     audit("gestion: import, no file")
     page.get_by_label("Fichier CSV du personnel").set_input_files(
@@ -246,9 +246,24 @@ def test_gestionnaire_states(tablet, demo_people):
             }
         ]
     )
-    page.get_by_role("button", name="Importer", exact=True).click()
+    page.get_by_role("button", name="Voir l'aperçu", exact=True).click()
     expect_(page.locator(".panel-warning")).to_contain_text("Ligne 2")
     audit("gestion: import, a bad row")
+    page.get_by_label("Fichier CSV du personnel").set_input_files(
+        files=[
+            {
+                "name": "agents.csv",
+                "mimeType": "text/csv",
+                "buffer": "nom;prenom;date_naissance;numen;categorie;uai;etablissement\n"
+                "Blanc;Paul;14/02/1980;13E24DEMO0100;aesh;0130999A;Collège des Calanques (fictif)\n".encode(),
+            }
+        ]
+    )
+    page.get_by_label("Ce fichier est la liste complète du personnel").check()
+    page.get_by_role("button", name="Voir l'aperçu", exact=True).click()
+    expect_(h1(page)).to_have_text("Vérifiez l'import avant de l'appliquer")
+    expect_(page.get_by_role("heading", name="Nouvelles personnes : 1")).to_be_visible()
+    audit("gestion: import preview")
     page.goto("/gestion/recherche")
     expect_(h1(page)).to_have_text("Accès refusé")
     audit.assert_clean()

@@ -68,7 +68,11 @@ def server():
         env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
         env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, SESAME_ACADEMIE=DEMO_ACADEMIE, PYTHONPATH=str(ROOT))
         done = subprocess.run(
-            [sys.executable, "-m", "pwa", "import", str(csv)], env=env, capture_output=True, text=True, timeout=60
+            [sys.executable, "-m", "pwa", "import", "--oui", str(csv)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         yield running

@@ -64,7 +64,11 @@ def staff_server(tmp_path_factory, chromium):
             PYTHONPATH=str(ROOT),
         )
         done = subprocess.run(
-            [sys.executable, "-m", "pwa", "import", str(csv)], env=env, capture_output=True, text=True, cwd=folder
+            [sys.executable, "-m", "pwa", "import", "--oui", str(csv)],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=folder,
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert "3 personnes importées : 3 nouvelles" in done.stdout

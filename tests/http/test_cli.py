@@ -37,7 +37,7 @@ def test_migrate_then_nothing_pending(tmp_path):
 def test_import_command_reports_in_french(tmp_path):
     csv = tmp_path / "agents.csv"
     csv.write_bytes(STAFF_CSV.encode())
-    result = CliRunner().invoke(main, ["import", str(csv)], env=env(tmp_path))
+    result = CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env(tmp_path))
     assert result.exit_code == 0, result.output
     assert "3 personnes importées : 3 nouvelles, 0 mise à jour." in result.output
 
@@ -55,7 +55,7 @@ def test_serve_refuses_without_secret(tmp_path):
 def test_demo_refuses_a_real_database(tmp_path):
     csv = tmp_path / "agents.csv"
     csv.write_bytes(STAFF_CSV.encode())
-    CliRunner().invoke(main, ["import", str(csv)], env=env(tmp_path))
+    CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env(tmp_path))
     environ = {**os.environ, **env(tmp_path), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     out = subprocess.run(
         [sys.executable, "-m", "pwa", "serve", "--demo", "--port", "1"],
@@ -72,7 +72,7 @@ def test_demo_refuses_a_real_database(tmp_path):
 def _imported(tmp_path):
     csv = tmp_path / "agents.csv"
     csv.write_bytes(STAFF_CSV.encode())
-    assert CliRunner().invoke(main, ["import", str(csv)], env=env(tmp_path)).exit_code == 0
+    assert CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env(tmp_path)).exit_code == 0
 
 
 def test_grant_revoke_and_list_roles(tmp_path):

@@ -51,7 +51,7 @@ def sesame(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProc
 
 def imported(tmp_path: Path, text: str = STAFF_CSV, name: str = "agents.csv") -> subprocess.CompletedProcess:
     (tmp_path / name).write_text(text, encoding="utf-8")
-    return sesame(tmp_path, "import", name)
+    return sesame(tmp_path, "import", "--oui", name)
 
 
 def audit_rows(tmp_path: Path, event: str) -> list[sqlite3.Row]:
@@ -206,7 +206,7 @@ def test_cli_imports_a_tab_separated_file(tmp_path):
 
 
 def test_cli_import_of_a_missing_file_is_one_french_line(tmp_path):
-    out = sesame(tmp_path, "import", "absent.csv")
+    out = sesame(tmp_path, "import", "--oui", "absent.csv")
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.startswith("Impossible de lire le fichier « absent.csv »")
 

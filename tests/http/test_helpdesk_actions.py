@@ -100,7 +100,7 @@ def test_gestionnaire_dashboard_and_import(client, sesame, people, clock):
     board = get(client, "/gestion/activation")
     lines = board.soup.select("#etablissements tbody tr")
     rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["th", "td"])] for tr in lines]
-    assert rows == [["Collège Test 0130999A", "2", "1", "1", "1", "0", "0", "Évolution"]], (
+    assert rows == [["Collège Test 0130999A", "2", "1", "1", "1", "0", "0", "0", "Évolution"]], (
         "the agent herself is activated with a factor"
     )
     etab = get(client, "/gestion/etablissement?uai=0130999A")

@@ -20,7 +20,7 @@ def database(tmp_path) -> Path:
     csv = tmp_path / "agents.csv"
     csv.write_bytes(STAFF_CSV.encode())
     db = tmp_path / "sesame.db"
-    assert sesame("import", str(csv), db=db, cwd=tmp_path).returncode == 0
+    assert sesame("import", "--oui", str(csv), db=db, cwd=tmp_path).returncode == 0
     return db
 
 

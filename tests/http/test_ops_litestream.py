@@ -31,7 +31,7 @@ def test_replica_follows_the_writes_and_restores(tmp_path):
 
     csv.write_bytes(STAFF_CSV.encode())
     db = tmp_path / "sesame.db"
-    assert sesame("import", str(csv), db=db, cwd=tmp_path).returncode == 0
+    assert sesame("import", "--oui", str(csv), db=db, cwd=tmp_path).returncode == 0
     text = CONFIG.read_text()
     assert "/var/lib/sesame/sesame.db" in text and "file:///var/backups/sesame/replica" in text
     config = tmp_path / "litestream.yml"

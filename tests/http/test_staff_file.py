@@ -95,7 +95,7 @@ def test_the_command_line_refuses_a_clash_too(tmp_path, sesame, people):
         staff_file(f"Martin;Paul;01/02/1980;13E24FILE0001;aesh;0130999A;Collège Test;;jean.dupont@{DOMAIN};")
     )
     env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET}
-    result = CliRunner().invoke(main, ["import", str(csv)], env=env)
+    result = CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env)
     assert result.exit_code == 1
     assert f"Ligne 2 : adresse académique « jean.dupont@{DOMAIN} » déjà attribué" in result.output
     assert "Aucune ligne n'a été importée." in result.output
@@ -198,7 +198,7 @@ def test_the_command_line_reports_pending_backup_addresses(tmp_path, sesame, peo
     csv = tmp_path / "agents.csv"
     csv.write_text(staff_file(PAUL, NINA))
     env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET}
-    result = CliRunner().invoke(main, ["import", str(csv)], env=env)
+    result = CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env)
     assert result.exit_code == 0, result.output
     assert "1 adresse personnelle (ligne 3) : elle deviendra adresse de secours" in result.output
 

@@ -39,15 +39,17 @@ def sign_in(client, clock, identifiant=AGENT, with_factor=True) -> Page:
     return page
 
 
-def upload(client, csv: str) -> Page:
+def upload(client, csv: str, *, confirm: bool = True, complete: bool = False) -> Page:
+    """The file sent from Gestion's import page; its preview confirmed (unless `confirm`
+    is false, or the file was refused)."""
     page = get(client, "/gestion/import")
-    return Page(
-        client.post(
-            "/gestion/import",
-            data={"csrf_token": page.form("/gestion/import")["csrf_token"]},
-            files={"fichier": ("agents.csv", csv.encode(), "text/csv")},
-        )
+    data = {"csrf_token": page.form("/gestion/import")["csrf_token"], **({"complet": "1"} if complete else {})}
+    preview = Page(
+        client.post("/gestion/import", data=data, files={"fichier": ("agents.csv", csv.encode(), "text/csv")})
     )
+    if not confirm or preview.status != 200:
+        return preview
+    return submit(client, preview, "/gestion/import/confirmer")
 
 
 IN_SCOPE = "jdupont"  # Jean Dupont, same établissement

@@ -210,7 +210,7 @@ def newcomers_server(folder: Path) -> Iterator[tuple[object, dict[str, Newcomer]
             for nom, prenom, born, numen in NEWCOMERS.values()
         ]
         csv.write_text("\n".join(["nom;prenom;date_naissance;numen;categorie;uai;etablissement", *rows]) + "\n")
-        _run([sys.executable, "-m", "pwa", "import", str(csv)], env, folder)
+        _run([sys.executable, "-m", "pwa", "import", "--oui", str(csv)], env, folder)
         people = {}
         for path, (_, _, born, numen) in NEWCOMERS.items():
             account = _account(db, key, numen)

@@ -35,6 +35,7 @@ OWNERS = {
     "demo_mailbox": "pwa.mail.demo_smtp",
     "meta": "pwa.store",
     "app_passwords": "pwa.stores.app_passwords",
+    "pending_imports": "pwa.stores.pending_imports",
 }
 SCHEMA = "pwa.migrations"  # creates every table
 # Copies and checks a whole database file (every table) before it becomes the store.

@@ -72,6 +72,7 @@ def test_every_route_module_is_on_the_design_map(tmp_path):
         "staff",
         "helpdesk",
         "gestion",
+        "gestion_import",
         "letters_print",
         "gestion_requests",
         "gestion_activation",
