@@ -9,9 +9,15 @@ by entryUUID, for what the directory does not hold.
 from __future__ import annotations
 
 import json
-from typing import Protocol
 
 from pwa.account import Account, StaffRecord
+from pwa.directory_types import (
+    Directory,
+    DirectoryUnavailable,
+    ExternalPasswords,
+    NoEntry,
+    PasswordRefused,
+)
 from pwa.names import ascii_fold, base_identifiant, base_local_part, with_suffix
 from pwa.store import Store
 from pwa.stores.etablissements import Etablissements
@@ -20,6 +26,7 @@ __all__ = [
     "Account",
     "Directory",
     "DirectoryUnavailable",
+    "ExternalPasswords",
     "NoEntry",
     "PasswordRefused",
     "SqliteDirectory",
@@ -28,40 +35,6 @@ __all__ = [
 
 CHUNK = 500  # ids per "in (…)" query
 PAGE_SIZE = 20
-
-
-class DirectoryUnavailable(Exception):
-    """The directory did not answer (down, slow, refused Sésame's own bind): nothing
-    was changed; the person is asked to come back later (a French 503 page)."""
-
-
-class PasswordRefused(Exception):
-    """The directory's own password policy refused a new password; `message` says why,
-    in French, for the page's error summary."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NoEntry(LookupError):
-    """An import row matches no entry of the directory (and entries are not created)."""
-
-
-class Directory(Protocol):
-    external_passwords: bool  # True: the directory checks and stores passwords itself
-
-    def get(self, account_id: int) -> Account | None: ...
-    def by_login(self, login: str) -> Account | None: ...
-    def by_numen_index(self, index: str) -> Account | None: ...
-    def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
-
-
-class ExternalPasswords(Protocol):
-    """A directory with `external_passwords` (LDAP): it checks and changes passwords itself."""
-
-    def verify_password(self, account: Account, password: str) -> bool: ...
-    def change_password(self, account: Account, password: str) -> None: ...
 
 
 class SqliteDirectory:

@@ -184,7 +184,8 @@ class LdapDirectory(SqliteDirectory):
         self.mirror(account.id, {"password_hash": PASSWORD_SET, "password_changed_at": self.store.now()})
 
     def set_password_hash(self, account_id: int, password_hash: str) -> None:
-        raise NotImplementedError("with SESAME_DIRECTORY=ldap the directory stores passwords (change_password)")
+        # Never called: AccountService sees `external_passwords` and calls change_password.
+        raise TypeError("with SESAME_DIRECTORY=ldap the directory stores passwords (change_password)")
 
     def set_status(self, account_id: int, status: str) -> None:
         """Disabling locks the entry for good (ppolicy's administrator lock), so the mail
