@@ -110,18 +110,7 @@ class BackupService:
         with self.store.write():  # the code, its mail and its audit event together
             if not self.codes_left_today(account):
                 return False
-            code = self.codes.issue(account.id, "backup_verify", target=address)
-            self.notices.send(
-                "backup_verify_code",
-                account,
-                when=self.store.now(),
-                client=client,
-                to=[address],
-                code=code,
-                minutes=int(CODE_SECONDS // 60),
-                address=address,
-            )
-            self.audit.record("backup.code_sent", account_id=account.id, client=client, purpose="verify")
+            self._mail_code(account, "verify", address, client, address=address)
         return True
 
     def pending(self, account: Account) -> dict | None:
@@ -216,17 +205,23 @@ class BackupService:
 
     def _mail_reset_code(self, account: Account, address: str, client: str) -> None:
         with self.store.write():  # the code, its mail and its audit event together
-            code = self.codes.issue(account.id, "backup_reset", target=address)
-            self.notices.send(
-                "backup_reset_code",
-                account,
-                when=self.store.now(),
-                client=client,
-                to=[address],
-                code=code,
-                minutes=int(CODE_SECONDS // 60),
-            )
-            self.audit.record("backup.code_sent", account_id=account.id, client=client, purpose="reset")
+            self._mail_code(account, "reset", address, client)
+
+    def _mail_code(self, account: Account, purpose: str, to: str, client: str, **extra: str) -> None:
+        """A new `backup_<purpose>` code mailed to `to` with its audit event (inside the
+        caller's write transaction)."""
+        code = self.codes.issue(account.id, f"backup_{purpose}", target=to)
+        self.notices.send(
+            f"backup_{purpose}_code",
+            account,
+            when=self.store.now(),
+            client=client,
+            to=[to],
+            code=code,
+            minutes=int(CODE_SECONDS // 60),
+            **extra,
+        )
+        self.audit.record("backup.code_sent", account_id=account.id, client=client, purpose=purpose)
 
     def check_reset_code(self, account_id: int | None, subject: str, typed: str, client: str) -> Attempt:
         """The typed code against the live one. Unknown details have no code: any code
