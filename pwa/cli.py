@@ -13,9 +13,11 @@ import sys
 from pathlib import Path
 
 import click
+from psycopg import Error as DatabaseError
 
 from pwa.cli_group import SesameGroup
 from pwa.settings import Settings, SettingsError
+from pwa.store import DatabaseUnavailable
 
 DEMO_DB = "sesame-demo.db"
 
@@ -61,8 +63,17 @@ def _build(settings: Settings, **options):
         return Sesame.build(settings, **options)
     except DemoRefused as error:
         _fail(str(error))
-    except sqlite3.Error as error:
-        _fail(f"base de données {settings.db_path} : {error}.")
+    except (sqlite3.Error, DatabaseUnavailable, DatabaseError) as error:
+        _fail(f"base de données {_where(settings)} : {error}.")
+
+
+def _where(settings: Settings) -> str:
+    """The database named for an operator: the SQLite file, or PostgreSQL's host and base."""
+    if settings.database_url:
+        from pwa.pg import where
+
+        return f"PostgreSQL {where(settings.database_url)}"
+    return str(settings.db_path)
 
 
 def _version() -> str:
@@ -282,9 +293,14 @@ def check() -> None:
 @main.command()
 def migrate() -> None:
     """Apply pending database migrations."""
-    from pwa.store import Store
+    from pwa.store import open_store
 
-    store = Store(_settings(require=()).db_path)
+    settings = _settings(require=())
+    try:
+        store = open_store(settings)
+        applied = store.migrate()
+    except (sqlite3.Error, DatabaseUnavailable, DatabaseError) as error:
+        _fail(f"base de données {_where(settings)} : {error}.")
     applied = store.migrate()
     click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))
 

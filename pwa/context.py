@@ -47,6 +47,7 @@ from pwa.services.signin import SignInService
 from pwa.services.staff_import import StaffImport
 from pwa.settings import Settings
 from pwa.store import Store
+from pwa.store import open_store as store_for
 from pwa.stores.app_passwords import AppPasswordStore
 from pwa.stores.etablissements import Etablissements
 from pwa.stores.letter_requests import LetterQueue
@@ -60,7 +61,7 @@ class DemoRefused(RuntimeError):
 
 
 def open_store(settings: Settings) -> Store:
-    store = Store(settings.db_path)
+    store = store_for(settings)
     store.migrate()
     return store
 
@@ -79,7 +80,7 @@ def open_directory(
 def check_demo_database(directory: SqliteDirectory, store: Store) -> None:
     """Demo mode refuses a database that holds non-demo accounts (DESIGN §5)."""
     if directory.count(demo=False):
-        raise DemoRefused(f"{store.path} holds real accounts: demo mode only runs on a demo database")
+        raise DemoRefused(f"{store.describe()} holds real accounts: demo mode only runs on a demo database")
 
 
 def setup_templates(env: Environment, settings: Settings, profile: Profile, policy: Policy) -> None:

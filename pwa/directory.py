@@ -9,6 +9,7 @@ by entryUUID, for what the directory does not hold.
 from __future__ import annotations
 
 import json
+import re
 
 from pwa.account import Account, StaffRecord
 from pwa.directory_types import (
@@ -141,9 +142,9 @@ class SqliteDirectory:
     def count_by_state(self) -> dict[str, int]:
         """Accounts activated (a password set), waiting for their first password, and disabled."""
         row = self.store.one(
-            "select coalesce(sum(status = 'active' and password_hash is not null), 0) as activated,"
-            " coalesce(sum(status = 'active' and password_hash is null), 0) as waiting,"
-            " coalesce(sum(status != 'active'), 0) as disabled from accounts"
+            "select count(*) filter (where status = 'active' and password_hash is not null) as activated,"
+            " count(*) filter (where status = 'active' and password_hash is null) as waiting,"
+            " count(*) filter (where status != 'active') as disabled from accounts"
         )
         return {state: (row[state] if row else 0) or 0 for state in ("activated", "waiting", "disabled")}
 
@@ -157,11 +158,18 @@ class SqliteDirectory:
     def _taken_like(self, column: str, base: str, suffix: str = "") -> set[str]:
         """Every value of `column` that is `base`, or `base` + digits (+ suffix),
         in one query: a hundred namesakes cost one look-up, not a hundred."""
+
+        def literal(text: str) -> str:
+            return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+        # LIKE, in both engines' SQL, narrows by prefix and suffix; the exact shape (SQLite's
+        # LIKE ignores case) is checked here.
         rows = self.store.query(
-            f"select {column} as v from accounts where {column} = ? or {column} glob ?",
-            (base + suffix, base + "[0-9]*" + suffix),
+            f"select {column} as v from accounts where {column} = ? or {column} like ? escape '\\'",
+            (base + suffix, literal(base) + "%" + literal(suffix)),
         )
-        return {row["v"] for row in rows}
+        shape = re.compile(re.escape(base) + "([0-9].*)?" + re.escape(suffix), re.DOTALL)
+        return {row["v"] for row in rows if shape.fullmatch(row["v"])}
 
     def new_logins(self, person: StaffRecord) -> tuple[str, str]:
         """The file's identifiant and address, or free ones made from the names."""
@@ -272,7 +280,7 @@ class SqliteDirectory:
     def uai_counts(self, uais: list[str] | None) -> dict[str, dict]:
         """UAI → {imported, activated} within `uais` (None: all)."""
         rows = self.store.query(
-            "select uai, count(*) as imported, coalesce(sum(password_hash is not null), 0) as activated"
+            "select uai, count(*) as imported, count(*) filter (where password_hash is not null) as activated"
             " from accounts group by uai"
         )
         return {r["uai"]: r for r in rows if uais is None or r["uai"] in uais}
@@ -281,7 +289,7 @@ class SqliteDirectory:
         """Every account within `uais` (None: all): id, uai, created_at (imported),
         password_changed_at (last change) and whether a password is set."""
         rows = self.store.query(
-            "select id, uai, created_at, password_changed_at, password_hash is not null as activated from accounts"
+            "select id, uai, created_at, password_changed_at, cast(password_hash is not null as integer) as activated from accounts"
         )
         return [r for r in rows if uais is None or r["uai"] in uais]
 
@@ -298,7 +306,6 @@ class SqliteDirectory:
         """Accounts whose identifiant, name, addresses or UAI contain `query` (case- and
         accent-insensitive: "ecole" finds "École"), or whose établissement is in
         `name_uais`, within `uais` (None: everywhere). Returns (rows, page, total)."""
-        self.store.db.conn.create_function("fold", 1, lambda v: ascii_fold(v or ""), deterministic=True)
         like = "%" + ascii_fold(query).strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         columns = (
             "identifiant",
@@ -321,7 +328,7 @@ class SqliteDirectory:
         page = min(max(1, page), pages)
         rows = self.store.query(
             "select id, identifiant, first_name, last_name, email, uai, status,"
-            f" password_hash is not null as activated from accounts where {where}"
+            f" cast(password_hash is not null as integer) as activated from accounts where {where}"
             " order by last_name, first_name, id limit :limit offset :offset",
             {**params, "limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE},
         )

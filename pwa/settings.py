@@ -20,6 +20,7 @@ from pwa.settings_values import (
     boolean,
     check_together,
     choice,
+    database_url,
     db_file,
     email_address,
     existing_dir,
@@ -35,6 +36,7 @@ from pwa.settings_values import (
     networks,
     optional,
     pem_file,
+    pool_size,
     port,
     profile_id,
     public_url,
@@ -66,6 +68,17 @@ V = Variable
 VARIABLES: dict[str, Variable] = {
     "SESAME_DB": V(
         "db_path", "sesame.db", "Path of the SQLite database (the directory and Dovecot's passdb).", db_file
+    ),
+    "SESAME_DATABASE_URL": V(
+        "database_url",
+        "",
+        "PostgreSQL instead of the SQLite file, for several instances: postgresql://user:pw@host/db"
+        " (another host needs ?sslmode=verify-full).",
+        optional(database_url),
+        secret=True,
+    ),
+    "SESAME_DATABASE_POOL": V(
+        "database_pool", "8", "With PostgreSQL: connections each process keeps open (1 to 100).", pool_size
     ),
     "SESAME_ACADEMIE": V(
         "academie", "aix-marseille", "Académie profile id (a file in pwa/profiles/ or SESAME_PROFILE_DIR).", profile_id
@@ -239,6 +252,8 @@ ENVIRONMENT = {name: (v.default, v.help) for name, v in VARIABLES.items()}
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
+    database_url: str = ""
+    database_pool: int = 8
     academie: str = "aix-marseille"
     profile_dir: str = ""
     secret_key: str = ""

@@ -133,6 +133,42 @@ def db_file(raw: str) -> Path:
     return path
 
 
+def database_url(raw: str) -> str:
+    """A PostgreSQL URL (libpq's form). A server on another host is reached over TLS with
+    its certificate checked: nothing crosses the network in clear or to an unchecked peer."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    value = raw.strip()
+    example = "par exemple postgresql://sesame:MOT-DE-PASSE@bdd.ac-exemple.fr/sesame?sslmode=verify-full"
+    try:
+        info = conninfo_to_dict(value) if value.startswith(("postgresql://", "postgres://")) else None
+    except ProgrammingError:
+        info = None
+    if not info:
+        raise ValueError(f"n'est pas une adresse PostgreSQL ; {example}.")
+    if not info.get("dbname"):
+        raise ValueError(f"ne nomme pas la base ; {example}.")
+    hosts = str(info.get("host") or "").split(",")
+    remote = [h for h in hosts if h and not h.startswith("/") and h.strip("[]") not in LOOPBACK_HOSTS]
+    if remote and info.get("sslmode") not in ("verify-full", "verify-ca"):
+        raise ValueError(
+            f"joint {remote[0]} sans vérifier son certificat ; ajoutez ?sslmode=verify-full "
+            "(et sslrootcert=… si l'autorité n'est pas celle du système)."
+        )
+    return value
+
+
+def pool_size(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        raise ValueError("n'est pas un nombre de connexions entre 1 et 100.")
+    return value
+
+
 def existing_dir(raw: str) -> str:
     if not Path(raw).is_dir():
         raise ValueError("n'est pas un dossier existant.")

@@ -1,5 +1,6 @@
-"""The SQLite file: connections, pragmas and transactions. All SQL lives
-behind this module, the directory and the security stores."""
+"""The database: connections, transactions and the one clock. `Store` is the embedded
+SQLite file (the default); `pwa.pg_store.PostgresStore` the same interface on PostgreSQL
+(SESAME_DATABASE_URL), for several hosts. `open_store` picks one from the settings."""
 
 from __future__ import annotations
 
@@ -15,15 +16,27 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from pwa.migrations import migrations
+from pwa.names import ascii_fold
 
 BUSY_TIMEOUT_MS = 5000
 PARIS = ZoneInfo("Europe/Paris")
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database server does not answer (PostgreSQL down, pool exhausted): a 503 page."""
 
 
 class Store:
     """One per app. Each thread gets its own connection (SQLite connections must
     not be shared across threads mid-transaction); every process opens its own,
     so several uvicorn workers share the file safely through WAL."""
+
+    engine = "sqlite"
+    # Appended to a SELECT that claims rows for one worker (the outbox): SQLite's
+    # BEGIN IMMEDIATE already keeps other writers out, PostgreSQL skips locked rows.
+    skip_locked = ""
+    integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
+    unavailable_errors: tuple[type[Exception], ...] = (sqlite3.Error,)
 
     def __init__(self, path: Path | str, *, clock=time.time) -> None:
         self.path = Path(path)
@@ -43,6 +56,8 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            # Case- and accent-insensitive search (pwa.pg.FUNCTIONS is PostgreSQL's own)
+            conn.create_function("fold", 1, lambda v: ascii_fold(v or ""), deterministic=True)
             db = Database(conn)
             self._local.db = db
             with self._lock:
@@ -80,10 +95,19 @@ class Store:
             for callback in self._local.__dict__.pop("after_commit", []):
                 callback()
 
+    def lock(self, *keys: str) -> None:
+        """Inside `write()`: make concurrent writers that name the same key wait for this
+        transaction's end (a throttled subject). SQLite's BEGIN IMMEDIATE already lets one
+        writer in at a time, so nothing more is needed here."""
+        assert self.in_transaction(), "lock() is for a write transaction"
+
+    def in_transaction(self) -> bool:
+        return bool(self.db.conn.in_transaction)
+
     def after_commit(self, callback) -> None:
         """Run `callback` once this thread's write transaction commits (at once when
         none is open); forgotten when it rolls back."""
-        if not self.db.conn.in_transaction:
+        if not self.in_transaction():
             callback()
             return
         self._local.__dict__.setdefault("after_commit", []).append(callback)
@@ -98,6 +122,10 @@ class Store:
     def ping(self) -> None:
         """The database answers (health check)."""
         self.db.execute("select 1")
+
+    def describe(self) -> str:
+        """Where the data lives, for messages (never a password)."""
+        return str(self.path)
 
     def migrate(self) -> list[str]:
         """Apply pending migrations; returns their names."""
@@ -120,3 +148,12 @@ class Store:
                     conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def open_store(settings, *, clock=time.time) -> Store:
+    """SESAME_DATABASE_URL's PostgreSQL when set, else the SQLite file SESAME_DB."""
+    if settings.database_url:
+        from pwa.pg_store import PostgresStore
+
+        return PostgresStore(settings.database_url, clock=clock, pool_size=settings.database_pool)
+    return Store(settings.db_path, clock=clock)

@@ -3,6 +3,7 @@ loopback, and HTML parsed (not substring-matched) for assertions."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ pytest.register_assert_rewrite("support")  # before any support module is import
 
 # Fixtures for the whole suite: Chromium (support/browser.py), a Dovecot and the session's
 # slapd (support/slapd.py, for the LDAP backend).
-pytest_plugins = ["support.browser", "support.dovecot", "support.slapd"]
+pytest_plugins = ["support.browser", "support.dovecot", "support.slapd", "support.postgres"]
 
 from aiosmtpd.controller import Controller  # noqa: E402
 from starlette.testclient import TestClient  # noqa: E402
@@ -40,6 +41,48 @@ def backend() -> str:
     return "sqlite"
 
 
+# The unit and HTTP tests that use a database run on each engine (SESAME_TEST_ENGINES,
+# comma-separated, narrows it); browser tests and those marked sqlite_only on SQLite.
+ENGINES = [e for e in os.environ.get("SESAME_TEST_ENGINES", "sqlite,postgresql").split(",") if e]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine" not in metafunc.fixturenames:
+        return
+    layer = Path(str(metafunc.definition.fspath)).parent.name
+    if layer in ("unit", "http") and not metafunc.definition.get_closest_marker("sqlite_only"):
+        metafunc.parametrize("engine", ENGINES, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The LDAP backend keeps its own rows in Sésame's store the same way on either
+    engine: its tests run on SQLite only, which keeps the suite's time in bounds."""
+    dropped = [
+        item
+        for item in items
+        if getattr(item, "callspec", None)
+        and item.callspec.params.get("backend") == "ldap"  # type: ignore[attr-defined]
+        and item.callspec.params.get("engine") == "postgresql"  # type: ignore[attr-defined]
+    ]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item not in dropped]
+
+
+@pytest.fixture
+def engine(request) -> str:
+    """The database engine of this test: sqlite unless parametrised above."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def database_url(engine: str, request) -> str:
+    """With PostgreSQL: a new empty database of the session's server for this test."""
+    if engine != "postgresql":
+        return ""
+    return request.getfixturevalue("postgres").database()
+
+
 @pytest.fixture
 def ldap_base(backend: str, request) -> str | None:
     """With the LDAP backend: a fresh subtree of the session's slapd for this test."""
@@ -49,10 +92,12 @@ def ldap_base(backend: str, request) -> str | None:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, backend: str, ldap_base: str | None, request) -> Settings:
+def settings(tmp_path: Path, backend: str, ldap_base: str | None, database_url: str, request) -> Settings:
     if backend == "ldap":
-        return make_settings(tmp_path, **request.getfixturevalue("slapd").settings(ldap_base))
-    return make_settings(tmp_path)
+        return make_settings(
+            tmp_path, database_url=database_url, **request.getfixturevalue("slapd").settings(ldap_base)
+        )
+    return make_settings(tmp_path, database_url=database_url)
 
 
 @pytest.fixture

@@ -72,13 +72,15 @@ class Outbox:
                 loop.call_soon_threadsafe(self.wakeup.set)
 
     def claim_due(self, limit: int = 20) -> list[dict]:
-        """Rows due now, locked for this worker so another process skips them."""
+        """Rows due now, locked for this worker so another process skips them: SQLite lets
+        one writer in at a time, PostgreSQL's SKIP LOCKED passes over rows another
+        instance is claiming, and `locked_until` keeps them off until sent or failed."""
         now = self.store.now()
         with self.store.write() as db:
             rows = self.store.query(
                 "select * from outbox where sent_at is null and attempts < ?"
                 " and next_attempt_at <= ? and coalesce(locked_until, 0) < ?"
-                " order by id limit ?",
+                " order by id limit ?" + self.store.skip_locked,
                 (MAX_ATTEMPTS, now, now, limit),
             )
             for row in rows:
@@ -135,7 +137,7 @@ def backlog(store: Store) -> dict:
     """Mails waiting (`pending`), abandoned after every attempt (`given_up`), and the
     creation time of the oldest one waiting (`oldest`, None when none): for metrics."""
     row = store.one(
-        "select coalesce(sum(attempts < ?), 0) as pending, coalesce(sum(attempts >= ?), 0) as given_up,"
+        "select count(*) filter (where attempts < ?) as pending, count(*) filter (where attempts >= ?) as given_up,"
         " min(case when attempts < ? then created_at end) as oldest"
         " from outbox where sent_at is null",
         (MAX_ATTEMPTS, MAX_ATTEMPTS, MAX_ATTEMPTS),

@@ -6,7 +6,6 @@ the worker is dead). An SMTP server refusing mail does not make Sésame unready
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -28,7 +27,7 @@ def readiness(store: Store) -> dict[str, str]:
     try:
         store.set_meta("ready_probe", str(store.now()))
         checks["database"] = "ok"
-    except sqlite3.Error as exc:
+    except store.unavailable_errors as exc:
         checks["database"] = f"not writable ({type(exc).__name__}: {exc})"
         return checks
     stuck = overdue(store, STUCK_SECONDS)

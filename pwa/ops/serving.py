@@ -33,10 +33,10 @@ def start() -> dict:
     address = metrics_address(settings.metrics_address)
     if address:
         from pwa.ops.metrics import start_listener
-        from pwa.store import Store
+        from pwa.store import open_store
 
         try:
-            start_listener(*address, Store(settings.db_path))
+            start_listener(*address, open_store(settings))
         except OSError as exc:
             raise OpsSettingError(
                 f"SESAME_METRICS_ADDRESS « {settings.metrics_address} » : impossible d'écouter ({exc.strerror})."

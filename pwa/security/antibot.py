@@ -18,7 +18,6 @@ bench/README.md (about a second on an old Android phone).
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +100,7 @@ class AntiBot:
         try:
             with self.store.write() as db:
                 db.table("altcha_spent").insert({"signature": parsed.challenge.signature, "expires_at": expires_at})
-        except sqlite3.IntegrityError:
+        except self.store.integrity_errors:
             return Refusal(REPLAYED, 400, "replayed")
         return None
 

@@ -61,6 +61,8 @@ class Throttle:
         pending row nobody resolved (a crash) counts as a failure: fail closed."""
         now = self.store.now()
         with self.store.write() as db:
+            # Instances sharing PostgreSQL count one subject's attempts one after the other.
+            self.store.lock(f"throttle:{subject}", f"flood:{client}")
             verdict = self._verdict(subject, client, now, budget)
             if verdict.allowed:
                 db.table("failures").insert({"at": now, "subject": subject, "client": client, "kind": PENDING})
@@ -111,6 +113,7 @@ class Throttle:
         the subject (the caller then tells the owner)."""
         now = self.store.now()
         with self.store.write() as db:
+            self.store.lock(f"throttle:{subject}")
             pending = self._pending(subject, client)
             if pending is None:
                 db.table("failures").insert({"at": now, "subject": subject, "client": client, "kind": kind})

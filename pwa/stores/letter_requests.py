@@ -80,7 +80,8 @@ class LetterQueue:
     def pending_by_uai(self, uais: list[str] | None) -> dict[str, dict[str, int]]:
         """UAI → {queued: waiting to be printed, review: waiting for an agent} within `uais`."""
         rows = self.store.query(
-            "select uai, coalesce(sum(status = 'queued'), 0) as queued, coalesce(sum(status = 'review'), 0) as review"
+            "select uai, count(*) filter (where status = 'queued') as queued,"
+            " count(*) filter (where status = 'review') as review"
             " from letter_requests where status in ('queued', 'review') group by uai"
         )
         return {

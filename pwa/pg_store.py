@@ -1,0 +1,144 @@
+"""The Store interface on PostgreSQL (SESAME_DATABASE_URL): a psycopg connection pool
+shared by the process's threads. A write transaction holds one connection from BEGIN to
+COMMIT; a read outside any borrows one for that statement. Several Sésame instances on
+several hosts share the server, so every rule that must hold across them is the
+database's: transactions, advisory locks (`lock`), `FOR UPDATE SKIP LOCKED`."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import psycopg
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from pwa.migrations import migrations
+from pwa.pg import FUNCTIONS, PgDatabase, where
+from pwa.store import DatabaseUnavailable, Store
+
+T = TypeVar("T")
+
+POOL_WAIT_SECONDS = 5.0  # a request waits this long for a free connection, then gets the 503 page
+CONNECT_TIMEOUT_SECONDS = 5
+STATEMENT_TIMEOUT_MS = 15_000  # nothing Sésame asks takes more; a stuck lock gives a 503, not a hung page
+MIGRATIONS_LOCK = 0x5E5A3E  # advisory lock: two instances starting at once migrate one after the other
+
+
+class PostgresStore(Store):
+    engine = "postgresql"
+    skip_locked = " for update skip locked"
+    integrity_errors = (psycopg.errors.IntegrityError,)
+    unavailable_errors = (psycopg.Error, PoolTimeout, DatabaseUnavailable)
+
+    def __init__(self, url: str, *, clock: Callable[[], float] = time.time, pool_size: int = 8) -> None:
+        self.url = url
+        self.clock = clock
+        self._local = threading.local()
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
+                "application_name": "sesame",
+            },
+            timeout=POOL_WAIT_SECONDS,
+            open=False,
+            name="sesame",
+        )
+        try:
+            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS * 2)
+        except PoolTimeout as exc:
+            self.pool.close(timeout=0)
+            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} ne répond pas") from exc
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return self.describe()
+
+    def describe(self) -> str:
+        """host:port/dbname, never the password."""
+        return where(self.url)
+
+    # -- connections ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _borrow(self) -> Iterator[psycopg.Connection]:
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} : {type(exc).__name__}") from exc
+
+    def _run(self, fn: Callable[[psycopg.Connection], T]) -> T:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            return fn(conn)
+        with self._borrow() as borrowed:
+            return fn(borrowed)
+
+    @property
+    def db(self) -> PgDatabase:  # type: ignore[override]
+        return PgDatabase(self._run)
+
+    def in_transaction(self) -> bool:
+        return getattr(self._local, "conn", None) is not None
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[PgDatabase]:  # type: ignore[override]
+        """One transaction on one connection; nested calls become savepoints."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            with conn.transaction():
+                yield self.db
+            return
+        with self._borrow() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    yield self.db
+            except BaseException:
+                self._local.__dict__.pop("after_commit", None)
+                raise
+            finally:
+                self._local.conn = None
+        for callback in self._local.__dict__.pop("after_commit", []):
+            callback()
+
+    def lock(self, *keys: str) -> None:
+        """Transaction-scoped advisory locks, taken in one order so two writers never deadlock."""
+        assert self.in_transaction(), "lock() is for a write transaction"
+        for key in sorted(set(keys)):
+            self.db.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        return self.db.query(sql, params)
+
+    def ping(self) -> None:
+        self.db.execute("select 1")
+
+    def migrate(self) -> list[str]:
+        """The same named migrations as SQLite's, recorded in `sesame_migrations`."""
+        with self.write() as db:
+            db.execute("select pg_advisory_xact_lock(?)", (MIGRATIONS_LOCK,))
+            db.execute(
+                "create table if not exists sesame_migrations"
+                " (name text primary key, applied_at double precision not null)"
+            )
+            done = {r["name"] for r in db.query("select name from sesame_migrations")}
+            db.execute(FUNCTIONS)
+            pending = [m for m in migrations._migrations if m.name not in done]  # the set's own order
+            for migration in pending:
+                migration.fn(db)  # type: ignore[arg-type]
+                db.execute(
+                    "insert into sesame_migrations (name, applied_at) values (?, ?)", (migration.name, self.now())
+                )
+        return [m.name for m in pending]
+
+    def close(self) -> None:
+        self.pool.close()
+        self._local = threading.local()

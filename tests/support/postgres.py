@@ -1,0 +1,152 @@
+"""A real PostgreSQL server (Debian's postgresql package) on loopback for the tests.
+
+One server per test session (`postgres` fixture), started in the foreground as the
+`postgres` user from a throw-away data folder; each test takes a database of its own
+(`Postgres.database()`), so tests never see each other's rows. Sésame connects as a
+plain role that owns its database; Dovecot reads through a read-only role
+(`dovecot_ro`), as in docs/dovecot/. Without PostgreSQL the tests are skipped, except
+when ``CI`` is set: then they fail."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from support.dovecot import HOST, free_port, missing
+
+ROLE, ROLE_PW = "sesame", "sesame-secret-for-tests"
+READER, READER_PW = "dovecot_ro", "dovecot-secret-for-tests"
+
+
+def _bin_dir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    return Path(found[-1]).parent if found else None
+
+
+@dataclass
+class Postgres:
+    folder: Path
+    port: int
+    bin: Path
+    proc: subprocess.Popen | None = None
+    _names: Iterator[int] = field(default_factory=itertools.count)
+
+    def _as_postgres(self) -> dict:
+        return {"user": "postgres", "group": "postgres", "extra_groups": []}
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                str(self.bin / "postgres"),
+                *("-D", str(self.folder / "data"), "-p", str(self.port)),
+                *("-c", f"listen_addresses={HOST}", "-c", f"unix_socket_directories={self.folder / 'sock'}"),
+                # Throw-away data: no durability work (the kill test checks acknowledged writes
+                # reach the server, not the disk), room for two instances' pools.
+                *("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
+                *("-c", "shared_buffers=32MB", "-c", "max_connections=200"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.folder / "server.log", "ab"),  # noqa: SIM115 (closed with the process)
+            **self._as_postgres(),
+        )
+        deadline = time.monotonic() + 15
+        import psycopg
+
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("postgres exited: " + (self.folder / "server.log").read_text()[-2000:])
+            try:
+                psycopg.connect(self.admin_url("postgres"), connect_timeout=1).close()
+                return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)  # fast shutdown (SIGTERM waits for every client)
+            self.proc.wait(timeout=15)
+
+    def admin_url(self, dbname: str) -> str:
+        return f"postgresql://postgres@{HOST}:{self.port}/{dbname}"
+
+    def url(self, dbname: str, *, role: str = ROLE, password: str = ROLE_PW) -> str:
+        return f"postgresql://{role}:{password}@{HOST}:{self.port}/{dbname}"
+
+    def admin(self, sql: str, *params: object, dbname: str = "postgres") -> list[tuple]:
+        import psycopg
+
+        with psycopg.connect(self.admin_url(dbname), autocommit=True) as conn:
+            cur = conn.execute(sql, params or None)  # type: ignore[arg-type]
+            return cur.fetchall() if cur.description else []
+
+    def database(self) -> str:
+        """A new empty database owned by Sésame's role; its URL."""
+        name = f"sesame_{os.getpid()}_{next(self._names)}"
+        self.admin(f'create database "{name}" owner {ROLE}')
+        return self.url(name)
+
+    def grant_reader(self, dbname: str) -> None:
+        """Dovecot's read-only role may read the tables the passdb queries (after migrations)."""
+        self.admin(f"grant select on accounts, app_passwords to {READER}", dbname=dbname)
+
+
+def build(folder: Path, bin_dir: Path) -> Postgres:
+    entry = pwd.getpwnam("postgres")
+    os.chmod(folder, 0o755)
+    (folder / "sock").mkdir()
+    for path in (folder, folder / "sock"):
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    subprocess.run(
+        [
+            str(bin_dir / "initdb"),
+            *("-D", str(folder / "data"), "-U", "postgres", "--auth=trust", "--no-sync"),
+            *("--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"),
+        ],
+        check=True,
+        capture_output=True,
+        user="postgres",
+        group="postgres",
+        extra_groups=[],
+    )
+    server = Postgres(folder=folder, port=free_port(), bin=bin_dir)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    bin_dir = _bin_dir()
+    if bin_dir is None:
+        missing("PostgreSQL is not installed (Debian package postgresql)")
+        raise AssertionError  # unreachable: missing() skips or fails
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        missing("the postgres user is missing (Debian package postgresql)")
+    pytest.importorskip("psycopg")
+    parent = Path(tempfile.mkdtemp(prefix="sesame-pg-"))
+    os.chmod(parent, 0o755)
+    folder = parent / "cluster"
+    folder.mkdir()
+    server = build(folder, bin_dir)
+    server.start()
+    try:
+        server.admin(f"create role {ROLE} login password '{ROLE_PW}'")
+        server.admin(f"create role {READER} login password '{READER_PW}'")
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(parent, ignore_errors=True)
