@@ -48,7 +48,8 @@ def where(url: str) -> str:
     return f"{info.get('host') or 'localhost'}:{info.get('port') or 5432}/{info.get('dbname', '')}"
 
 
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?|(?<!:):([A-Za-z_][A-Za-z0-9_]*)|%")
+# `x is ?` (SQLite's null-safe comparison with a parameter) is `is not distinct from` in PostgreSQL.
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\bis\s+\?|\?|(?<!:):([A-Za-z_][A-Za-z0-9_]*)|%", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -59,6 +60,8 @@ def translate(sql: str) -> str:
         token = match.group(0)
         if token == "?":
             return "%s"
+        if token[-1] == "?":
+            return "is not distinct from %s"
         if token == "%":
             return "%%"
         if match.group(1):
