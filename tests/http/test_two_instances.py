@@ -17,13 +17,14 @@ import pyotp
 import pytest
 from aiosmtpd.controller import Controller
 from prometheus_client.parser import text_string_to_metric_families
-from support.instances import PASSWORD, TOTP_KEY, Instance, Seeded, balanced_clients, environ, free_port, seed, settings
+from support.instances import PASSWORD, TOTP_KEY, Instance, Seeded, balanced_clients, environ, free_port, seed
 from support.journeys import login
 from support.web import SECRET, Page, SmtpSink, get, submit
 
 from pwa.mail.outbox import Outbox
 from pwa.security.keys import Keys, token_hash
 from pwa.security.throttle import FREE_FAILURES
+from pwa.settings import Settings
 from pwa.store import open_store
 
 WRONG = "Mauvais-Mot-De-Passe-42"
@@ -58,12 +59,12 @@ class Cluster:
 def cluster(postgres, tmp_path_factory) -> Cluster:
     folder = tmp_path_factory.mktemp("two-instances")
     url = postgres.database()
-    seeded = seed(folder, database_url=url, people=16)
     sink = SmtpSink()
     smtp = Controller(sink, hostname="127.0.0.1", port=free_port())
     smtp.start()
     env = environ(database_url=url, smtp_port=smtp.port, public_url="http://127.0.0.1:8443")
     env["SESAME_METRICS_TOKEN"] = METRICS_TOKEN
+    seeded = seed(folder, env, people=16)
     a, b = Instance("A", folder, env), Instance("B", folder, env)
     try:
         a.start()
@@ -188,7 +189,7 @@ def test_each_outbox_mail_is_sent_once_with_both_workers_running(both):
     # Many mails queued at once (as another host's pages would), then people sign out everywhere,
     # half on A and half on B, at the same time: each queues a notice and wakes its instance's
     # worker, so both workers claim from the same rows together.
-    store = open_store(settings(both.folder, both.url))
+    store = open_store(Settings.from_env(both.a.environ))
     try:
         outbox = Outbox(store, Keys.from_secret(SECRET))
         with store.write():

@@ -61,32 +61,34 @@ class Seeded:
     ids: dict[str, int]
 
 
-def settings(folder: Path, database_url: str = ""):
-    """The instances' settings, for the test's own use of the store (no outbox worker)."""
-    from pwa.settings import Settings
-    from support.web import SECRET
-
-    return Settings(
-        db_path=folder / "sesame.db",
-        database_url=database_url,
-        academie=ACADEMIE,
-        secret_key=SECRET,
-        run_outbox_worker=False,
-        smtp_tls="none",
-    )
+def command_env(environ: dict[str, str]) -> dict[str, str]:
+    """The process environment of a `sesame` command given the instance's SESAME_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SESAME_", "PROMETHEUS_"))}
+    return env | environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))}
 
 
-def seed(folder: Path, *, database_url: str = "", people: int = 12, hashing=None) -> Seeded:
-    """Migrations, `people` staff with PASSWORD, and an assistance agent; before any server starts."""
+def seed(folder: Path, environ: dict[str, str], *, people: int = 12) -> Seeded:
+    """Before the first start, as the operator does: `sesame import` of a staff file (it
+    migrates the store); then, through the app's Python API, PASSWORD for everyone (argon2id
+    at the app's costs) and an assistance agent with an OTP app (the last person)."""
     from pwa.context import Sesame
-    from pwa.importer import import_staff, parse_staff_csv
+    from pwa.settings import Settings
 
-    sesame = Sesame.build(settings(folder, database_url), hashing=hashing)
+    staff = folder / "agents.csv"
+    staff.write_text(staff_csv(people + 1))
+    done = subprocess.run(
+        [sys.executable, "-m", "pwa", "import", str(staff), "--oui"],
+        cwd=folder,
+        env=command_env(environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    sesame = Sesame.build(Settings.from_env(environ))
     try:
-        parsed = parse_staff_csv(staff_csv(people + 1).encode())
-        assert not parsed.errors, parsed.errors
-        import_staff(parsed.rows, store=sesame.store, directory=sesame.directory, keys=sesame.keys)
         rows = sesame.store.query("select id, identifiant from accounts order by id")
+        assert len(rows) == people + 1, rows
         ids = {r["identifiant"]: r["id"] for r in rows}
         password_hash = sesame.hashing.hash(PASSWORD)
         for account_id in ids.values():
@@ -118,8 +120,7 @@ class Instance:
         return self.folder / f"{self.name}.log"
 
     def start(self) -> Instance:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SESAME_", "PROMETHEUS_"))}
-        env.update(self.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])))
+        env = command_env(self.environ)
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pwa", "serve", "--host", HOST, "--port", str(self.port)],
