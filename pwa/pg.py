@@ -48,8 +48,7 @@ def where(url: str) -> str:
     return f"{info.get('host') or 'localhost'}:{info.get('port') or 5432}/{info.get('dbname', '')}"
 
 
-# `x is ?` (SQLite's null-safe comparison with a parameter) is `is not distinct from` in PostgreSQL.
-_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\bis\s+\?|\?|(?<!:):([A-Za-z_][A-Za-z0-9_]*)|%", re.IGNORECASE)
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?|(?<!:):([A-Za-z_][A-Za-z0-9_]*)|%")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -60,8 +59,6 @@ def translate(sql: str) -> str:
         token = match.group(0)
         if token == "?":
             return "%s"
-        if token[-1] == "?":
-            return "is not distinct from %s"
         if token == "%":
             return "%%"
         if match.group(1):
