@@ -301,7 +301,7 @@ def migrate() -> None:
         applied = store.migrate()
     except (sqlite3.Error, DatabaseUnavailable, DatabaseError) as error:
         _fail(f"base de données {_where(settings)} : {error}.")
-    applied = store.migrate()
+    store.close()
     click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))
 
 

@@ -15,6 +15,15 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def _sqlite_only(settings: Settings) -> None:
+    """These commands copy the SQLite file; PostgreSQL has its own tools."""
+    if settings.database_url:
+        _fail(
+            "SESAME_DATABASE_URL désigne PostgreSQL : sauvegardez et restaurez avec les outils de "
+            "PostgreSQL (pg_dump et pg_restore, ou la sauvegarde continue de votre serveur)."
+        )
+
+
 @click.command(name="backup")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def backup_(out: Path) -> None:
@@ -22,6 +31,7 @@ def backup_(out: Path) -> None:
     from pwa.ops.backup import BackupError, backup
 
     settings = Settings.from_env()
+    _sqlite_only(settings)
     try:
         copy = backup(settings.db_path, out, secret_key=settings.secret_key)
     except BackupError as exc:
@@ -41,6 +51,7 @@ def restore(source: Path, confirmed: bool) -> None:
     from pwa.ops.backup import restore as run
 
     settings = Settings.from_env()
+    _sqlite_only(settings)
     try:
         verify(source)
         if key_matches(source, settings.secret_key) is False:
