@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.dovecot import PGSQL_SNIPPETS, Dovecot, configure, imap_login, make_ca, pgsql_snippet
+from support.certs import make_ca
+from support.dovecot import PGSQL_SNIPPETS, Dovecot, configure, imap_login, pgsql_snippet
 from support.journeys import GOOD
 from support.postgres import READER, READER_PW, Postgres
 from support.web import STAFF_CSV, fast_hashing, make_settings

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from support.dovecot import HOST, free_port, make_ca, missing
+from support.certs import make_ca
+from support.dovecot import HOST, free_port, missing
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLE, ROLE_PW = "sesame", "sesame-secret-for-tests"
@@ -112,7 +113,7 @@ class Postgres:
 
         sql = (ROOT / "docs/dovecot/dovecot-pgsql-reader.sql").read_text()
         with psycopg.connect(self.url(dbname), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]  (the role is READER)
+            conn.execute(sql)  # grants to READER (dovecot_ro)
 
     def reader(self, database_url: str) -> dict[str, str]:
         """The values of the pgsql snippet's connect line that let Dovecot read the database
