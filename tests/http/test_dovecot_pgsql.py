@@ -58,16 +58,22 @@ def test_the_reader_role_reads_the_passdb_columns_and_nothing_else(postgres: Pos
 
     s, url = sesame_pg
     values = postgres.reader(url)
-    with psycopg.connect(
-        host=values["host"],
-        port=values["port"],
-        dbname=values["dbname"],
-        user=READER,
-        password=READER_PW,
-        sslmode="verify-full",
-        sslrootcert=values["sslrootcert"],
-        autocommit=True,
-    ) as conn:
+
+    def connect(password: str) -> psycopg.Connection:
+        return psycopg.connect(
+            host=values["host"],
+            port=values["port"],
+            dbname=values["dbname"],
+            user=READER,
+            password=password,
+            sslmode="verify-full",
+            sslrootcert=values["sslrootcert"],
+            autocommit=True,
+        )
+
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        connect("not-the-password").close()
+    with connect(READER_PW) as conn:
         # What the two passdb queries read.
         rows = conn.execute("select id, identifiant, email, status, password_hash from accounts").fetchall()
         assert {r[1] for r in rows} == {"jdupont", "jdupont1", "lmartin"}

@@ -4,9 +4,10 @@ One server per test session (`postgres` fixture), started in the foreground as t
 `postgres` user from a throw-away data folder; each test takes a database of its own
 (`Postgres.database()`), so tests never see each other's rows. Sésame connects as a
 plain role that owns its database; Dovecot reads through a read-only role
-(`dovecot_ro`) granted by docs/dovecot/dovecot-pgsql-reader.sql, over TLS checked
-against a throw-away CA (sslmode=verify-full, as the shipped snippet). Without PostgreSQL the tests are skipped, except
-when ``CI`` is set: then they fail."""
+(`dovecot_ro`) granted by docs/dovecot/dovecot-pgsql-reader.sql, over TLS checked against
+a throw-away CA (sslmode=verify-full, as the shipped snippet). Both roles log in with their
+password (scram-sha-256); the `postgres` superuser is trusted on loopback. Without
+PostgreSQL the tests are skipped, except when ``CI`` is set: then they fail."""
 
 from __future__ import annotations
 
@@ -145,6 +146,9 @@ def build(folder: Path, bin_dir: Path) -> Postgres:
         group="postgres",
         extra_groups=[],
     )
+    # Passwords checked for Sésame's and Dovecot's roles, as on a real server.
+    hba = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+    (folder / "data/pg_hba.conf").write_text(hba)
     tls = folder / "tls"
     tls.mkdir()
     ca_file = make_ca(tls)
