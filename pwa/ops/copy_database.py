@@ -31,6 +31,7 @@ from pwa.pg import where
 SKIPPED = ("_sqlite_migrations", "sesame_migrations")  # each engine's own record of the migrations
 META = "meta"  # its backup key check (pwa/ops/backup.py) belongs to a backup file, not to a store
 BATCH = 2000
+COPY_LOCK = 0x5E5A3F  # two copies to one target at once: one after the other
 
 
 class CopyError(RuntimeError):
@@ -108,15 +109,16 @@ def _target_tables(cur: psycopg.Cursor) -> dict[str, tuple[str, ...]]:
     return {name: tuple(columns) for name, columns in cur.fetchall() if name not in SKIPPED}
 
 
-def _select(table: Table, *, postgres: bool) -> str:
-    """Every row in key order; PostgreSQL's text keys by bytes ("C"), as SQLite's BINARY."""
-    quoted = ", ".join(f'"{c}"' for c in table.columns)
+def _select(table: Table, *, postgres: bool = False, count: bool = False) -> str:
+    """Every row in key order (or their count); PostgreSQL's text keys by bytes ("C"), as SQLite's BINARY."""
+    quoted = "count(*)" if count else ", ".join(f'"{c}"' for c in table.columns)
     order = ", ".join(
         f'"{k}"' + (' collate "C"' if postgres and text else "")
         for k, text in zip(table.key, table.text_key, strict=True)
     )
     skip = f" where key <> '{KEY_CHECK}'" if table.name == META else ""
-    return f'select {quoted} from "{table.name}"{skip} order by {order}'  # noqa: S608 (names from the schema)
+    order = "" if count else f" order by {order}"
+    return f'select {quoted} from "{table.name}"{skip}{order}'  # noqa: S608 (names from the schema)
 
 
 def _rows(cursor: Any, sql: str) -> Iterator[tuple]:
@@ -164,48 +166,39 @@ def copy_database(
     dry_run: bool = False,
     say: Callable[[str], None] = lambda line: None,
 ) -> Outcome:
+    from pwa.store import DatabaseUnavailable
+
     start = time.perf_counter()
-    source = _source(path)
     try:
-        tables = _tables(source, path)
-        check = source.execute(f"select value from {META} where key = ?", (KEY_CHECK,)).fetchone()
-        if check and secret_key and check[0] != key_check(secret_key):
-            raise CopyError("cette base a été écrite avec une autre SESAME_SECRET_KEY : remettez la clé d'origine.")
-        outcome = Outcome(counts={t.name: source.execute(_count(t)).fetchone()[0] for t in tables})
-        target = _connect(url)
+        source = _source(path)
         try:
-            if not dry_run:
-                _migrate(url)
-            _fill(source, target, tables, outcome, dry_run=dry_run, say=say)
-        except psycopg.OperationalError as exc:
-            raise CopyError(f"PostgreSQL {where(url)} : la connexion a été perdue ; rien n'a été copié.", 1) from exc
-        except psycopg.Error as exc:
-            raise CopyError(
-                f"PostgreSQL {where(url)} a refusé la copie ({type(exc).__name__}) ; rien n'a été copié.", 1
-            ) from exc
+            tables = _tables(source, path)
+            check = source.execute(f"select value from {META} where key = ?", (KEY_CHECK,)).fetchone()
+            if check and secret_key and check[0] != key_check(secret_key):
+                raise CopyError("cette base a été écrite avec une autre SESAME_SECRET_KEY : remettez la clé d'origine.")
+            outcome = Outcome(counts={t.name: source.execute(_select(t, count=True)).fetchone()[0] for t in tables})
+            with _connect(url) as target:
+                if not dry_run:
+                    _migrate(url)
+                _fill(source, target, tables, outcome, dry_run=dry_run, say=say)
         finally:
-            target.close()
+            source.close()
     except sqlite3.Error as exc:
         raise CopyError(f"lecture de {path} impossible : {exc}.", 1) from exc
-    finally:
-        source.close()
+    except (psycopg.OperationalError, DatabaseUnavailable) as exc:
+        raise CopyError(f"PostgreSQL {where(url)} ne répond plus ; rien n'a été copié.", 1) from exc
+    except psycopg.Error as exc:
+        raise CopyError(
+            f"PostgreSQL {where(url)} refuse la copie ({type(exc).__name__}) ; rien n'a été copié.", 1
+        ) from exc
     outcome.seconds = time.perf_counter() - start
     return outcome
 
 
-def _count(table: Table) -> str:
-    skip = f" where key <> '{KEY_CHECK}'" if table.name == META else ""
-    return f'select count(*) from "{table.name}"{skip}'  # noqa: S608 (names from the schema)
-
-
 def _migrate(url: str) -> None:
     from pwa.pg_store import PostgresStore
-    from pwa.store import DatabaseUnavailable
 
-    try:
-        store = PostgresStore(url, pool_size=1)
-    except DatabaseUnavailable as exc:
-        raise CopyError(f"PostgreSQL {where(url)} ne répond pas.", 1) from exc
+    store = PostgresStore(url, pool_size=1)
     try:
         store.migrate()
     finally:
@@ -223,6 +216,7 @@ def _fill(
 ) -> None:
     with target.transaction(), target.cursor() as cur:
         cur.execute("set local statement_timeout = 0")
+        cur.execute("select pg_advisory_xact_lock(%s)", (COPY_LOCK,))  # a second run waits, then finds the copy
         present = _target_tables(cur)
         if dry_run:
             for t in tables:

@@ -4,7 +4,12 @@ PostgreSQL. These tests use both engines themselves, so they run once (sqlite_on
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 
 import psycopg
 import pytest
@@ -12,9 +17,9 @@ from starlette.testclient import TestClient
 from support.dovecot import free_port
 from support.helpdesk import sign_in
 from support.journeys import login
-from support.ops_backup import sesame
+from support.ops_backup import ROOT, sesame
 from support.postgres import ROLE_PW
-from support.web import Clock, fast_hashing, make_settings
+from support.web import SECRET, Clock, fast_hashing, make_settings
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -166,3 +171,33 @@ def test_a_backup_made_under_another_key_is_refused(source, postgres, tmp_path):
     with psycopg.connect(url) as conn:
         keys = [r[0] for r in conn.execute("select key from meta")]
     assert "backup_key_check" not in keys
+
+
+def test_a_copy_killed_midway_leaves_nothing_and_runs_again(source, postgres, tmp_path):
+    conn = sqlite3.connect(source, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "insert into audit (at, event, details) values (?, 'login.succeeded', ?)",
+        ((i, "y" * 200) for i in range(200_000)),
+    )
+    conn.execute("COMMIT")
+    url = postgres.database()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
+    env.update(SESAME_DB=str(source), SESAME_SECRET_KEY=SECRET, PYTHONPATH=str(ROOT))
+    command = [sys.executable, "-m", "pwa", "copy-database", "--to", url]
+    proc = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("audit : 200"):  # the big table is in, the transaction still open
+            proc.kill()
+            break
+    assert proc.wait(timeout=30) == -signal.SIGKILL
+    deadline = time.monotonic() + 10  # the server sees the client gone and rolls back
+    gone = "select count(*) from pg_stat_activity where application_name = 'sesame-copy-database'"
+    while postgres.admin(gone) != [(0,)]:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert all(not table for table in snapshot(url).values())
+    again = sesame("copy-database", "--to", url, db=source, cwd=tmp_path)
+    assert again.returncode == 0 and "vérifié ligne à ligne" in again.stdout, again.stderr
+    assert len(snapshot(url)["audit"]) > 200_000
