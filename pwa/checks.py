@@ -46,7 +46,32 @@ def reason(error: BaseException, timeout: float) -> str:
     return f"erreur ({type(error).__name__})"
 
 
+def check_postgres(url: str) -> Check:
+    """PostgreSQL answers, the migrations ran and Sésame's role may write its tables."""
+    import psycopg
+
+    from pwa.pg import where
+
+    name = f"PostgreSQL {where(url)}"
+    try:
+        with psycopg.connect(url, connect_timeout=5, autocommit=True) as conn:
+            migrated = conn.execute("select to_regclass('sesame_migrations') is not null").fetchone()
+            if not migrated or not migrated[0]:
+                return Check("Base de données", False, f"{name} : base vide ; « sesame migrate » la prépare.")
+            writable = conn.execute(
+                "select has_table_privilege(current_user, 'accounts', 'INSERT, UPDATE, DELETE')"
+            ).fetchone()
+    except psycopg.Error as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return Check("Base de données", False, f"{name} : {first}")
+    if not writable or not writable[0]:
+        return Check("Base de données", False, f"{name} : le rôle de Sésame ne peut pas modifier les comptes.")
+    return Check("Base de données", True, f"{name} : joignable et modifiable.")
+
+
 def check_database(settings: Settings) -> Check:
+    if settings.database_url:
+        return check_postgres(settings.database_url)
     path = settings.db_path
     if not path.exists():
         return Check("Base de données", False, f"{path} n'existe pas ; « sesame migrate » la crée.")

@@ -301,7 +301,7 @@ def migrate() -> None:
         applied = store.migrate()
     except (sqlite3.Error, DatabaseUnavailable, DatabaseError) as error:
         _fail(f"base de données {_where(settings)} : {error}.")
-    applied = store.migrate()
+    store.close()
     click.echo(f"{len(applied)} migration(s) appliquée(s)" + (f" : {', '.join(applied)}" if applied else "."))
 
 
@@ -378,11 +378,12 @@ def roles() -> None:
         click.echo(f"{row['identifiant']}\t{row['role']}\t{row['uai'] or 'académie'}")
 
 
-# Operations commands (pwa/ops/commands.py): backup, restore; staff files (pwa/staff_commands.py).
-from pwa.ops.commands import backup_, restore  # noqa: E402
+# Operations commands (pwa/ops/commands.py): backup, restore, copy-database; staff files (pwa/staff_commands.py).
+from pwa.ops.commands import backup_, copy_database_, restore  # noqa: E402
 from pwa.staff_commands import import_, leavers  # noqa: E402
 
 main.add_command(backup_)
 main.add_command(restore)
+main.add_command(copy_database_)
 main.add_command(import_)
 main.add_command(leavers)

@@ -289,7 +289,8 @@ class SqliteDirectory:
         """Every account within `uais` (None: all): id, uai, created_at (imported),
         password_changed_at (last change) and whether a password is set."""
         rows = self.store.query(
-            "select id, uai, created_at, password_changed_at, cast(password_hash is not null as integer) as activated from accounts"
+            "select id, uai, created_at, password_changed_at,"
+            " cast(password_hash is not null as integer) as activated from accounts"
         )
         return [r for r in rows if uais is None or r["uai"] in uais]
 

@@ -63,7 +63,7 @@ def translate(sql: str) -> str:
             return "%%"
         if match.group(1):
             return f"%({match.group(1)})s"
-        return token
+        return token.replace("%", "%%")  # a quoted literal or name: psycopg reads every %
 
     return _TOKENS.sub(swap, sql)
 
@@ -101,7 +101,7 @@ class PgDatabase:
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Result:
         def run(conn: psycopg.Connection) -> Result:
             with conn.cursor() as cur:
-                cur.execute(translate(sql), adapt(params))  # type: ignore[arg-type]
+                cur.execute(translate(sql), adapt(params))
                 rows = cur.fetchall() if cur.description else []
                 return Result(rows, cur.rowcount)
 
@@ -111,7 +111,7 @@ class PgDatabase:
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[dict]:
         def run(conn: psycopg.Connection) -> list[dict]:
             with conn.cursor(row_factory=dict_row) as cur:
-                cur.execute(translate(sql), adapt(params))  # type: ignore[arg-type]
+                cur.execute(translate(sql), adapt(params))
                 return cur.fetchall() if cur.description else []
 
         rows: list[dict] = self._run(run)
@@ -261,10 +261,10 @@ class PgTable:
         self._exec(query, [], fetch=False)
         return self
 
-    def _exec(self, query: pgsql.Composable, params: list[Any], *, fetch: bool = True) -> tuple | None:
+    def _exec(self, query: pgsql.Composed, params: list[Any], *, fetch: bool = True) -> tuple | None:
         def run(conn: psycopg.Connection) -> tuple | None:
             with conn.cursor() as cur:
-                cur.execute(query, adapt(params))  # type: ignore[arg-type]
+                cur.execute(query, adapt(params))
                 return cur.fetchone() if fetch and cur.description else None
 
         result: tuple | None = self.db._run(run)

@@ -24,6 +24,7 @@ T = TypeVar("T")
 POOL_WAIT_SECONDS = 5.0  # a request waits this long for a free connection, then gets the 503 page
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_MS = 15_000  # nothing Sésame asks takes more; a stuck lock gives a 503, not a hung page
+LOCK_TIMEOUT_MS = 5_000  # as SQLite's busy timeout: a write waiting longer gives the 503 page
 MIGRATIONS_LOCK = 0x5E5A3E  # advisory lock: two instances starting at once migrate one after the other
 
 
@@ -37,25 +38,31 @@ class PostgresStore(Store):
         self.url = url
         self.clock = clock
         self._local = threading.local()
-        self.pool = ConnectionPool(
-            url,
+        self._opening = threading.Lock()
+        self.pool_size = pool_size
+        self.pool = self._new_pool()
+        try:
+            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS * 2)
+        except PoolTimeout as exc:
+            self.pool.close(timeout=0)
+            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} ne répond pas") from exc
+
+    def _new_pool(self) -> ConnectionPool:
+        return ConnectionPool(
+            self.url,
             min_size=1,
-            max_size=pool_size,
+            max_size=self.pool_size,
             kwargs={
                 "autocommit": True,
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
+                "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
+                " -c TimeZone=UTC",
                 "application_name": "sesame",
             },
             timeout=POOL_WAIT_SECONDS,
             open=False,
             name="sesame",
         )
-        try:
-            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS * 2)
-        except PoolTimeout as exc:
-            self.pool.close(timeout=0)
-            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} ne répond pas") from exc
 
     @property
     def path(self) -> str:  # type: ignore[override]
@@ -68,6 +75,11 @@ class PostgresStore(Store):
     # -- connections ----------------------------------------------------------------------
     @contextlib.contextmanager
     def _borrow(self) -> Iterator[psycopg.Connection]:
+        if self.pool.closed:  # closed by an app's shutdown: the next use opens a new one
+            with self._opening:
+                if self.pool.closed:
+                    self.pool = self._new_pool()
+                    self.pool.open()
         try:
             with self.pool.connection() as conn:
                 yield conn
@@ -140,5 +152,6 @@ class PostgresStore(Store):
         return [m.name for m in pending]
 
     def close(self) -> None:
+        """Close every connection (an app's shutdown); a later use opens the pool again."""
         self.pool.close()
         self._local = threading.local()

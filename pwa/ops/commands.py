@@ -15,6 +15,15 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
+def _sqlite_only(settings: Settings) -> None:
+    """These commands copy the SQLite file; PostgreSQL has its own tools."""
+    if settings.database_url:
+        _fail(
+            "SESAME_DATABASE_URL désigne PostgreSQL : sauvegardez et restaurez avec les outils de "
+            "PostgreSQL (pg_dump et pg_restore, ou la sauvegarde continue de votre serveur)."
+        )
+
+
 @click.command(name="backup")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 def backup_(out: Path) -> None:
@@ -22,6 +31,7 @@ def backup_(out: Path) -> None:
     from pwa.ops.backup import BackupError, backup
 
     settings = Settings.from_env()
+    _sqlite_only(settings)
     try:
         copy = backup(settings.db_path, out, secret_key=settings.secret_key)
     except BackupError as exc:
@@ -41,6 +51,7 @@ def restore(source: Path, confirmed: bool) -> None:
     from pwa.ops.backup import restore as run
 
     settings = Settings.from_env()
+    _sqlite_only(settings)
     try:
         verify(source)
         if key_matches(source, settings.secret_key) is False:
@@ -59,3 +70,50 @@ def restore(source: Path, confirmed: bool) -> None:
     click.echo(f"Base restaurée depuis {source} : {accounts} comptes, intégrité vérifiée.")
     if kept:
         click.echo(f"L'ancienne base est gardée dans {kept}.")
+
+
+@click.command(name="copy-database")
+@click.option("--to", "url", required=True, metavar="URL", help="The PostgreSQL database (postgresql://…), empty.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The SQLite file to copy (default: SESAME_DB).",
+)
+@click.option("--dry-run", is_flag=True, help="Count the rows and check the target answers; write nothing.")
+def copy_database_(url: str, source: Path | None, dry_run: bool) -> None:
+    """Copy the SQLite database to PostgreSQL in one transaction, checked row by row.
+
+    Stop Sésame (or put it in maintenance) for the final copy: what it writes after the
+    copy started is not copied. The target must be empty; a target that already holds
+    exactly the same rows is left as it is (running the command twice is harmless)."""
+    from pwa.cli import _settings
+    from pwa.ops.copy_database import CopyError, copy_database
+    from pwa.pg import where
+    from pwa.settings_values import database_url
+
+    settings = _settings(require=())
+    try:
+        url = database_url(url)
+    except ValueError as exc:
+        _fail(f"--to {exc}")
+    path = source or settings.db_path
+    target = f"PostgreSQL {where(url)}"
+    try:
+        outcome = copy_database(
+            path, url, secret_key=settings.secret_key, dry_run=dry_run, say=lambda line: click.echo(line, err=True)
+        )
+    except CopyError as exc:
+        click.echo(f"Erreur : {exc}", err=True)
+        sys.exit(exc.status)
+    rows = sum(outcome.counts.values())
+    if outcome.already:
+        click.echo(f"{target} : déjà copiée, identique : rien à faire ({rows} lignes vérifiées ligne à ligne).")
+    elif dry_run:
+        click.echo(f"Essai : {rows} lignes de {len(outcome.counts)} tables seraient copiées vers {target}. Rien écrit.")
+    else:
+        click.echo(
+            f"Base {path} copiée vers {target} : {len(outcome.counts)} tables, {rows} lignes, vérifié ligne à ligne, "
+            f"en {outcome.seconds:.1f} s. Réglez SESAME_DATABASE_URL sur cette base avant de redémarrer Sésame."
+        )

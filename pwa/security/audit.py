@@ -130,7 +130,7 @@ class Audit:
         Called inside the write transaction. Returns False when a new row is due."""
         now = self.store.now()
         row = self.store.one(
-            "select id, client, details from audit where event = ? and account_id is ? and at > ?"
+            "select id, client, details from audit where event = ? and account_id is not distinct from ? and at > ?"
             " order by id desc limit 1",
             (event, account_id, now - AGGREGATE_WINDOW),
         )

@@ -63,7 +63,7 @@ class Roles:
     def revoke(self, account_id: int, role: str, uai: str | None) -> bool:
         with self.store.write() as db:
             cursor = db.execute(
-                "delete from roles where account_id = ? and role = ? and uai is ?",
+                "delete from roles where account_id = ? and role = ? and uai is not distinct from ?",
                 (account_id, role, uai),
             )
             return cursor.rowcount > 0

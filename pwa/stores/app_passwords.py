@@ -78,7 +78,7 @@ class AppPasswordStore:
             cursor = db.execute(
                 "update app_passwords set last_used_at = ?, last_client = ?"
                 " where id = ? and account_id = ? and revoked_at is null"
-                " and (last_used_at is null or last_used_at <= ? or last_client is not ?)",
+                " and (last_used_at is null or last_used_at <= ? or last_client is distinct from ?)",
                 (now, client, app_password_id, account_id, now - every, client),
             )
             return cursor.rowcount > 0

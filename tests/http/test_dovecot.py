@@ -19,7 +19,7 @@ def test_password_chosen_in_sesame_opens_the_mailbox(dovecot: Dovecot, tmp_path)
     from pwa.importer import import_staff, parse_staff_csv
 
     port = dovecot.imap_port
-    app = create_app(make_settings(tmp_path, db_path=dovecot.db), hashing=fast_hashing())
+    app = create_app(make_settings(tmp_path, **dovecot.store), hashing=fast_hashing())
     s = app.state.sesame
     import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
     dovecot.start()
@@ -49,7 +49,7 @@ def test_disabled_account_no_longer_opens_the_mailbox(dovecot: Dovecot, tmp_path
     from pwa.importer import import_staff, parse_staff_csv
 
     port = dovecot.imap_port
-    app = create_app(make_settings(tmp_path, db_path=dovecot.db), hashing=fast_hashing())
+    app = create_app(make_settings(tmp_path, **dovecot.store), hashing=fast_hashing())
     s = app.state.sesame
     import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
     jean, agent = s.directory.by_login("jdupont"), s.directory.by_login("jdupont1")
@@ -76,7 +76,7 @@ def test_default_parameters_and_hashes_made_before_them_open_the_mailbox(dovecot
     from pwa.security.passwords import PasswordHashing
 
     port = dovecot.imap_port
-    app = create_app(make_settings(tmp_path, db_path=dovecot.db), hashing=PasswordHashing())
+    app = create_app(make_settings(tmp_path, **dovecot.store), hashing=PasswordHashing())
     s = app.state.sesame
     import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)
     jean, jeanne = s.directory.by_login("jdupont"), s.directory.by_login("jdupont1")
@@ -90,7 +90,7 @@ def test_default_parameters_and_hashes_made_before_them_open_the_mailbox(dovecot
     with TestClient(app, base_url="https://testserver") as client:
         page = login(client, "jdupont1", OTHER_GOOD)
         assert "Mon compte" in page.h1 or page.response.url.path == "/compte", page.errors
-    remade = s.directory.get(jeanne.id).password_hash
+        remade = s.directory.get(jeanne.id).password_hash  # before the app's shutdown closes its store
     assert remade != old and remade.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert imap_login(port, "jdupont1", OTHER_GOOD)
     assert not imap_login(port, "jdupont1", GOOD)

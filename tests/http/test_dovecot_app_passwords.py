@@ -68,9 +68,9 @@ class World:
 
 
 @pytest.fixture
-def world_factory() -> Iterator:
+def world_factory(engine: str, request) -> Iterator:
     """A Sésame (served by uvicorn, for Dovecot's policy reports) and a Dovecot reading
-    its database, with Jean and Jeanne holding main passwords."""
+    its database (SQLite file or PostgreSQL), with Jean and Jeanne holding main passwords."""
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
 
@@ -80,15 +80,18 @@ def world_factory() -> Iterator:
         folder = Path(tempfile.mkdtemp(prefix="sesame-dovecot-", dir="/tmp"))
         folders.append(folder)
         port = free_port()
+        postgres = request.getfixturevalue("postgres") if engine == "postgresql" else None
         dovecot = configure(
             folder,
             submission=True,
             policy_url=f"http://{HOST}:{port}/dovecot/politique",
             policy_token=TOKEN,
+            database_url=postgres.database() if postgres else "",
+            postgres=postgres,
         )
         overrides = {"profile_dir": str(required_profile(folder))} if required else {}
         app = create_app(
-            make_settings(folder, db_path=dovecot.db, mail_policy_token=TOKEN, **overrides), hashing=fast_hashing()
+            make_settings(folder, **dovecot.store, mail_policy_token=TOKEN, **overrides), hashing=fast_hashing()
         )
         s = app.state.sesame
         import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)

@@ -1,6 +1,7 @@
 """Staff who leave, seen from the real mailbox (issue 15), on both directories: Dovecot on
 Sésame's database (SQLite) or on the académie's slapd (LDAP passdb). The grace period passing
-closes IMAP to the leavers; listed again, they open it with the same password."""
+closes IMAP to the leavers; listed again, they open it with the same password. The SQL passdb
+runs on both engines (SQLite file, PostgreSQL through the read-only role)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def backend(request) -> str:
 def settings(tmp_path, backend, ldap_base, dovecot: Dovecot, request):
     if backend == "ldap":
         return make_settings(tmp_path, **request.getfixturevalue("slapd").settings(ldap_base))
-    return make_settings(tmp_path, db_path=dovecot.db)  # Dovecot's SQL passdb reads this file
+    return make_settings(tmp_path, **dovecot.store)  # Dovecot's SQL passdb reads this database
 
 
 @pytest.fixture

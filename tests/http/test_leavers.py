@@ -8,6 +8,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from support.database import cli_env as database_env
 from support.leavers import ANA, LEAVING, UAI, complete_import, school_csv, seed_school
 from support.web import JEAN, JEANNE
 
@@ -121,7 +122,7 @@ def test_an_account_disabled_by_the_help_desk_is_not_reopened_by_a_later_file(sc
 def cli_env(settings) -> dict[str, str]:
     from support.web import SECRET
 
-    env = {"SESAME_DB": str(settings.db_path), "SESAME_SECRET_KEY": SECRET, "SESAME_PUBLIC_URL": settings.public_url}
+    env = {**database_env(settings), "SESAME_SECRET_KEY": SECRET, "SESAME_PUBLIC_URL": settings.public_url}
     for key in ("directory", "ldap_url", "ldap_bind_dn", "ldap_bind_password", "ldap_base_dn", "ldap_ca_file"):
         value = getattr(settings, key, None)
         if value:

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from support.database import cli_env
 from support.helpdesk import make_staff, sign_in
 from support.web import SECRET, date_fields, get, submit
 
@@ -113,7 +114,7 @@ def test_an_agent_attaches_an_unmatched_request_and_it_is_printed(client, sesame
     # HR prints the queue from the command line: her letter is in it.
     out = tmp_path / "lettres.pdf"
     env = {
-        "SESAME_DB": str(sesame.settings.db_path),
+        **cli_env(sesame.settings),
         "SESAME_SECRET_KEY": SECRET,
         "SESAME_ACADEMIE": "aix-marseille",
         "SESAME_PUBLIC_URL": "https://sesame.test",

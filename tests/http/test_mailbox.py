@@ -46,7 +46,7 @@ def signed_in(tmp_path, dovecot: Dovecot, **overrides) -> Iterator[Signed]:
     from pwa.app import create_app
     from pwa.importer import import_staff, parse_staff_csv
 
-    settings = make_settings(tmp_path, db_path=dovecot.db, **{**dovecot.settings, **overrides})
+    settings = make_settings(tmp_path, **{**dovecot.store, **dovecot.settings, **overrides})
     app = create_app(settings, hashing=fast_hashing())
     s = app.state.sesame
     import_staff(parse_staff_csv(STAFF_CSV.encode()).rows, store=s.store, directory=s.directory, keys=s.keys)

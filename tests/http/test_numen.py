@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from support.database import stored_bytes
 from support.web import JEAN, JEANNE, Page, date_fields, get, submit
 
 from pwa.security.throttle import DAILY_BUDGET, FREE_FAILURES
@@ -119,8 +120,7 @@ def test_audit_and_logs_hold_no_secret(client, sesame, people, caplog, settings)
         ("identity.verified", jean.id),
         ("password.set", jean.id),
     ]
-    sesame.store.db.conn.execute("PRAGMA wal_checkpoint(FULL)")
-    raw = b"".join(p.read_bytes() for p in settings.db_path.parent.glob("sesame.db*"))
+    raw = stored_bytes(sesame.store, settings)
     assert "POST https://testserver/mot-de-passe/numen" in caplog.text
     secrets = (JEAN.numen, UNKNOWN_NUMEN, JEAN.numen.lower(), "14/07/1985", "1985-07-14", "1984-07-14", GOOD)
     for secret in secrets:

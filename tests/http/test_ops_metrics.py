@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
+from support.database import write_lock_held
 from support.journeys import GOOD, login, set_password_with_numen
 from support.web import JEAN, fast_hashing, make_settings
 
@@ -74,13 +74,8 @@ def test_readyz_fails_when_the_outbox_is_stuck(client, sesame, clock):
 
 
 def test_readyz_fails_when_the_database_takes_no_write(client, settings):
-    blocker = sqlite3.connect(settings.db_path, isolation_level=None)
-    blocker.execute("BEGIN IMMEDIATE")  # another process holding the write lock for too long
-    try:
+    with write_lock_held(settings):  # another process holding the write lock for too long
         ready = client.get("/readyz")
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
     assert ready.status_code == 503 and ready.json()["checks"]["database"].startswith("not writable")
     assert client.get("/healthz").status_code == 200  # alive all the same
 

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 from click.testing import CliRunner
+from support.database import cli_env
 from support.helpdesk import make_staff, sign_in
 from support.letters import choose, enter_code, pdf_pages, qr_urls
 from support.web import JEAN, SECRET, Page, date_fields, get, submit
@@ -202,7 +203,7 @@ def test_printed_requests_leave_the_waiting_list(client, sesame, agent, clock):
 
 def cli(settings, *args: str):
     env = {
-        "SESAME_DB": str(settings.db_path),
+        **cli_env(settings),
         "SESAME_SECRET_KEY": SECRET,
         "SESAME_ACADEMIE": "aix-marseille",
         "SESAME_PUBLIC_URL": "https://sesame.exemple.fr",

@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # One bad value per variable (every row of VARIABLES must have one: the last test checks).
 BAD = {
+    "SESAME_DATABASE_URL": "postgresql://sesame:motdepasse@bdd.ac-exemple.fr/sesame",  # another host, no TLS check
+    "SESAME_DATABASE_POOL": "0",
     "SESAME_LOG_FORMAT": "xml",
     "SESAME_METRICS_TOKEN": "trop-court",
     "SESAME_METRICS_ADDRESS": "metriques.example:99999",
@@ -61,6 +63,7 @@ BAD = {
     "SESAME_MAIL_POLICY_TOKEN": "court",
 }
 SECRETS = {
+    "SESAME_DATABASE_URL",
     "SESAME_SECRET_KEY",
     "SESAME_SMTP_PASSWORD",
     "SESAME_METRICS_TOKEN",

@@ -9,6 +9,7 @@ import pypdfium2
 import pytest
 from click.testing import CliRunner
 from support.backup import Mailer
+from support.database import cli_env
 from support.helpdesk import make_staff, sign_in, upload
 from support.journeys import GOOD, login
 from support.web import SECRET, Page, get, submit
@@ -94,7 +95,7 @@ def test_the_command_line_refuses_a_clash_too(tmp_path, sesame, people):
     csv.write_text(
         staff_file(f"Martin;Paul;01/02/1980;13E24FILE0001;aesh;0130999A;Collège Test;;jean.dupont@{DOMAIN};")
     )
-    env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET}
+    env = {**cli_env(sesame.settings), "SESAME_SECRET_KEY": SECRET}
     result = CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env)
     assert result.exit_code == 1
     assert f"Ligne 2 : adresse académique « jean.dupont@{DOMAIN} » déjà attribué" in result.output
@@ -197,7 +198,7 @@ def test_import_staff_itself_refuses_a_clash_and_writes_nothing(sesame, people):
 def test_the_command_line_reports_pending_backup_addresses(tmp_path, sesame, people):
     csv = tmp_path / "agents.csv"
     csv.write_text(staff_file(PAUL, NINA))
-    env = {"SESAME_DB": str(sesame.settings.db_path), "SESAME_SECRET_KEY": SECRET}
+    env = {**cli_env(sesame.settings), "SESAME_SECRET_KEY": SECRET}
     result = CliRunner().invoke(main, ["import", "--oui", str(csv)], env=env)
     assert result.exit_code == 0, result.output
     assert "1 adresse personnelle (ligne 3) : elle deviendra adresse de secours" in result.output

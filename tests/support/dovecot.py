@@ -1,7 +1,8 @@
 """A real Dovecot on loopback for the tests: IMAP (plain and implicit TLS) and
-ManageSieve (STARTTLS), with Sésame's SQLite database as its passdb through the
-snippet shipped in docs/dovecot/, and a throw-away CA made here (cryptography) so the
-TLS is real and verified (Sésame trusts it through SESAME_MAIL_CA_FILE).
+ManageSieve (STARTTLS), with Sésame's database as its passdb through the snippets
+shipped in docs/dovecot/ (the SQLite file, or with PostgreSQL the test's database read
+as the read-only role over verified TLS), and a throw-away CA (support/certs.py)
+so the TLS is real and verified (Sésame trusts it through SESAME_MAIL_CA_FILE).
 
 tests/conftest.py registers the fixture for the whole suite (pytest_plugins); test modules mark
 themselves ``pytest.mark.dovecot``. Without Dovecot the tests are skipped, except
@@ -10,25 +11,31 @@ when ``CI`` is set: then they fail.
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import imaplib
-import ipaddress
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from support.certs import make_ca
 
 ROOT = Path(__file__).resolve().parents[2]
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MANAGESIEVE = Path("/usr/lib/dovecot/managesieve")
 SUBMISSION = Path("/usr/lib/dovecot/submission")
+PGSQL_DRIVERS = [
+    Path("/usr/lib/dovecot/modules/auth/libdriver_pgsql.so"),
+    Path("/usr/lib/dovecot/modules/libdriver_pgsql.so"),
+]
 SIEVEC = shutil.which("sievec") or "/usr/bin/sievec"
 HOST = "127.0.0.1"
 
@@ -124,81 +131,33 @@ submission_relay_port = {relay}
 """
 
 
-def sesame_part(folder: Path, policy_url: str | None, policy_token: str) -> str:
-    """docs/dovecot/dovecot-sesame.conf as shipped: its two passdbs, and the auth policy
-    hook when a Sésame listens at `policy_url`."""
+SQL_SNIPPETS = ("dovecot-sql.conf.ext", "dovecot-sql-app-passwords.conf.ext")
+PGSQL_SNIPPETS = ("dovecot-pgsql.conf.ext", "dovecot-pgsql-app-passwords.conf.ext")
+
+
+def sesame_part(folder: Path, policy_url: str | None, policy_token: str, pgsql: bool = False) -> str:
+    """docs/dovecot/dovecot-sesame.conf as shipped: its two passdbs (the pgsql snippets
+    with PostgreSQL, as its comment says), and the auth policy hook when a Sésame listens
+    at `policy_url`."""
     text = (ROOT / "docs/dovecot/dovecot-sesame.conf").read_text().replace("/etc/dovecot/", f"{folder}/")
+    if pgsql:
+        for sqlite_name, pgsql_name in zip(SQL_SNIPPETS, PGSQL_SNIPPETS, strict=True):
+            text = text.replace(f"args = {folder}/{sqlite_name}", f"args = {folder}/{pgsql_name}")
     if policy_url is None:
         return "\n".join(line for line in text.splitlines() if not line.startswith("auth_policy_"))
     text = text.replace("http://127.0.0.1:8000/dovecot/politique", policy_url)
     return text.replace("SESAME_MAIL_POLICY_TOKEN", policy_token).replace("CHANGE-ME", "test-nonce")
 
 
-def make_ca(folder: Path) -> Path:
-    """A throw-away CA and a server certificate for 127.0.0.1 and localhost; returns the
-    CA's PEM file."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = dt.datetime.now(dt.UTC)
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(name("Sésame tests CA"))
-        .issuer_name(name("Sésame tests CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name("localhost"))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1))
-        .not_valid_after(now + dt.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (folder / "server.pem").write_bytes(cert.public_bytes(pem))
-    (folder / "server.key").write_bytes(
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return folder / "ca.pem"
+def pgsql_snippet(name: str, values: dict[str, str]) -> str:
+    """docs/dovecot/<name> with the test server's values in its connect line; the rest of
+    the line (user=dovecot_ro sslmode=verify-full) as shipped."""
+    snippet = (ROOT / "docs/dovecot" / name).read_text()
+    line = next(line for line in snippet.splitlines() if line.startswith("connect = "))
+    params = dict(part.split("=", 1) for part in line.removeprefix("connect = ").split())
+    assert set(values) <= set(params), name
+    connect = "connect = " + " ".join(f"{key}={values.get(key, value)}" for key, value in params.items())
+    return snippet.replace(line, connect)
 
 
 @dataclass
@@ -212,6 +171,13 @@ class Dovecot:
     sieve_port: int | None
     ca_file: Path
     submission_port: int | None = None
+    database_url: str = ""  # PostgreSQL: Sésame's database, which Dovecot reads instead of `db`
+    grant_reader: Callable[[], None] | None = None
+
+    @property
+    def store(self) -> dict:
+        """Settings overrides that give Sésame the database this Dovecot reads."""
+        return {"db_path": self.db, "database_url": self.database_url}
 
     @property
     def settings(self) -> dict:
@@ -237,6 +203,9 @@ class Dovecot:
         }
 
     def start(self) -> None:
+        """Start Dovecot, once Sésame has made its tables (the reader's grants need them)."""
+        if self.grant_reader is not None:
+            self.grant_reader()
         # Dovecot's auth worker reads the database: world-readable in this throw-away folder.
         for path in self.db.parent.glob(self.db.name + "*"):
             path.chmod(0o666)
@@ -289,8 +258,11 @@ def ldap_passdb(folder: Path, values: dict[str, str]) -> None:
         snippet = snippet.replace(line, f"{key} = {values[key]}\n")
     (folder / "dovecot-ldap.conf.ext").write_text(snippet)
     conf = (folder / "dovecot.conf").read_text()
-    sql = f"driver = sql\n  args = {folder}/dovecot-sql.conf.ext"
-    assert sql in conf
+    sql = next(
+        text
+        for name in ("dovecot-sql.conf.ext", "dovecot-pgsql.conf.ext")
+        if (text := f"driver = sql\n  args = {folder}/{name}") in conf
+    )
     (folder / "dovecot.conf").write_text(
         conf.replace(sql, f"driver = ldap\n  args = {folder}/dovecot-ldap.conf.ext")
         + "auth_cache_size = 0\nservice anvil {\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n}\n"
@@ -304,9 +276,13 @@ def configure(
     submission: bool = False,
     policy_url: str | None = None,
     policy_token: str = "",
+    database_url: str = "",
+    postgres: Any = None,
 ) -> Dovecot:
     """`submission`: SMTP AUTH on a port of its own (dovecot-submissiond); `policy_url`:
-    the Sésame that receives the auth policy reports (last use of app passwords)."""
+    the Sésame that receives the auth policy reports (last use of app passwords);
+    `database_url`: Sésame's PostgreSQL database on the session's `postgres` server, read
+    with the pgsql snippets (else the SQLite file `db`)."""
     if not Path(DOVECOT).exists():
         missing("dovecot is not installed (apt-get install dovecot-imapd dovecot-sqlite)")
     if sieve and not MANAGESIEVE.exists():
@@ -315,9 +291,17 @@ def configure(
         missing("the submission service is not installed (apt-get install dovecot-submissiond)")
     folder.chmod(0o755)  # Dovecot's unprivileged processes traverse it
     db = folder / "sesame.db"
-    for name in ("dovecot-sql.conf.ext", "dovecot-sql-app-passwords.conf.ext"):
+    for name in SQL_SNIPPETS:
         snippet = (ROOT / "docs/dovecot" / name).read_text()
         (folder / name).write_text(snippet.replace("/var/lib/sesame/sesame.db", str(db)))
+    grant_reader: Callable[[], None] | None = None
+    if database_url:
+        if not any(path.exists() for path in PGSQL_DRIVERS):
+            missing("Dovecot's PostgreSQL driver is not installed (apt-get install dovecot-pgsql)")
+        for name in PGSQL_SNIPPETS:
+            (folder / name).write_text(pgsql_snippet(name, postgres.reader(database_url)))
+        grant_reader = functools.partial(postgres.grant_reader, database_url.rsplit("/", 1)[1])
+
     for sub in ("run", "state", "home"):
         (folder / sub).mkdir()
     (folder / "home").chmod(0o777)
@@ -331,6 +315,8 @@ def configure(
         free_port() if sieve else None,
         ca_file,
         free_port() if submission else None,
+        database_url,
+        grant_reader,
     )
     (folder / "dovecot.conf").write_text(
         CONF.format(
@@ -343,19 +329,21 @@ def configure(
             submission_service=SUBMISSION_SERVICE.format(port=server.submission_port, relay=free_port())
             if submission
             else "",
-            sesame=sesame_part(folder, policy_url, policy_token),
+            sesame=sesame_part(folder, policy_url, policy_token, pgsql=bool(database_url)),
         )
     )
     return server
 
 
 @pytest.fixture
-def dovecot() -> Iterator[Dovecot]:
-    """A configured Dovecot in a fresh world-readable folder; stopped at the end."""
+def dovecot(database_url: str, request) -> Iterator[Dovecot]:
+    """A configured Dovecot in a fresh world-readable folder, reading the test's engine
+    (`dovecot.store` gives Sésame the same database); stopped at the end."""
     folder = Path(tempfile.mkdtemp(prefix="sesame-dovecot-", dir="/tmp"))
     server = None
     try:
-        server = configure(folder)
+        postgres = request.getfixturevalue("postgres") if database_url else None
+        server = configure(folder, database_url=database_url, postgres=postgres)
         yield server
     finally:
         if server is not None:

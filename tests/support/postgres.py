@@ -4,8 +4,10 @@ One server per test session (`postgres` fixture), started in the foreground as t
 `postgres` user from a throw-away data folder; each test takes a database of its own
 (`Postgres.database()`), so tests never see each other's rows. Sésame connects as a
 plain role that owns its database; Dovecot reads through a read-only role
-(`dovecot_ro`), as in docs/dovecot/. Without PostgreSQL the tests are skipped, except
-when ``CI`` is set: then they fail."""
+(`dovecot_ro`) granted by docs/dovecot/dovecot-pgsql-reader.sql, over TLS checked against
+a throw-away CA (sslmode=verify-full, as the shipped snippet). Both roles log in with their
+password (scram-sha-256); the `postgres` superuser is trusted on loopback. Without
+PostgreSQL the tests are skipped, except when ``CI`` is set: then they fail."""
 
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from pathlib import Path
 
 import pytest
 
+from support.certs import make_ca
 from support.dovecot import HOST, free_port, missing
 
+ROOT = Path(__file__).resolve().parents[2]
 ROLE, ROLE_PW = "sesame", "sesame-secret-for-tests"
 READER, READER_PW = "dovecot_ro", "dovecot-secret-for-tests"
 
@@ -40,6 +44,7 @@ class Postgres:
     folder: Path
     port: int
     bin: Path
+    ca_file: Path
     proc: subprocess.Popen | None = None
     _names: Iterator[int] = field(default_factory=itertools.count)
 
@@ -56,6 +61,9 @@ class Postgres:
                 # reach the server, not the disk), room for two instances' pools.
                 *("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"),
                 *("-c", "shared_buffers=32MB", "-c", "max_connections=200"),
+                # TLS for Dovecot's connection (sslmode=verify-full in docs/dovecot/dovecot-pgsql*.conf.ext).
+                *("-c", "ssl=on", "-c", f"ssl_cert_file={self.folder / 'tls/server.pem'}"),
+                *("-c", f"ssl_key_file={self.folder / 'tls/server.key'}"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=open(self.folder / "server.log", "ab"),  # noqa: SIM115 (closed with the process)
@@ -100,8 +108,24 @@ class Postgres:
         return self.url(name)
 
     def grant_reader(self, dbname: str) -> None:
-        """Dovecot's read-only role may read the tables the passdb queries (after migrations)."""
-        self.admin(f"grant select on accounts, app_passwords to {READER}", dbname=dbname)
+        """Dovecot's read-only role may read the columns the passdb queries read: the shipped
+        docs/dovecot/dovecot-pgsql-reader.sql, run as Sésame's role after its migrations."""
+        import psycopg
+
+        sql = (ROOT / "docs/dovecot/dovecot-pgsql-reader.sql").read_text()
+        with psycopg.connect(self.url(dbname), autocommit=True) as conn:
+            conn.execute(sql)  # grants to READER (dovecot_ro)
+
+    def reader(self, database_url: str) -> dict[str, str]:
+        """The values of the pgsql snippet's connect line that let Dovecot read the database
+        of `database_url` as the read-only role."""
+        return {
+            "host": HOST,
+            "port": str(self.port),
+            "dbname": database_url.rsplit("/", 1)[1],
+            "password": READER_PW,
+            "sslrootcert": str(self.ca_file),
+        }
 
 
 def build(folder: Path, bin_dir: Path) -> Postgres:
@@ -122,7 +146,16 @@ def build(folder: Path, bin_dir: Path) -> Postgres:
         group="postgres",
         extra_groups=[],
     )
-    server = Postgres(folder=folder, port=free_port(), bin=bin_dir)
+    # Passwords checked for Sésame's and Dovecot's roles, as on a real server.
+    hba = "local all all trust\nhost all postgres 127.0.0.1/32 trust\nhost all all 127.0.0.1/32 scram-sha-256\n"
+    (folder / "data/pg_hba.conf").write_text(hba)
+    tls = folder / "tls"
+    tls.mkdir()
+    ca_file = make_ca(tls)
+    for path in (tls, tls / "server.pem", tls / "server.key"):
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    (tls / "server.key").chmod(0o600)
+    server = Postgres(folder=folder, port=free_port(), bin=bin_dir, ca_file=ca_file)
     return server
 
 

@@ -24,7 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from support.dovecot import HOST, free_port, make_ca, missing
+from support.certs import make_ca
+from support.dovecot import HOST, free_port, missing
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 SLAPADD = shutil.which("slapadd") or "/usr/sbin/slapadd"

@@ -39,6 +39,25 @@ def test_dovecot_snippet_in_readme_is_the_tested_file():
     assert snippet in README
 
 
+def test_dovecot_pgsql_snippet_in_readme_is_the_tested_file():
+    snippet = (ROOT / "docs/dovecot/dovecot-pgsql.conf.ext").read_text()  # tests/http/test_dovecot*.py
+    assert snippet in README
+    assert (ROOT / "docs/dovecot/dovecot-pgsql-reader.sql").read_text() in README
+
+
+def test_dovecot_pgsql_snippets_keep_the_sqlite_queries():
+    """One set of queries: the PostgreSQL files differ from the SQLite ones in the connection
+    and in how the app-password query reads the clock, nothing else."""
+
+    def query(name: str) -> str:
+        return (ROOT / "docs/dovecot" / name).read_text().split("\ndefault_pass_scheme = ")[1]
+
+    assert query("dovecot-pgsql.conf.ext") == query("dovecot-sql.conf.ext")
+    pgsql, sqlite = query("dovecot-pgsql-app-passwords.conf.ext"), query("dovecot-sql-app-passwords.conf.ext")
+    assert "extract(epoch from now())" in pgsql
+    assert pgsql.replace("extract(epoch from now())", "CAST(strftime('%%s', 'now') AS REAL)") == sqlite
+
+
 def test_dovecot_ldap_snippet_in_readme_is_the_tested_file():
     snippet = (ROOT / "docs/dovecot/dovecot-ldap.conf.ext").read_text()  # tests/test_dovecot_ldap.py
     assert snippet in README
