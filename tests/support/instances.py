@@ -2,9 +2,9 @@
 
 `Instance` is one `python -m pwa serve` in its own process group (so SIGKILL takes it
 whole), started with the environment an operator would give each host: the same
-database, secret key, académie and public URL. `seed` fills a fresh database the way
-the operator does before the first start (migrations, the staff file, passwords,
-an assistance agent with an OTP app), through the app's own Python API.
+database, secret key, académie and public URL. `seed` fills a fresh store before the
+first start: the staff file through the real `sesame import` (which migrates), then
+passwords and an assistance agent with an OTP app through the app's Python API.
 
 `balanced_clients` gives one httpx client per instance over a single cookie jar: a
 browser behind a load balancer carries the same cookies to whichever host answers
@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,18 +192,6 @@ def environ(*, database_url: str = "", db_path: Path | None = None, smtp_port: i
     if db_path is not None:
         env["SESAME_DB"] = str(db_path)
     return env
-
-
-@contextlib.contextmanager
-def running(instances: list[Instance]) -> Iterator[list[Instance]]:
-    """Start the instances one after the other; stop them all at the end."""
-    try:
-        for instance in instances:
-            instance.start()
-        yield instances
-    finally:
-        for instance in instances:
-            instance.stop()
 
 
 def balanced_clients(*instances: Instance, jar: http.cookiejar.CookieJar | None = None) -> list[httpx.Client]:
