@@ -28,6 +28,12 @@ LOCK_TIMEOUT_MS = 5_000  # as SQLite's busy timeout: a write waiting longer give
 MIGRATIONS_LOCK = 0x5E5A3E  # advisory lock: two instances starting at once migrate one after the other
 
 
+def reason(error: Exception) -> str:
+    """The server's own words, short: the end of the first line (never holds a password)."""
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return first.rsplit(": ", 1)[-1].strip() or type(error).__name__
+
+
 class PostgresStore(Store):
     engine = "postgresql"
     skip_locked = " for update skip locked"
@@ -40,12 +46,12 @@ class PostgresStore(Store):
         self._local = threading.local()
         self._opening = threading.Lock()
         self.pool_size = pool_size
+        try:  # one connection first, so that a wrong address or password is said at once
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(f"ne répond pas ou refuse la connexion ({reason(exc)})") from None
         self.pool = self._new_pool()
-        try:
-            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS * 2)
-        except PoolTimeout as exc:
-            self.pool.close(timeout=0)
-            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} ne répond pas") from exc
+        self.pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS * 2)
 
     def _new_pool(self) -> ConnectionPool:
         return ConnectionPool(
@@ -84,7 +90,7 @@ class PostgresStore(Store):
             with self.pool.connection() as conn:
                 yield conn
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} : {type(exc).__name__}") from exc
+            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} : {reason(exc)}") from exc
 
     def _run(self, fn: Callable[[psycopg.Connection], T]) -> T:
         conn = getattr(self._local, "conn", None)

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 
 from pwa.directory import DirectoryUnavailable
 from pwa.security.passwords import HashingBusy
+from pwa.store import DatabaseUnavailable
 from pwa.views import BadForm, render
 
 log = logging.getLogger("sesame.errors")
@@ -62,6 +63,18 @@ async def directory_down(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def database_down(request: Request, exc: Exception) -> Response:
+    """PostgreSQL does not answer (or a lock waited too long): nothing was changed."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = _page(
+        request,
+        503,
+        "Le service est momentanément indisponible. Réessayez dans quelques minutes. Rien n'a été modifié.",
+    )
+    response.headers["Retry-After"] = "30"
+    return response
+
+
 def _page(request: Request, status: int, message: str) -> Response:
     try:
         return render(request, "error.html", {"status": status, "message": message}, status=status)
@@ -75,5 +88,6 @@ def handlers() -> dict:
         BadForm: http_error,
         HashingBusy: busy,
         DirectoryUnavailable: directory_down,
+        DatabaseUnavailable: database_down,
         Exception: server_error,
     }

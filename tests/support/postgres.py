@@ -11,6 +11,7 @@ PostgreSQL the tests are skipped, except when ``CI`` is set: then they fail."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import itertools
 import os
@@ -106,6 +107,18 @@ class Postgres:
         name = f"sesame_{os.getpid()}_{next(self._names)}"
         self.admin(f'create database "{name}" owner {ROLE}')
         return self.url(name)
+
+    @contextlib.contextmanager
+    def refusing(self, database_url: str) -> Iterator[None]:
+        """Meanwhile the server answers nothing for this database: new connections are
+        refused and the open ones are cut, as when PostgreSQL is down or unreachable."""
+        name = database_url.rsplit("/", 1)[1]
+        self.admin(f'alter database "{name}" allow_connections false')
+        self.admin("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", name)
+        try:
+            yield
+        finally:
+            self.admin(f'alter database "{name}" allow_connections true')
 
     def grant_reader(self, dbname: str) -> None:
         """Dovecot's read-only role may read the columns the passdb queries read: the shipped
