@@ -25,6 +25,7 @@ POOL_WAIT_SECONDS = 5.0  # a request waits this long for a free connection, then
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_MS = 15_000  # nothing Sésame asks takes more; a stuck lock gives a 503, not a hung page
 LOCK_TIMEOUT_MS = 5_000  # as SQLite's busy timeout: a write waiting longer gives the 503 page
+RENEW_SECONDS = 1.0
 MIGRATIONS_LOCK = 0x5E5A3E  # advisory lock: two instances starting at once migrate one after the other
 
 
@@ -45,6 +46,7 @@ class PostgresStore(Store):
         self.clock = clock
         self._local = threading.local()
         self._opening = threading.Lock()
+        self._renewed_at = 0.0
         self.pool_size = pool_size
         try:  # one connection first, so that a wrong address or password is said at once
             psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
@@ -81,16 +83,38 @@ class PostgresStore(Store):
     # -- connections ----------------------------------------------------------------------
     @contextlib.contextmanager
     def _borrow(self) -> Iterator[psycopg.Connection]:
-        if self.pool.closed:  # closed by an app's shutdown: the next use opens a new one
-            with self._opening:
-                if self.pool.closed:
-                    self.pool = self._new_pool()
-                    self.pool.open()
+        pool = self.pool
+        if pool.closed:  # closed by an app's shutdown: the next use opens a new one
+            pool = self._renew(pool)
+        lost = False
         try:
-            with self.pool.connection() as conn:
-                yield conn
-        except (psycopg.OperationalError, PoolTimeout) as exc:
+            with pool.connection() as conn:
+                try:
+                    yield conn
+                except psycopg.OperationalError:
+                    lost = conn.broken  # the server went away (restart, failover, network)
+                    raise
+        except PoolTimeout as exc:
+            # No connection for POOL_WAIT_SECONDS: the pool's own retries back off (1, 2, 4 …
+            # seconds); a fresh pool tries at once, so service resumes soon after the server.
+            self._renew(pool)
             raise DatabaseUnavailable(f"PostgreSQL {self.describe()} : {reason(exc)}") from exc
+        except psycopg.OperationalError as exc:
+            if lost:
+                pool.check()  # its other idle connections are likely dead too: test them now
+            raise DatabaseUnavailable(f"PostgreSQL {self.describe()} : {reason(exc)}") from exc
+
+    def _renew(self, stale: ConnectionPool) -> ConnectionPool:
+        """Replace a closed or starved pool, at most once per RENEW_SECONDS."""
+        with self._opening:
+            now = time.monotonic()
+            if self.pool is stale and (stale.closed or now - self._renewed_at >= RENEW_SECONDS):
+                self.pool = self._new_pool()
+                self.pool.open(wait=False)
+                self._renewed_at = now
+                if not stale.closed:
+                    stale.close(timeout=0)
+            return self.pool
 
     def _run(self, fn: Callable[[psycopg.Connection], T]) -> T:
         conn = getattr(self._local, "conn", None)
