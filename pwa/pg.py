@@ -126,9 +126,6 @@ class PgDatabase:
         rows = self.query("select tablename from pg_tables where schemaname = current_schema() order by tablename")
         return [r["tablename"] for r in rows]
 
-    def primary_key(self, table: str) -> list[str]:
-        return list(_primary_key(self, table))
-
 
 def _primary_key(db: PgDatabase, table: str) -> tuple[str, ...]:
     rows = db.query(
