@@ -161,3 +161,22 @@ def test_dovecot_logs_in_again_once_postgresql_has_dropped_its_connections(postg
         assert time.monotonic() < deadline, dovecot_pg.log()[-2000:]
         time.sleep(0.2)
     assert not imap_login(dovecot_pg.imap_port, "jdupont", "Mauvais-Mot-De-Passe-42")
+
+
+def test_no_password_typed_in_a_mail_app_reaches_the_database_server(postgres: Postgres, dovecot_pg):
+    """Dovecot cuts the app password's public first group itself (%0.4w): the queries it sends
+    carry no password beyond those four characters, so none lands in PostgreSQL's statement
+    log or pg_stat_activity (before, the whole typed password went into the query's text)."""
+    dbname = dovecot_pg.database_url.rsplit("/", 1)[1]
+    postgres.admin(f'alter role {READER} in database "{dbname}" set log_statement = \'all\'')
+    log = postgres.folder / "server.log"
+    start = log.stat().st_size
+    dovecot_pg.start()
+    assert imap_login(dovecot_pg.imap_port, "jdupont", GOOD)
+    assert not imap_login(dovecot_pg.imap_port, "jdupont", "Mauvais-Mot-De-Passe-42")
+    statements = log.read_bytes()[start:].decode(errors="replace")
+    assert "FROM app_passwords" in statements  # the log does hold Dovecot's queries
+    assert GOOD not in statements and "Mauvais-Mot-De-Passe-42" not in statements
+    # Only the first group of four characters (an app password's public identifier) is sent:
+    # the rest of any typed password, main or app, never is.
+    assert "'Gira'" in statements and "Giraf" not in statements and "Mauva" not in statements
