@@ -25,6 +25,7 @@ POOL_WAIT_SECONDS = 5.0  # a request waits this long for a free connection, then
 CONNECT_TIMEOUT_SECONDS = 5
 STATEMENT_TIMEOUT_MS = 15_000  # nothing Sésame asks takes more; a stuck lock gives a 503, not a hung page
 LOCK_TIMEOUT_MS = 5_000  # as SQLite's busy timeout: a write waiting longer gives the 503 page
+IDLE_IN_TRANSACTION_MS = 30_000  # a transaction left open (a hung thread) is ended by the server
 RENEW_SECONDS = 1.0
 MIGRATIONS_LOCK = 0x5E5A3E  # advisory lock: two instances starting at once migrate one after the other
 
@@ -47,6 +48,8 @@ class PostgresStore(Store):
         self._local = threading.local()
         self._opening = threading.Lock()
         self._renewed_at = 0.0
+        self._counting = threading.Lock()
+        self._lent = 0  # connections this process's threads hold right now
         self.pool_size = pool_size
         try:  # one connection first, so that a wrong address or password is said at once
             psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
@@ -64,7 +67,7 @@ class PostgresStore(Store):
                 "autocommit": True,
                 "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                 "options": f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={LOCK_TIMEOUT_MS}"
-                " -c TimeZone=UTC",
+                f" -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS} -c TimeZone=UTC",
                 "application_name": "sesame",
             },
             timeout=POOL_WAIT_SECONDS,
@@ -89,15 +92,23 @@ class PostgresStore(Store):
         lost = False
         try:
             with pool.connection() as conn:
+                with self._counting:
+                    self._lent += 1
                 try:
                     yield conn
                 except psycopg.OperationalError:
                     lost = conn.broken  # the server went away (restart, failover, network)
                     raise
+                finally:
+                    with self._counting:
+                        self._lent -= 1
         except PoolTimeout as exc:
-            # No connection for POOL_WAIT_SECONDS: the pool's own retries back off (1, 2, 4 …
-            # seconds); a fresh pool tries at once, so service resumes soon after the server.
-            self._renew(pool)
+            # No connection for POOL_WAIT_SECONDS. With none lent either, the pool has none at
+            # all: its own retries back off (1, 2, 4 … seconds) after an outage, and a fresh
+            # pool tries at once, so service resumes soon after the server. With some lent,
+            # the pool is only busy: keep it.
+            if not self._lent:
+                self._renew(pool)
             raise DatabaseUnavailable(f"PostgreSQL {self.describe()} : {reason(exc)}") from exc
         except psycopg.OperationalError as exc:
             if lost:

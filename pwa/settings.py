@@ -252,16 +252,16 @@ ENVIRONMENT = {name: (v.default, v.help) for name, v in VARIABLES.items()}
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
-    database_url: str = ""
+    database_url: str = field(default="", repr=False)  # a secret: never in a repr or a traceback
     database_pool: int = 8
     academie: str = "aix-marseille"
     profile_dir: str = ""
-    secret_key: str = ""
+    secret_key: str = field(default="", repr=False)  # a secret: never in a repr or a traceback
     public_url: str = ""
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)  # a secret: never in a repr or a traceback
     smtp_tls: str = "starttls"
     smtp_timeout: float = 10.0
     mail_from: str = ""
@@ -277,10 +277,10 @@ class Settings:
     mail_ca_file: str = ""
     mail_timeout: float = 8.0
     # Dovecot's auth policy hook reports app passwords' use (pwa/views/mail_policy.py).
-    mail_policy_token: str = ""
+    mail_policy_token: str = field(default="", repr=False)  # a secret: never in a repr or a traceback
     # Operations (pwa/ops): log format and Prometheus metrics.
     log_format: str = "text"
-    metrics_token: str = ""
+    metrics_token: str = field(default="", repr=False)  # a secret: never in a repr or a traceback
     metrics_address: str = ""
     metrics_dir: str = ""
     # The directory backend (pwa/ldap_directory.py with ldap).
@@ -289,7 +289,7 @@ class Settings:
     ldap_starttls: bool = True
     ldap_ca_file: str = ""
     ldap_bind_dn: str = ""
-    ldap_bind_password: str = ""
+    ldap_bind_password: str = field(default="", repr=False)  # a secret: never in a repr or a traceback
     ldap_base_dn: str = ""
     ldap_filter: str = "(objectClass=inetOrgPerson)"
     ldap_attributes: tuple = ()

@@ -73,7 +73,14 @@ def restore(source: Path, confirmed: bool) -> None:
 
 
 @click.command(name="copy-database")
-@click.option("--to", "url", required=True, metavar="URL", help="The PostgreSQL database (postgresql://…), empty.")
+@click.option(
+    "--to",
+    "url",
+    default=None,
+    metavar="URL",
+    help="The empty PostgreSQL database (postgresql://…); default SESAME_DATABASE_URL, which keeps its "
+    "password out of the process list and the shell history.",
+)
 @click.option(
     "--from",
     "source",
@@ -82,7 +89,7 @@ def restore(source: Path, confirmed: bool) -> None:
     help="The SQLite file to copy (default: SESAME_DB).",
 )
 @click.option("--dry-run", is_flag=True, help="Count the rows and check the target answers; write nothing.")
-def copy_database_(url: str, source: Path | None, dry_run: bool) -> None:
+def copy_database_(url: str | None, source: Path | None, dry_run: bool) -> None:
     """Copy the SQLite database to PostgreSQL in one transaction, checked row by row.
 
     Stop Sésame (or put it in maintenance) for the final copy: what it writes after the
@@ -94,6 +101,13 @@ def copy_database_(url: str, source: Path | None, dry_run: bool) -> None:
     from pwa.settings_values import database_url
 
     settings = _settings(require=())
+    if url is None:
+        url = settings.database_url
+        if not url:
+            _fail(
+                "où copier ? Donnez l'adresse PostgreSQL dans SESAME_DATABASE_URL (son mot de passe "
+                "reste hors de la liste des processus) ou avec --to."
+            )
     try:
         url = database_url(url)
     except ValueError as exc:

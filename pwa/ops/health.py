@@ -6,6 +6,7 @@ the worker is dead). An SMTP server refusing mail does not make Sésame unready
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -14,6 +15,8 @@ from starlette.routing import Route
 from pwa.store import Store
 
 STUCK_SECONDS = 900.0
+
+log = logging.getLogger("sesame.health")
 
 
 async def healthz(request: Request) -> Response:
@@ -28,7 +31,9 @@ def readiness(store: Store) -> dict[str, str]:
         store.set_meta("ready_probe", str(store.now()))
         checks["database"] = "ok"
     except store.unavailable_errors as exc:
-        checks["database"] = f"not writable ({type(exc).__name__}: {exc})"
+        # The probe is public: the kind of failure only; the details (host, base) go to the log.
+        log.warning("readiness: the database takes no write: %s", exc)
+        checks["database"] = f"not writable ({type(exc).__name__})"
         return checks
     stuck = overdue(store, STUCK_SECONDS)
     checks["outbox"] = f"stuck ({stuck} mail(s) due for more than 15 min)" if stuck else "ok"

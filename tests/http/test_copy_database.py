@@ -128,6 +128,19 @@ def test_dry_run_writes_nothing(source, postgres, tmp_path):
     assert postgres.admin("select count(*) from pg_tables where schemaname = 'public'", dbname=dbname) == [(0,)]
 
 
+def test_the_target_may_come_from_sesame_database_url_keeping_its_password_off_the_command_line(
+    source, postgres, tmp_path
+):
+    url = postgres.database()
+    result = sesame("copy-database", "--dry-run", db=source, cwd=tmp_path, SESAME_DATABASE_URL=url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Essai : ") and url.rsplit("/", 1)[1] in result.stdout
+    assert ROLE_PW not in result.stdout + result.stderr
+    nowhere = sesame("copy-database", db=source, cwd=tmp_path)
+    assert nowhere.returncode == 2 and "SESAME_DATABASE_URL" in nowhere.stderr and "--to" in nowhere.stderr
+    assert nowhere.stderr.strip().count("\n") == 0 and "Traceback" not in nowhere.stderr
+
+
 def test_bad_target_or_source_is_one_french_line(source, postgres, tmp_path):
     down = f"postgresql://sesame:{ROLE_PW}@127.0.0.1:{free_port()}/sesame"
     cases = [

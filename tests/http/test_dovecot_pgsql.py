@@ -168,7 +168,7 @@ def test_no_password_typed_in_a_mail_app_reaches_the_database_server(postgres: P
     carry no password beyond those four characters, so none lands in PostgreSQL's statement
     log or pg_stat_activity (before, the whole typed password went into the query's text)."""
     dbname = dovecot_pg.database_url.rsplit("/", 1)[1]
-    postgres.admin(f'alter role {READER} in database "{dbname}" set log_statement = \'all\'')
+    postgres.admin(f"alter role {READER} in database \"{dbname}\" set log_statement = 'all'")
     log = postgres.folder / "server.log"
     start = log.stat().st_size
     dovecot_pg.start()

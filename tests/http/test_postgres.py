@@ -113,3 +113,36 @@ def test_the_command_line_says_in_one_french_line_that_postgresql_does_not_answe
         and "ne répond pas ou refuse la connexion (Connection refused)" in out.stderr
     )
     assert "Mot-De-Passe-Base-42" not in out.stderr + out.stdout
+
+
+def test_a_busy_pool_makes_a_request_wait_then_503_without_dropping_the_others(postgres):
+    """Every connection lent (a long transaction): another request waits POOL_WAIT_SECONDS,
+    then gets DatabaseUnavailable (the 503 page); the pool is kept, and the long transaction
+    commits. Only a pool with no connection at all is replaced (after an outage)."""
+    import threading
+
+    from pwa.store import DatabaseUnavailable
+
+    store = PostgresStore(postgres.database(), pool_size=1)
+    store.migrate()
+    pool = store.pool
+    inside, release = threading.Event(), threading.Event()
+
+    def long_transaction() -> None:
+        with store.write():
+            store.set_meta("long", "1")
+            inside.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=long_transaction)
+    holder.start()
+    try:
+        assert inside.wait(10)
+        with pytest.raises(DatabaseUnavailable):
+            store.get_meta("long")
+        assert store.pool is pool and not pool.closed
+    finally:
+        release.set()
+        holder.join(30)
+    assert store.get_meta("long") == "1"
+    store.close()

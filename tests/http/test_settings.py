@@ -186,3 +186,10 @@ def test_every_bad_variable_is_reported_at_once(tmp_path):
         "SESAME_SMTP_PORT",
         "SESAME_MAIL_TIMEOUT",
     ]
+
+
+def test_secret_settings_never_show_in_a_repr_or_a_traceback(tmp_path):
+    values = {name: BAD[name] + "-Zq9" for name in SECRETS if name in BAD}
+    settings = Settings(db_path=tmp_path / "s.db", **{VARIABLES[name].field: value for name, value in values.items()})
+    shown = repr(settings)
+    assert "db_path" in shown and all(value not in shown for value in values.values())

@@ -38,9 +38,9 @@ WRITER = textwrap.dedent(
 )
 
 
-def sesame(*args: str, db: Path, key: str = SECRET, cwd: Path) -> subprocess.CompletedProcess:
+def sesame(*args: str, db: Path, key: str = SECRET, cwd: Path, **environ: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SESAME_")}
-    env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, PYTHONPATH=str(ROOT))
+    env.update(SESAME_DB=str(db), SESAME_SECRET_KEY=key, PYTHONPATH=str(ROOT), **environ)
     return subprocess.run(
         [sys.executable, "-m", "pwa", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
     )
