@@ -93,8 +93,14 @@ class Authenticators:
         with self.store.write() as db:
             db.table("authenticators").update(authenticator_id, fields)
 
+    def lock(self, account_id: int) -> None:
+        """First statement of a write that reads an account's factors to decide what it
+        writes: concurrent writers of the same account's factors wait for its end."""
+        self.store.lock(f"factors:{account_id}")
+
     def remove(self, account_id: int, authenticator_id: int) -> bool:
         with self.store.write() as db:
+            self.lock(account_id)
             cursor = db.execute(
                 "delete from authenticators where id = ? and account_id = ?",
                 (authenticator_id, account_id),
@@ -149,15 +155,17 @@ class Authenticators:
 
     # -- OTP app -------------------------------------------------------------------
     def add_totp(self, account_id: int, secret: str, step: int) -> int:
-        for old in self.for_account(account_id, "totp"):  # one OTP app at a time
-            self.remove(account_id, old.id)
-        return self._insert(
-            account_id,
-            "totp",
-            {"seed": encrypt(self.keys, account_id, secret), "last_step": step},
-            name="Application OTP",
-            last_used_at=self.store.now(),
-        )
+        with self.store.write():
+            self.lock(account_id)
+            for old in self.for_account(account_id, "totp"):  # one OTP app at a time
+                self.remove(account_id, old.id)
+            return self._insert(
+                account_id,
+                "totp",
+                {"seed": encrypt(self.keys, account_id, secret), "last_step": step},
+                name="Application OTP",
+                last_used_at=self.store.now(),
+            )
 
     def totp_secret(self, authenticator: Authenticator) -> str:
         return decrypt(self.keys, authenticator.account_id, authenticator.data["seed"])
@@ -175,6 +183,7 @@ class Authenticators:
         codes = recovery.new_codes()
         hashed = [{"hash": recovery.digest(self.keys, account_id, c)} for c in codes]
         with self.store.write() as db:
+            self.lock(account_id)
             db.execute(
                 "delete from authenticators where account_id = ? and type = 'recovery_codes'",
                 (account_id,),
@@ -183,9 +192,11 @@ class Authenticators:
         return codes
 
     def use_recovery_code(self, account_id: int, code: str) -> bool:
-        """Single use: the matching code is marked used inside one transaction."""
+        """Single use: the matching code is marked used inside one transaction, read
+        after the account's factors lock (two tries at once: one wins)."""
         wanted = recovery.digest(self.keys, account_id, code)
         with self.store.write():
+            self.lock(account_id)
             for auth in self.for_account(account_id, "recovery_codes"):
                 codes = auth.data.get("codes", [])
                 for entry in codes:

@@ -24,7 +24,7 @@ from pwa.mfa.recovery import ALPHABET, normalise
 from pwa.security.keys import Keys
 from pwa.store import Store
 
-__all__ = ["ALPHABET", "PURPOSES", "Check", "Codes", "grouped", "normalise"]
+__all__ = ["ALPHABET", "PURPOSES", "Check", "Codes", "grouped", "lock_key", "normalise"]
 
 DAY = 86400.0
 
@@ -66,6 +66,11 @@ def grouped(code: str, size: int = 4) -> str:
     return "-".join(code[i : i + size] for i in range(0, len(code), size))
 
 
+def lock_key(account_id: int, purpose: str) -> str:
+    """The `store.lock` key of an account's codes of one purpose."""
+    return f"code:{account_id}:{purpose}"
+
+
 class Codes:
     def __init__(self, store: Store, keys: Keys) -> None:
         self.store = store
@@ -81,6 +86,7 @@ class Codes:
         code = "".join(secrets.choice(ALPHABET) for _ in range(spec.length))
         now = self.store.now()
         with self.store.write() as db:
+            self.store.lock(lock_key(account_id, purpose))  # two issues at once: one live code
             db.execute(
                 "update codes set voided_at = ? where account_id = ? and purpose = ?"
                 " and used_at is null and voided_at is null",
@@ -129,6 +135,7 @@ class Codes:
         normalised = normalise(typed)
         now = self.store.now()
         with self.store.write() as db:
+            self.store.lock(lock_key(account_id, purpose))  # read after it: used once, every attempt counted
             row = self.store.one(
                 "select * from codes where account_id = ? and purpose = ? order by id desc limit 1",
                 (account_id, purpose),

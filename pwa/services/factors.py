@@ -75,18 +75,22 @@ class FactorService:
         if challenge is None:
             raise PasskeyError("no challenge, or it expired")
         new = passkeys.verify_registration(rp, credential, challenge)
-        with self.db.write():  # the passkey, its audit event and its notice together
-            if self.store.by_credential_id(new.credential_id) is not None:
-                raise PasskeyError("credential already registered")
-            authenticator_id = self.store.add_passkey(
-                account.id,
-                name=name,
-                credential_id=new.credential_id,
-                public_key=new.public_key,
-                sign_count=new.sign_count,
-                transports=new.transports,
-            )
-            self.added(account, "passkey", client, name=name)
+        try:
+            with self.db.write():  # the passkey, its audit event and its notice together
+                self.store.lock(account.id)
+                if self.store.by_credential_id(new.credential_id) is not None:
+                    raise PasskeyError("credential already registered")
+                authenticator_id = self.store.add_passkey(
+                    account.id,
+                    name=name,
+                    credential_id=new.credential_id,
+                    public_key=new.public_key,
+                    sign_count=new.sign_count,
+                    transports=new.transports,
+                )
+                self.added(account, "passkey", client, name=name)
+        except self.db.integrity_errors as exc:  # the same passkey added at once by another account
+            raise PasskeyError("credential already registered") from exc
         authenticator = self.store.get(account.id, authenticator_id)
         assert authenticator is not None  # just added
         return authenticator
@@ -113,17 +117,23 @@ class FactorService:
         challenge = self.take_challenge(session, purpose)
         if challenge is None:
             raise PasskeyError("no challenge, or it expired")
-        authenticator = self.store.by_credential_id(passkeys.credential_id_of(credential))
-        if authenticator is None or (account is not None and authenticator.account_id != account.id):
+        credential_id = passkeys.credential_id_of(credential)
+        found = self.store.by_credential_id(credential_id)
+        if found is None or (account is not None and found.account_id != account.id):
             raise PasskeyError("unknown passkey")
-        sign_count = passkeys.verify_authentication(
-            rp,
-            credential,
-            challenge,
-            public_key=authenticator.data["public_key"],
-            sign_count=authenticator.data.get("sign_count", 0),
-        )
-        self.store.passkey_used(authenticator, sign_count)
+        with self.db.write():  # the counter read after the lock: it never goes down
+            self.store.lock(found.account_id)
+            authenticator = self.store.by_credential_id(credential_id)
+            if authenticator is None or authenticator.account_id != found.account_id:
+                raise PasskeyError("unknown passkey")
+            sign_count = passkeys.verify_authentication(
+                rp,
+                credential,
+                challenge,
+                public_key=authenticator.data["public_key"],
+                sign_count=authenticator.data.get("sign_count", 0),
+            )
+            self.store.passkey_used(authenticator, sign_count)
         owner = self.directory.get(authenticator.account_id)
         if owner is None or not owner.active:
             raise PasskeyError("account unavailable")
@@ -144,13 +154,16 @@ class FactorService:
 
         def check() -> bool | str:
             now = self.db.now()
-            for auth in self.store.for_account(account.id, "totp"):
-                secret, last = self.store.totp_secret(auth), auth.data.get("last_step")
-                step = totp.matching_step(secret, code, now=now, last_step=last)
-                if step is not None:
-                    self.store.totp_used(auth, step)
-                    return True
-            for auth in self.store.for_account(account.id, "totp"):
+            with self.db.write():  # last_step read after the lock: a code is accepted once
+                self.store.lock(account.id)
+                held = self.store.for_account(account.id, "totp")
+                for auth in held:
+                    secret, last = self.store.totp_secret(auth), auth.data.get("last_step")
+                    step = totp.matching_step(secret, code, now=now, last_step=last)
+                    if step is not None:
+                        self.store.totp_used(auth, step)
+                        return True
+            for auth in held:
                 secret, last = self.store.totp_secret(auth), auth.data.get("last_step")
                 if totp.was_just_used(secret, code, now=now, last_step=last):
                     return "used"
