@@ -15,11 +15,12 @@ from support.web import JEAN
 from pwa.security.roles import Roles
 from pwa.services.accounts import AccountService
 from pwa.services.backup import CODES_PER_DAY
-from pwa.services.letter_requests import DONE, LetterRequests, Unresolvable
+from pwa.services.letter_requests import LetterRequests, Unresolvable
 from pwa.services.staff_import import STALE, StaffImport
 from pwa.stores.letter_requests import LetterQueue
 
 PERSO = "jean.perso@exemple.fr"
+DONE = "Cette demande a déjà été traitée, ou elle n'existe pas."
 DAY = 86400.0
 
 
