@@ -15,6 +15,7 @@ from support.web import JEAN
 from pwa.security.roles import Roles
 from pwa.services.accounts import AccountService
 from pwa.services.backup import CODES_PER_DAY
+from pwa.services.codes import Codes
 from pwa.services.letter_requests import LetterRequests, Unresolvable
 from pwa.services.staff_import import STALE, StaffImport
 from pwa.stores.letter_requests import LetterQueue
@@ -147,3 +148,15 @@ def test_two_requests_matched_at_once_leave_one_letter_queued(sesame, jean, monk
         "select count(*) as n from letter_requests where account_id = ? and status = 'queued'", (jean.id,)
     )
     assert queued == {"n": 1}, "one letter to print, not two"
+
+
+def test_a_letter_printed_by_two_agents_at_once_is_printed_once(sesame, jean, monkeypatch):
+    people = sesame.letters.accounts(identifiants=[JEAN.identifiant])
+    meet_after(monkeypatch, Codes, "live_letters")  # both agents started their batch
+
+    results = at_once(lambda i: sesame.letters.print(people, base_url="https://sesame.test", actor=f"agent{i}"))
+
+    assert not errors(results), errors(results)
+    assert sesame.audit.count(jean.id, "letter.printed", since=0) == 1
+    live = sesame.codes.live_letters([jean.id])
+    assert len(live) == 1, "the letter printed is the one that works: the other agent did not void it"
