@@ -14,10 +14,14 @@ from support.web import JEAN
 
 from pwa.security.roles import Roles
 from pwa.services.accounts import AccountService
+from pwa.services.app_passwords import MAX_ACTIVE, TooMany
 from pwa.services.backup import CODES_PER_DAY
 from pwa.services.codes import Codes
+from pwa.services.guard import Result
+from pwa.services.helpdesk import CALLER_CHECKS_PER_DAY, HelpDesk
 from pwa.services.letter_requests import LetterRequests, Unresolvable
 from pwa.services.staff_import import STALE, StaffImport
+from pwa.stores.app_passwords import AppPasswordStore
 from pwa.stores.letter_requests import LetterQueue
 
 PERSO = "jean.perso@exemple.fr"
@@ -70,6 +74,32 @@ def test_the_verification_mail_cap_holds_when_two_requests_come_at_once(sesame, 
     assert not errors(results), errors(results)
     assert sorted(results) == [False, True]
     assert sesame.codes.issued_since(jean.id, "backup_verify", 0) == CODES_PER_DAY
+
+
+def test_the_app_password_limit_holds_when_two_are_created_at_once(sesame, jean, monkeypatch):
+    create = sesame.app_passwords.create
+    for n in range(MAX_ACTIVE - 1):
+        create(jean, name=f"Téléphone {n}", scope="mail", days=None, client="10.0.0.1")
+    meet_after(monkeypatch, AppPasswordStore, "public_ids")  # the limits read, nothing added yet
+
+    results = at_once(lambda i: create(jean, name=f"Tablette {i}", scope="mail", days=None, client="10.0.0.1"))
+
+    assert [r.reason for r in results if isinstance(r, TooMany)] == ["active"]  # the page's French sentence
+    assert len(sesame.app_passwords.for_account(jean)) == MAX_ACTIVE
+
+
+def test_the_help_desk_caller_checks_hold_when_two_agents_check_at_once(sesame, jean, monkeypatch):
+    agent = sesame.directory.by_login("jdupont1")
+    check = sesame.helpdesk.check_caller
+    for _ in range(CALLER_CHECKS_PER_DAY - 1):
+        check(jean, agent, birth=JEAN.birth, numen="13E24TEST9999", client="10.0.0.1")
+    meet_after(monkeypatch, HelpDesk, "checks_left")
+
+    results = at_once(lambda i: check(jean, agent, birth=JEAN.birth, numen=JEAN.numen, client="10.0.0.1"))
+
+    assert not errors(results), errors(results)
+    assert sorted(r.attempt.result.value for r in results) == sorted([Result.OK.value, Result.PAUSED.value])
+    assert sesame.audit.count(jean.id, "helpdesk.caller_checked", since=0) == CALLER_CHECKS_PER_DAY
 
 
 @pytest.mark.parametrize("uai", [None, "0130999A"], ids=["academie", "etablissement"])
