@@ -378,6 +378,14 @@ class SqliteDirectory:
         """Open accounts marked leaving at or before `before`."""
         return self._accounts("leaving_since <= ? and left_at is null and status = 'active'", (before,))
 
+    def mark_left(self, account_id: int, before: float) -> bool:
+        """Disable one still due (leaving since `before` or earlier): False when restored or done meanwhile."""
+        now = self.store.now()
+        sql = "update accounts set status = 'disabled', disabled_at = ?, updated_at = ?, left_at = ?"
+        sql += " where id = ? and status = 'active' and left_at is null and leaving_since <= ?"
+        with self.store.write() as db:
+            return db.execute(sql, (now, now, now, account_id, before)).rowcount == 1
+
     def set_leaving(self, account_id: int, *, leaving_since: float | None, left_at: float | None) -> None:
         with self.store.write() as db:
             db.table("accounts").update(account_id, {"leaving_since": leaving_since, "left_at": left_at})

@@ -137,6 +137,7 @@ def import_staff(
     given = [logins(row, directory.mail_domain) for row in rows]
     reserved = frozenset([g.identifiant for g in given if g.identifiant] + [g.email for g in given if g.email])
     with store.write():
+        store.lock("staff-import")  # two imports at once (instances sharing PostgreSQL): one after the other
         clashes = check_rows(rows, directory=directory, keys=keys)
         if clashes:
             raise ImportRefused(clashes)

@@ -191,13 +191,23 @@ class LdapDirectory(SqliteDirectory):
         """Disabling locks the entry for good (ppolicy's administrator lock), so the mail
         server refuses it too; enabling lifts any lock (also one ppolicy set after
         failed binds)."""
+        self._lock_entry(account_id, locked=status == "disabled")
+        super().set_status(account_id, status)
+
+    def _lock_entry(self, account_id: int, *, locked: bool = True) -> None:
         account = super().get(account_id)
         dn = self._dn_of(account) if account else None
         if dn is not None:
-            change = (ldap3.MODIFY_REPLACE, [LOCKED_FOREVER]) if status == "disabled" else (ldap3.MODIFY_DELETE, [])
-            if not self.client.modify(dn, {LOCK: [change]}) and status == "disabled":
+            change = (ldap3.MODIFY_REPLACE, [LOCKED_FOREVER]) if locked else (ldap3.MODIFY_DELETE, [])
+            if not self.client.modify(dn, {LOCK: [change]}) and locked:
                 log.error("the directory refused to lock %s", dn)
-        super().set_status(account_id, status)
+
+    def mark_left(self, account_id: int, before: float) -> bool:
+        """As Sésame's own directory, and the entry locked for good like set_status."""
+        if not super().mark_left(account_id, before):
+            return False
+        self._lock_entry(account_id)
+        return True
 
     # -- import: link rows to entries --------------------------------------------------------
     def _match(self, person: StaffRecord) -> dict | None:

@@ -108,6 +108,7 @@ class AntiBot:
         now = self.store.now()
         subject = f"altcha:{client}"
         with self.store.write():
+            self.store.lock(subject)  # instances sharing PostgreSQL count one client's forms one after the other
             sent, first = self.throttle.noted(NO_JS_KIND, since=now - NO_JS_WINDOW, subject=subject)
             if sent >= NO_JS_BUDGET:
                 wait = first + NO_JS_WINDOW - now

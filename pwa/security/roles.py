@@ -46,9 +46,12 @@ class Roles:
         """Returns False when the grant already existed."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
-        if any(g == Grant(role, uai) for g in self.grants(account_id)):
-            return False
         with self.store.write() as db:
+            # Checked under the account's lock: the same grant asked twice at once is one row
+            # (a NULL uai escapes the unique index).
+            self.store.lock(f"roles:{account_id}")
+            if any(g == Grant(role, uai) for g in self.grants(account_id)):
+                return False
             db.table("roles").insert(
                 {
                     "account_id": account_id,

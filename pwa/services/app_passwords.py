@@ -112,10 +112,7 @@ class AppPasswords:
         if scope not in SCOPES:
             raise ValueError(scope)
         now = self.store.now()
-        if len(self.passwords.for_account(account.id)) >= MAX_ACTIVE:
-            raise TooMany("active")
-        if self.audit.count(account.id, "app_password.created", since=now - DAY) >= MAX_PER_DAY:
-            raise TooMany("day")
+        self._within_limits(account, now)  # before hashing: a refused request costs nothing
         taken = self.passwords.public_ids(account.id)
         public_id = ""
         while not public_id or public_id in taken:
@@ -132,6 +129,9 @@ class AppPasswords:
             "expires_at": now + days * DAY if days else None,
         }
         with self.store.write():
+            # Counted again under the account's lock: two requests at once cannot both take the last place.
+            self.store.lock(f"app_passwords:{account.id}")
+            self._within_limits(account, now)
             new_id = self.passwords.add(row)
             self.audit.record("app_password.created", account_id=account.id, client=client, kind=scope, name=name)
             self.notices.send(
@@ -146,6 +146,12 @@ class AppPasswords:
         created = self.passwords.get(account.id, new_id)
         assert created is not None
         return Created(created, value)
+
+    def _within_limits(self, account: Account, now: float) -> None:
+        if len(self.passwords.for_account(account.id)) >= MAX_ACTIVE:
+            raise TooMany("active")
+        if self.audit.count(account.id, "app_password.created", since=now - DAY) >= MAX_PER_DAY:
+            raise TooMany("day")
 
     def revoke(self, account: Account, app_password_id: int, client: str) -> AppPassword | None:
         """Revoke one; None when it is not this account's or already revoked."""

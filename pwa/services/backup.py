@@ -108,6 +108,8 @@ class BackupService:
     def send_verify_code(self, account: Account, address: str, client: str) -> bool:
         """Mail a code to the new address only. False when today's codes are used up."""
         with self.store.write():  # the code, its mail and its audit event together
+            # Counted and issued under one lock: two requests at once cannot both pass the cap.
+            self.store.lock(f"code:{account.id}:backup_verify")
             if not self.codes_left_today(account):
                 return False
             self._mail_code(account, "verify", address, client, address=address)
@@ -172,8 +174,15 @@ class BackupService:
             return Verdict(False, first + 3600 - now, "client")
         return ALLOWED
 
-    def _count_request(self, subject: str, client: str) -> None:
-        self.throttle.note("sent:" + subject, client, SENT)
+    def _count_request(self, subject: str, client: str) -> Verdict:
+        """Check the caps again and count the request, in one write locked on the subject
+        and the client: two requests at once cannot both take the last code of the day."""
+        with self.store.write():
+            self.store.lock("sent:" + subject, "sent-client:" + client)
+            capped = self._cap(subject, client)
+            if capped.allowed:
+                self.throttle.note("sent:" + subject, client, SENT)
+            return capped
 
     def request_reset(self, login: str, birth: dt.date, client: str) -> ResetRequest:
         """Check the birth date (throttled like the NUMEN path) and, on a match
@@ -186,7 +195,9 @@ class BackupService:
         outcome = self.accounts.verify_birth(login, account, birth, client)
         if outcome.throttled:
             return ResetRequest(None, subject, outcome.verdict)
-        self._count_request(subject, client)
+        capped = self._count_request(subject, client)
+        if not capped.allowed:
+            return ResetRequest(None, subject, capped)
         target = outcome.account if outcome.ok else None
         if target is None or not target.backup_email:
             return ResetRequest(None, subject)
@@ -194,10 +205,9 @@ class BackupService:
         return ResetRequest(target.id, subject)
 
     def resend_reset(self, account_id: int | None, subject: str, client: str) -> Verdict:
-        capped = self._cap(subject, client)
+        capped = self._count_request(subject, client)
         if not capped.allowed:
             return capped
-        self._count_request(subject, client)
         account = self.directory.get(account_id) if account_id else None
         if account is not None and account.active and account.backup_email:
             self._mail_reset_code(account, account.backup_email, client)

@@ -133,23 +133,26 @@ class HelpDesk:
         """Compare what the caller says with the account's keyed hashes. The answer is
         only match / no match; the values are never recorded. The help desk's own daily
         limit (3 checks per account, counted in the audit trail) is its pause: it is no
-        pause of the account, so nobody is told."""
-        left = self.checks_left(account)
-        if left <= 0:
-            now = self.store.now()
-            wait = DAY  # at most: the oldest of today's checks leaves the window within a day
-            return CallerCheck(Attempt(Result.PAUSED, verdict=Verdict(False, wait, "paused"), until=now + wait))
-        match = check_identity(
-            self.keys,
-            account_id=account.id,
-            numen_stored=account.numen_digest,
-            birth_stored=account.birth_digest,
-            numen=numen,
-            birth_date=birth,
-        )
-        self.audit.record(
-            "helpdesk.caller_checked", account_id=account.id, actor=agent.identifiant, client=client, match=match
-        )
+        pause of the account, so nobody is told. Counted and checked under the account's
+        lock: two agents at once cannot both use the last check of the day."""
+        with self.store.write():
+            self.store.lock(f"helpdesk:caller:{account.id}")
+            left = self.checks_left(account)
+            if left <= 0:
+                now = self.store.now()
+                wait = DAY  # at most: the oldest of today's checks leaves the window within a day
+                return CallerCheck(Attempt(Result.PAUSED, verdict=Verdict(False, wait, "paused"), until=now + wait))
+            match = check_identity(
+                self.keys,
+                account_id=account.id,
+                numen_stored=account.numen_digest,
+                birth_stored=account.birth_digest,
+                numen=numen,
+                birth_date=birth,
+            )
+            self.audit.record(
+                "helpdesk.caller_checked", account_id=account.id, actor=agent.identifiant, client=client, match=match
+            )
         result = Attempt(Result.OK, account=account) if match else Attempt(Result.WRONG)
         return CallerCheck(result, left=left - 1)
 

@@ -128,12 +128,15 @@ class Leavers:
         return self.directory.leaving_due(self.store.now() - self.grace_days * DAY)
 
     def disable_due(self) -> list[Account]:
-        """Disables each one due, one transaction each (status, sessions, audit). Returns them."""
-        done = self.due()
-        for account in done:
+        """Disables each one due, one transaction each (status, sessions, audit). Returns them:
+        one restored meanwhile, or disabled by another run at the same time, is left alone."""
+        before = self.store.now() - self.grace_days * DAY
+        done = []
+        for account in self.directory.leaving_due(before):
             with self.store.write():
-                self.directory.set_status(account.id, "disabled")
-                self.directory.set_leaving(account.id, leaving_since=account.leaving_since, left_at=self.store.now())
+                if not self.directory.mark_left(account.id, before):
+                    continue
                 self.sessions.revoke_all(account.id)
                 self.audit.record("account.left", account_id=account.id, actor="cli", grace_days=self.grace_days)
+            done.append(account)
         return done

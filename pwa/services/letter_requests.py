@@ -28,6 +28,7 @@ from pwa.stores.etablissements import Etablissements
 from pwa.stores.letter_requests import LetterQueue
 
 REJECTION_MAX = 300
+DONE = "Cette demande a déjà été traitée, ou elle n'existe pas."
 REVIEW_REASONS = {
     "unmatched": "Aucune personne ne correspond",
     "ambiguous": "Plusieurs personnes correspondent",
@@ -134,7 +135,7 @@ class LetterRequests:
     def _waiting(self, request_id: int) -> dict:
         row = self.get(request_id)
         if row is None or row["status"] != "review":
-            raise Unresolvable("Cette demande a déjà été traitée, ou elle n'existe pas.")
+            raise Unresolvable(DONE)
         return row
 
     def attach(self, request_id: int, account: Account, *, agent: Account, client: str) -> None:
@@ -143,7 +144,8 @@ class LetterRequests:
         if account.uai != row["uai"] or not account.active:
             raise Unresolvable("Cette personne n'est pas dans l'établissement de la demande.")
         with self.store.write():
-            self.queue.attach(request_id, account.id, at=self.store.now(), by=agent.id)
+            if not self.queue.attach(request_id, account.id, at=self.store.now(), by=agent.id):
+                raise Unresolvable(DONE)  # another agent resolved it meanwhile
             self.audit.record(
                 "letter.request_attached",
                 account_id=account.id,
@@ -160,7 +162,8 @@ class LetterRequests:
         if not reason:
             raise Unresolvable("Indiquez pourquoi la demande est refusée.")
         with self.store.write():
-            self.queue.reject(request_id, reason[:REJECTION_MAX], at=self.store.now(), by=agent.id)
+            if not self.queue.reject(request_id, reason[:REJECTION_MAX], at=self.store.now(), by=agent.id):
+                raise Unresolvable(DONE)  # another agent resolved it meanwhile
             self.audit.record(
                 "letter.request_rejected",
                 actor=agent.identifiant,

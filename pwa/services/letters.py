@@ -219,16 +219,25 @@ class Letters:
             raise ValueError("no letters to print")
         pdf = LetterPdf(self.profile.name)
         lifetime = PURPOSES["letter"].lifetime
+        # Another agent printing the same people at the same time: whoever issues a person's
+        # letter first prints it; the other skips that person instead of voiding it.
+        seen = {r["id"] for r in self.codes.live_letters([a.id for a, _ in people])}
+        printed = []
         for done, (account, etablissement) in enumerate(people, start=1):
             with self.store.write():  # each code with its audit event (the PDF is drawn outside)
-                code = self.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
-                self.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
-            expires = dt.datetime.fromtimestamp(self.store.now() + lifetime, PARIS).date()
-            pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.profile)
+                self.store.lock(f"code:{account.id}:letter")
+                taken = any(r["id"] not in seen for r in self.codes.live_letters([account.id]))
+                if not taken:
+                    code = self.codes.issue(account.id, "letter", target="letter", issued_by=actor_id)
+                    self.audit.record("letter.printed", account_id=account.id, actor=actor, client=client)
+            if not taken:
+                expires = dt.datetime.fromtimestamp(self.store.now() + lifetime, PARIS).date()
+                pdf.page_for(Letter(account, etablissement, code, base_url, expires), self.profile)
+                printed.append(account)
             if progress:
                 progress(done, len(people))
         now = self.store.now()
-        for account, _ in people:
+        for account in printed:
             self.queue.mark(account.id, "printed", at=now, by=actor_id)
         return bytes(pdf.output())
 

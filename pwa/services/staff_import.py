@@ -83,7 +83,8 @@ class StaffImport:
     ) -> Outcome:
         """Applies the previewed file (checked again: accounts may have changed since), drops
         it, and audits the import, all in one transaction."""
-        kept = self.pending.get(agent_id, since=self.store.now() - KEPT_FOR)
+        since = self.store.now() - KEPT_FOR
+        kept = self.pending.get(agent_id, since=since)
         if kept is None or not token or kept["digest"] != token:
             return Outcome(file_error=STALE)
         try:
@@ -95,6 +96,9 @@ class StaffImport:
             return Outcome(file_error=ROWS_WRONG, row_errors=errors)
         try:
             with self.store.write():
+                # Taken first: of two confirmations at once, one applies the file, the other is told it is stale.
+                if not self.pending.take(agent_id, digest=token, since=since):
+                    return Outcome(file_error=STALE)
                 report = import_staff(
                     rows,
                     store=self.store,
@@ -105,7 +109,6 @@ class StaffImport:
                     actor=actor,
                     client=client,
                 )
-                self.pending.drop(agent_id)
         except ImportRefused as refused:
             return Outcome(file_error=ROWS_WRONG, row_errors=[str(e) for e in refused.errors])
         return Outcome(report=report)

@@ -14,14 +14,15 @@ class LetterQueue:
         """A new request; a matched one (`account_id`) replaces the account's queued one."""
         with self.store.write() as db:
             if row.get("account_id") is not None:
+                self.store.lock(f"letters:{row['account_id']}")  # two at once: one stays queued
                 self._cancel_queued(db, row["account_id"])
             db.table("letter_requests").insert(row)
 
     @staticmethod
-    def _cancel_queued(db, account_id: int) -> None:
+    def _cancel_queued(db, account_id: int, but: int = 0) -> None:
         db.execute(
-            "update letter_requests set status = 'cancelled' where account_id = ? and status = 'queued'",
-            (account_id,),
+            "update letter_requests set status = 'cancelled' where account_id = ? and status = 'queued' and id != ?",
+            (account_id, but),
         )
 
     def count_from(self, client: str, since: float) -> int:
@@ -88,27 +89,28 @@ class LetterQueue:
             r["uai"]: {"queued": r["queued"], "review": r["review"]} for r in rows if uais is None or r["uai"] in uais
         }
 
-    def attach(self, request_id: int, account_id: int, *, at: float, by: int) -> None:
+    def attach(self, request_id: int, account_id: int, *, at: float, by: int) -> bool:
+        """The request in review joins the account's print queue (replacing a queued one).
+        False when it is not in review any more (another agent resolved it first)."""
         with self.store.write() as db:
-            self._cancel_queued(db, account_id)
-            db.table("letter_requests").update(
-                request_id,
-                {
-                    "account_id": account_id,
-                    "status": "queued",
-                    "resolved_at": at,
-                    "resolved_by": by,
-                },
-            )
+            self.store.lock(f"letters:{account_id}")
+            attached = db.execute(
+                "update letter_requests set account_id = ?, status = 'queued', resolved_at = ?, resolved_by = ?"
+                " where id = ? and status = 'review'",
+                (account_id, at, by, request_id),
+            ).rowcount
+            if attached:
+                self._cancel_queued(db, account_id, but=request_id)
+            return attached == 1
 
-    def reject(self, request_id: int, reason: str, *, at: float, by: int) -> None:
+    def reject(self, request_id: int, reason: str, *, at: float, by: int) -> bool:
+        """False when the request is not in review any more (another agent resolved it first)."""
         with self.store.write() as db:
-            db.table("letter_requests").update(
-                request_id,
-                {
-                    "status": "rejected",
-                    "rejection": reason,
-                    "resolved_at": at,
-                    "resolved_by": by,
-                },
+            return (
+                1
+                == db.execute(
+                    "update letter_requests set status = 'rejected', rejection = ?, resolved_at = ?, resolved_by = ?"
+                    " where id = ? and status = 'review'",
+                    (reason, at, by, request_id),
+                ).rowcount
             )

@@ -33,9 +33,15 @@ class PendingImports:
         )
         return {**row, "complete": json.loads(row["complete"])} if row else None
 
-    def drop(self, account_id: int) -> None:
+    def take(self, account_id: int, *, digest: str, since: float) -> bool:
+        """Drop the agent's one if it is still this preview (inside the caller's write); False
+        when it is not there any more: another confirmation took it first, or a new file replaced it."""
         with self.store.write() as db:
-            db.execute("delete from pending_imports where account_id = ?", (account_id,))
+            cursor = db.execute(
+                "delete from pending_imports where account_id = ? and digest = ? and created_at >= ?",
+                (account_id, digest, since),
+            )
+            return cursor.rowcount == 1
 
     def purge(self, before: float) -> None:
         with self.store.write() as db:
