@@ -12,8 +12,8 @@ import pyotp
 import pytest
 from starlette.testclient import TestClient
 from support.journeys import GOOD, login, set_password_with_numen
+from support.races import MEET_SECONDS, at_once, meet_before
 from support.softauthn import SoftAuthenticator
-from support.two_at_once import MEET_SECONDS, at_once, meet_before
 from support.web import JEAN, get
 
 from pwa.mfa import totp

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from support.backup import Mailer
-from support.races import at_once, errors, meet_after
+from support.races import both, errors, meet_after
 from support.staff_file import DUPONT, ROSSI, csv_bytes
 from support.web import JEAN
 
@@ -41,7 +41,7 @@ def test_the_reset_mail_cap_holds_when_two_requests_come_at_once(sesame, jean, s
         assert not sesame.backup.request_reset(JEAN.identifiant, JEAN.birth, "10.0.0.1").throttled
     meet_after(monkeypatch, AccountService, "verify_birth")  # the cap read, the request not counted yet
 
-    results = at_once(lambda i: sesame.backup.request_reset(JEAN.identifiant, JEAN.birth, f"10.0.0.{i + 2}"))
+    results = both(lambda i: sesame.backup.request_reset(JEAN.identifiant, JEAN.birth, f"10.0.0.{i + 2}"))
 
     assert not errors(results), errors(results)
     assert sorted(r.throttled for r in results) == [False, True]
@@ -57,7 +57,7 @@ def test_the_resend_cap_holds_when_two_resends_come_at_once(sesame, jean, monkey
     throttle = type(sesame.throttle)
     meet_after(monkeypatch, throttle, "noted")  # the cap read (the first of its two counts)
 
-    results = at_once(lambda i: sesame.backup.resend_reset(first.account_id, first.subject, "10.0.0.1"))
+    results = both(lambda i: sesame.backup.resend_reset(first.account_id, first.subject, "10.0.0.1"))
 
     assert not errors(results), errors(results)
     assert sorted(r.allowed for r in results) == [False, True]
@@ -69,7 +69,7 @@ def test_the_verification_mail_cap_holds_when_two_requests_come_at_once(sesame, 
         assert sesame.backup.send_verify_code(jean, PERSO, "10.0.0.1")
     meet_after(monkeypatch, type(sesame.backup), "codes_left_today")
 
-    results = at_once(lambda i: sesame.backup.send_verify_code(jean, PERSO, "10.0.0.1"))
+    results = both(lambda i: sesame.backup.send_verify_code(jean, PERSO, "10.0.0.1"))
 
     assert not errors(results), errors(results)
     assert sorted(results) == [False, True]
@@ -82,7 +82,7 @@ def test_the_app_password_limit_holds_when_two_are_created_at_once(sesame, jean,
         create(jean, name=f"Téléphone {n}", scope="mail", days=None, client="10.0.0.1")
     meet_after(monkeypatch, AppPasswordStore, "public_ids")  # the limits read, nothing added yet
 
-    results = at_once(lambda i: create(jean, name=f"Tablette {i}", scope="mail", days=None, client="10.0.0.1"))
+    results = both(lambda i: create(jean, name=f"Tablette {i}", scope="mail", days=None, client="10.0.0.1"))
 
     assert [r.reason for r in results if isinstance(r, TooMany)] == ["active"]  # the page's French sentence
     assert len(sesame.app_passwords.for_account(jean)) == MAX_ACTIVE
@@ -95,7 +95,7 @@ def test_the_help_desk_caller_checks_hold_when_two_agents_check_at_once(sesame, 
         check(jean, agent, birth=JEAN.birth, numen="13E24TEST9999", client="10.0.0.1")
     meet_after(monkeypatch, HelpDesk, "checks_left")
 
-    results = at_once(lambda i: check(jean, agent, birth=JEAN.birth, numen=JEAN.numen, client="10.0.0.1"))
+    results = both(lambda i: check(jean, agent, birth=JEAN.birth, numen=JEAN.numen, client="10.0.0.1"))
 
     assert not errors(results), errors(results)
     assert sorted(r.attempt.result.value for r in results) == sorted([Result.OK.value, Result.PAUSED.value])
@@ -106,7 +106,7 @@ def test_the_help_desk_caller_checks_hold_when_two_agents_check_at_once(sesame, 
 def test_a_role_granted_twice_at_once_is_one_grant(sesame, jean, monkeypatch, uai):
     meet_after(monkeypatch, Roles, "grants")
 
-    results = at_once(lambda i: sesame.roles.grant(jean.id, "gestionnaire", uai, by=f"agent{i}"))
+    results = both(lambda i: sesame.roles.grant(jean.id, "gestionnaire", uai, by=f"agent{i}"))
 
     assert not errors(results), errors(results)
     assert sorted(results) == [False, True], "the second one is told the grant already existed"
@@ -122,7 +122,7 @@ def test_a_preview_confirmed_twice_at_once_is_applied_once(sesame, jean, monkeyp
     before = len(sesame.store.query("select id from audit where event = 'import'"))
     meet_after(monkeypatch, StaffImport, "_checked")  # the kept file read and checked again
 
-    results = at_once(lambda i: imports.confirm(jean.id, preview.token, uais=None, actor="agent", client="10.0.0.1"))
+    results = both(lambda i: imports.confirm(jean.id, preview.token, uais=None, actor="agent", client="10.0.0.1"))
 
     assert not errors(results), errors(results)
     assert sorted(bool(r.report) for r in results) == [False, True]
@@ -135,7 +135,7 @@ def test_a_leaver_disabled_by_two_runs_at_once_is_disabled_once(sesame, jean, cl
     leavers = sesame.leavers()
     meet_after(monkeypatch, type(sesame.directory), "leaving_due")
 
-    results = at_once(lambda i: leavers.disable_due())
+    results = both(lambda i: leavers.disable_due())
 
     assert not errors(results), errors(results)
     assert sorted(len(r) for r in results) == [0, 1], "the account is reported by one run"
@@ -158,7 +158,7 @@ def test_a_letter_request_resolved_by_two_agents_at_once_is_resolved_once(sesame
             sesame.letter_requests.reject(request["id"], "Personne inconnue", agent=jeanne, client="10.0.0.2")
         return "done"
 
-    results = at_once(resolve)
+    results = both(resolve)
 
     assert sorted(map(str, results)) == sorted(["done", DONE]), results
     assert [type(r) for r in results if r != "done"] == [Unresolvable]
@@ -171,7 +171,7 @@ def test_a_letter_request_resolved_by_two_agents_at_once_is_resolved_once(sesame
 def test_two_requests_matched_at_once_leave_one_letter_queued(sesame, jean, monkeypatch):
     meet_after(monkeypatch, LetterQueue, "_cancel_queued")  # the older queued ones cancelled, the new not added
 
-    results = at_once(lambda i: sesame.letters.request(jean, jean.uai, f"10.0.0.{i}"))
+    results = both(lambda i: sesame.letters.request(jean, jean.uai, f"10.0.0.{i}"))
 
     assert not errors(results), errors(results)
     queued = sesame.store.one(
@@ -184,7 +184,7 @@ def test_a_letter_printed_by_two_agents_at_once_is_printed_once(sesame, jean, mo
     people = sesame.letters.accounts(identifiants=[JEAN.identifiant])
     meet_after(monkeypatch, Codes, "live_letters")  # both agents started their batch
 
-    results = at_once(lambda i: sesame.letters.print(people, base_url="https://sesame.test", actor=f"agent{i}"))
+    results = both(lambda i: sesame.letters.print(people, base_url="https://sesame.test", actor=f"agent{i}"))
 
     assert not errors(results), errors(results)
     assert sesame.audit.count(jean.id, "letter.printed", since=0) == 1
