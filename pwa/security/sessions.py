@@ -108,6 +108,20 @@ class SessionStore:
                 (json.dumps(session.data), session.id_hash),
             )
 
+    def take(self, session: Session, key: str) -> Any:
+        """Remove `key` from the session's stored data and return it, once: of two requests
+        of one session taking it at the same moment (each with its own copy of the data),
+        one gets it, the other None. Other keys stored meanwhile are kept."""
+        session.data.pop(key, None)
+        with self.store.write() as db:
+            self.store.lock(f"session:{session.id_hash}")
+            row = self.store.one("select data from sessions where id_hash = ?", (session.id_hash,))
+            data = json.loads(row["data"] or "{}") if row else {}
+            value = data.pop(key, None)
+            if value is not None:
+                db.execute("update sessions set data = ? where id_hash = ?", (json.dumps(data), session.id_hash))
+        return value
+
     def delete(self, id_hash: str) -> None:
         with self.store.write() as db:
             db.execute("delete from sessions where id_hash = ?", (id_hash,))

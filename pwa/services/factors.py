@@ -49,8 +49,7 @@ class FactorService:
     def take_challenge(self, session: Session | None, purpose: str) -> str | None:
         if session is None:
             return None
-        kept = session.data.pop("webauthn", None)
-        self.sessions.save_data(session)
+        kept = self.sessions.take(session, "webauthn")  # a challenge serves once
         if not kept or kept.get("purpose") != purpose or kept.get("until", 0) < self.db.now():
             return None
         return kept["challenge"]

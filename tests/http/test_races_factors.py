@@ -199,3 +199,13 @@ def test_one_passkey_added_to_two_accounts_at_once_is_refused_once(sesame, peopl
         *[lambda s=s, o=o, c=c: sesame.factors.register(s, o, RP, c, "Téléphone", CLIENT) for s, o, c in tries]
     )
     assert sorted(type(r).__name__ for r in results) == ["Authenticator", "PasskeyError"], results
+
+
+def test_a_passkey_challenge_serves_one_of_two_requests_of_the_same_session(sesame, account):
+    """Two requests of one browser each load the session; the challenge goes to one only."""
+    raw, session = sesame.sessions.create(account_id=account.id, level="password")
+    sesame.factors.assertion_options(session, RP, "verification", account)
+    first, second = sesame.sessions.load(raw), sesame.sessions.load(raw)
+    assert first is not None and second is not None and "webauthn" in second.data
+    assert sesame.factors.take_challenge(first, "verification") is not None
+    assert sesame.factors.take_challenge(second, "verification") is None
