@@ -51,6 +51,7 @@ def check_postgres(url: str) -> Check:
     import psycopg
 
     from pwa.pg import where
+    from pwa.pg_store import reason
 
     name = f"PostgreSQL {where(url)}"
     try:
@@ -62,8 +63,7 @@ def check_postgres(url: str) -> Check:
                 "select has_table_privilege(current_user, 'accounts', 'INSERT, UPDATE, DELETE')"
             ).fetchone()
     except psycopg.Error as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return Check("Base de données", False, f"{name} : {first}")
+        return Check("Base de données", False, f"{name} : {reason(error)}")
     if not writable or not writable[0]:
         return Check("Base de données", False, f"{name} : le rôle de Sésame ne peut pas modifier les comptes.")
     return Check("Base de données", True, f"{name} : joignable et modifiable.")

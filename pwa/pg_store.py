@@ -27,7 +27,6 @@ STATEMENT_TIMEOUT_MS = 15_000  # nothing Sésame asks takes more; a stuck lock g
 LOCK_TIMEOUT_MS = 5_000  # as SQLite's busy timeout: a write waiting longer gives the 503 page
 IDLE_IN_TRANSACTION_MS = 30_000  # a transaction left open (a hung thread) is ended by the server
 RENEW_SECONDS = 1.0
-MIGRATIONS_LOCK = 0x5E5A3E  # advisory lock: two instances starting at once migrate one after the other
 
 
 def reason(error: Exception) -> str:
@@ -168,16 +167,10 @@ class PostgresStore(Store):
         for key in sorted(set(keys)):
             self.db.execute("select pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        return self.db.query(sql, params)
-
-    def ping(self) -> None:
-        self.db.execute("select 1")
-
     def migrate(self) -> list[str]:
         """The same named migrations as SQLite's, recorded in `sesame_migrations`."""
         with self.write() as db:
-            db.execute("select pg_advisory_xact_lock(?)", (MIGRATIONS_LOCK,))
+            self.lock("migrations")  # two instances starting at once migrate one after the other
             db.execute(
                 "create table if not exists sesame_migrations"
                 " (name text primary key, applied_at double precision not null)"
